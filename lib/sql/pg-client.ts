@@ -1,0 +1,100 @@
+import pg from 'pg';
+import type { PgConnectionConfig } from '../../config/schema.js';
+import { SqlError, type QueryResult, type Row, type SqlClient, type SqlExecutor, type SqlParam } from './client.js';
+
+/**
+ * {@link SqlClient} over the PostgreSQL protocol with a `pg` pool: the source, a direct Redshift
+ * target (Redshift speaks the PostgreSQL protocol), the state database, and the embedded test
+ * databases.
+ */
+export interface PgClientOptions {
+  role: string;
+  dialect: 'postgres' | 'redshift';
+  /** pg pool settings; from a config file's connection use {@link poolConfig}. */
+  connection: pg.PoolConfig;
+  /** Type parsers for this pool only (the typemap's lossless parsers for the source). */
+  types?: pg.CustomTypesConfig;
+}
+
+export class PgClient implements SqlClient {
+  readonly role: string;
+  readonly dialect: 'postgres' | 'redshift';
+  readonly pool: pg.Pool;
+
+  constructor(options: PgClientOptions) {
+    this.role = options.role;
+    this.dialect = options.dialect;
+    const config: pg.PoolConfig = { ...options.connection };
+    config.application_name ??= 'dms-companion';
+    config.connectionTimeoutMillis ??= 15_000;
+    if (options.types) config.types = options.types;
+    this.pool = new pg.Pool(config);
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    this.pool.on('error', () => undefined);
+  }
+
+  async query<R extends Row = Row>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<R>> {
+    return runQuery<R>(this.pool, this.role, sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    let conn: pg.PoolClient;
+    try {
+      conn = await this.pool.connect();
+    } catch (err) {
+      throw new SqlError(this.role, 'BEGIN', err, (err as { code?: string }).code);
+    }
+    const tx: SqlExecutor = { query: <R extends Row = Row>(sql: string, params: readonly SqlParam[] = []) => runQuery<R>(conn, this.role, sql, params) };
+    let broken = false;
+    try {
+      await tx.query('BEGIN');
+      const result = await fn(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await conn.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+      throw err;
+    } finally {
+      conn.release(broken);
+    }
+  }
+
+  async batch(statements: readonly string[]): Promise<void> {
+    await this.transaction(async (tx) => {
+      for (const s of statements) await tx.query(s);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** pg pool settings for a connection section of the config file. */
+export function poolConfig(c: PgConnectionConfig): pg.PoolConfig {
+  return {
+    host: c.host,
+    port: c.port,
+    database: c.database,
+    user: c.user,
+    password: c.password,
+    ssl: c.ssl === false ? undefined : c.ssl === true ? { rejectUnauthorized: true } : c.ssl,
+    max: c.maxConnections,
+    statement_timeout: c.statementTimeout > 0 ? Math.round(c.statementTimeout * 1000) : undefined,
+  };
+}
+
+async function runQuery<R extends Row>(q: pg.Pool | pg.PoolClient, role: string, sql: string, params: readonly SqlParam[]): Promise<QueryResult<R>> {
+  try {
+    const res = params.length > 0 ? await q.query<R>(sql, params as unknown[]) : await q.query<R>(sql);
+    // A multi-statement simple query returns an array of results; report the last one.
+    const last = Array.isArray(res) ? (res[res.length - 1] as pg.QueryResult<R>) : res;
+    return { rows: last.rows ?? [], rowCount: last.rowCount ?? last.rows?.length ?? 0 };
+  } catch (err) {
+    throw new SqlError(role, sql, err, (err as { code?: string }).code);
+  }
+}

@@ -1,0 +1,221 @@
+-- Redshift emulation: turns a PostgreSQL database into a stand-in for an Amazon Redshift target.
+--
+-- The ONE place where Redshift behaviour is emulated. Every object below names the Redshift
+-- documentation page it mirrors and what is simplified. Facts come from NOTES-DMS.md (§3 system
+-- views, §7 types and literals). Run as a superuser, once per database, by sim/redshift/emulation.ts,
+-- which also sets the database options (standard_conforming_strings = off, timezone = UTC,
+-- search_path including redshift_system).
+--
+-- Visibility (NOTES-DMS.md §3): STL/SVL/SYS rows are visible to their own user only, unless the
+-- reader is a superuser or holds SYSLOG ACCESS UNRESTRICTED. Emulated with row-level security and
+-- the role "syslog_access_unrestricted" (grant it to emulate ALTER USER … SYSLOG ACCESS UNRESTRICTED).
+-- SYS_TRANSACTION_HISTORY is superuser only: emulated by revoking SELECT from PUBLIC.
+-- User ids are PostgreSQL role oids, so userid joins to pg_user.usesysid as in Redshift.
+--
+-- Simplified everywhere: CHAR(n) counts characters (Redshift CHAR counts bytes and holds single-byte
+-- characters only; its system tables store multi-byte text in their pieces as characters, which is
+-- what NOTES-DMS.md §3 describes); only the columns the toolkit or a runbook reads are present;
+-- rows are written by sim/redshift/record.ts, not by the server itself.
+
+CREATE SCHEMA IF NOT EXISTS redshift_system;
+SET search_path = redshift_system, pg_catalog;
+
+DO $$ BEGIN
+  CREATE ROLE syslog_access_unrestricted NOLOGIN;
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+
+GRANT USAGE ON SCHEMA redshift_system TO PUBLIC;
+
+-- Allocates query ids and transaction ids for recorded statements.
+CREATE SEQUENCE IF NOT EXISTS redshift_system.query_id_seq START 100000;
+CREATE SEQUENCE IF NOT EXISTS redshift_system.xid_seq START 5000000;
+
+-- STL_QUERY (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_QUERY.html)
+-- querytxt holds the first 4000 characters; newlines are stored as the two characters \n.
+-- aborted = 1 only when the query itself was stopped; an UPDATE whose transaction is later rolled
+-- back keeps aborted = 0 (NOTES-DMS.md §3).
+CREATE TABLE redshift_system.stl_query (
+  userid integer NOT NULL,
+  query integer NOT NULL,
+  label char(320) NOT NULL DEFAULT 'default',
+  xid bigint NOT NULL,
+  pid integer NOT NULL,
+  database char(32) NOT NULL,
+  querytxt char(4000) NOT NULL,
+  starttime timestamp NOT NULL,
+  endtime timestamp NOT NULL,
+  aborted integer NOT NULL DEFAULT 0,
+  insert_pristine integer NOT NULL DEFAULT 0,
+  concurrency_scaling_status integer NOT NULL DEFAULT 0
+);
+
+-- STL_QUERYTEXT (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_QUERYTEXT.html)
+-- The whole text in 200-character pieces, sequence 0, 1, …; every piece but the last is exactly
+-- 200 characters, trailing spaces included; newlines stored as \n.
+CREATE TABLE redshift_system.stl_querytext (
+  userid integer NOT NULL,
+  xid bigint NOT NULL,
+  pid integer NOT NULL,
+  query integer NOT NULL,
+  sequence integer NOT NULL,
+  text char(200) NOT NULL
+);
+
+-- STL_UTILITYTEXT (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_UTILITYTEXT.html)
+-- Non-SELECT utility commands (BEGIN, COMMIT, ROLLBACK, SET, …) in 200-character pieces.
+CREATE TABLE redshift_system.stl_utilitytext (
+  userid integer NOT NULL,
+  xid bigint NOT NULL,
+  pid integer NOT NULL,
+  label char(320) NOT NULL DEFAULT 'default',
+  starttime timestamp NOT NULL,
+  endtime timestamp NOT NULL,
+  sequence integer NOT NULL,
+  text char(200) NOT NULL
+);
+
+-- STL_DDLTEXT (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_DDLTEXT.html)
+CREATE TABLE redshift_system.stl_ddltext (LIKE redshift_system.stl_utilitytext INCLUDING DEFAULTS);
+
+-- STL_UNDONE (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_UNDONE.html)
+-- One row per table whose changes were undone by a rolled-back transaction.
+CREATE TABLE redshift_system.stl_undone (
+  userid integer NOT NULL,
+  xact_id bigint NOT NULL,
+  xact_id_undone bigint NOT NULL,
+  undo_start_time timestamp NOT NULL,
+  undo_end_time timestamp NOT NULL,
+  table_id bigint NOT NULL
+);
+
+-- SYS_QUERY_HISTORY (https://docs.aws.amazon.com/redshift/latest/dg/SYS_QUERY_HISTORY.html)
+-- Provisioned and Serverless. query_text holds the first 4000 characters. status is the query's
+-- own outcome (success for an UPDATE later rolled back with its transaction).
+CREATE TABLE redshift_system.sys_query_history (
+  user_id integer NOT NULL,
+  query_id bigint NOT NULL,
+  query_label char(320) NOT NULL DEFAULT 'default',
+  transaction_id bigint NOT NULL,
+  session_id integer NOT NULL,
+  database_name char(128) NOT NULL,
+  query_type char(32) NOT NULL,
+  status char(10) NOT NULL,
+  start_time timestamp NOT NULL,
+  end_time timestamp NOT NULL,
+  elapsed_time bigint NOT NULL,
+  returned_rows bigint NOT NULL DEFAULT 0,
+  error_message char(512),
+  query_text char(4000) NOT NULL
+);
+
+-- SYS_QUERY_TEXT (https://docs.aws.amazon.com/redshift/latest/dg/SYS_QUERY_TEXT.html)
+-- The whole text in 4000-character pieces.
+CREATE TABLE redshift_system.sys_query_text (
+  user_id integer NOT NULL,
+  query_id bigint NOT NULL,
+  transaction_id bigint NOT NULL,
+  session_id integer NOT NULL,
+  start_time timestamp NOT NULL,
+  sequence integer NOT NULL,
+  text char(4000) NOT NULL
+);
+
+-- SYS_TRANSACTION_HISTORY (https://docs.aws.amazon.com/redshift/latest/dg/SYS_TRANSACTION_HISTORY.html)
+-- status 'committed' or 'rolledback'. Superuser only (NOTES-DMS.md §3).
+CREATE TABLE redshift_system.sys_transaction_history (
+  user_id integer NOT NULL,
+  transaction_id bigint NOT NULL,
+  isolation_level char(20) NOT NULL DEFAULT 'Serializable',
+  transaction_start_time timestamp NOT NULL,
+  commit_start_time timestamp,
+  commit_end_time timestamp,
+  status char(16) NOT NULL
+);
+
+-- SVL_STATEMENTTEXT (https://docs.aws.amazon.com/redshift/latest/dg/r_SVL_STATEMENTTEXT.html)
+-- DDL, query and utility text of every statement, by xid; type DDL, QUERY or UTILITY.
+CREATE VIEW redshift_system.svl_statementtext WITH (security_invoker = true) AS
+  SELECT d.userid, d.xid, d.pid, d.label, d.starttime, d.endtime, d.sequence, 'DDL'::varchar(10) AS type, d.text
+    FROM redshift_system.stl_ddltext d
+  UNION ALL
+  SELECT q.userid, q.xid, q.pid, s.label, s.starttime, s.endtime, q.sequence, 'QUERY'::varchar(10), q.text
+    FROM redshift_system.stl_querytext q JOIN redshift_system.stl_query s ON s.query = q.query
+  UNION ALL
+  SELECT u.userid, u.xid, u.pid, u.label, u.starttime, u.endtime, u.sequence, 'UTILITY'::varchar(10), u.text
+    FROM redshift_system.stl_utilitytext u;
+
+-- Own rows only, unless superuser (bypasses RLS) or SYSLOG ACCESS UNRESTRICTED.
+CREATE FUNCTION redshift_system.syslog_visible(owner integer) RETURNS boolean
+  LANGUAGE sql STABLE AS $f$
+    SELECT owner = (SELECT oid::integer FROM pg_catalog.pg_roles WHERE rolname = current_user)
+        OR pg_catalog.pg_has_role(current_user, 'syslog_access_unrestricted', 'MEMBER')
+  $f$;
+
+DO $$
+DECLARE t text; col text;
+BEGIN
+  FOR t, col IN VALUES ('stl_query','userid'), ('stl_querytext','userid'), ('stl_utilitytext','userid'),
+                        ('stl_ddltext','userid'), ('stl_undone','userid'), ('sys_query_history','user_id'),
+                        ('sys_query_text','user_id'), ('sys_transaction_history','user_id') LOOP
+    EXECUTE format('ALTER TABLE redshift_system.%I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY own_rows ON redshift_system.%I FOR SELECT USING (redshift_system.syslog_visible(%I))', t, col);
+    EXECUTE format('GRANT SELECT ON redshift_system.%I TO PUBLIC', t);
+  END LOOP;
+END $$;
+GRANT SELECT ON redshift_system.svl_statementtext TO PUBLIC;
+REVOKE ALL ON redshift_system.sys_transaction_history FROM PUBLIC;
+
+-- SUPER (https://docs.aws.amazon.com/redshift/latest/dg/r_SUPER_type.html): semi-structured
+-- values. Emulated as jsonb; Redshift's PartiQL navigation is not emulated.
+CREATE DOMAIN redshift_system.super AS jsonb;
+
+-- VARBYTE (https://docs.aws.amazon.com/redshift/latest/dg/r_VARBYTE_type.html): binary, up to
+-- 1,024,000 bytes. Emulated as bytea; a length modifier (VARBYTE(n)) is not accepted here.
+CREATE DOMAIN redshift_system.varbyte AS bytea;
+
+-- GETDATE() (https://docs.aws.amazon.com/redshift/latest/dg/r_GETDATE.html): current statement
+-- start, UTC, no fractional seconds, timestamp without time zone.
+CREATE FUNCTION redshift_system.getdate() RETURNS timestamp
+  LANGUAGE sql STABLE AS $f$ SELECT date_trunc('second', statement_timestamp() AT TIME ZONE 'UTC') $f$;
+
+-- JSON_PARSE (https://docs.aws.amazon.com/redshift/latest/dg/JSON_PARSE.html): text → SUPER;
+-- fails on invalid JSON. Size limit (16 MB) not enforced.
+CREATE FUNCTION redshift_system.json_parse(text) RETURNS redshift_system.super
+  LANGUAGE sql IMMUTABLE STRICT AS $f$ SELECT $1::jsonb::redshift_system.super $f$;
+
+-- TO_VARBYTE (https://docs.aws.amazon.com/redshift/latest/dg/r_TO_VARBYTE.html): text → VARBYTE
+-- in format 'hex', 'utf8' or 'base64' ('binary' is not emulated).
+CREATE FUNCTION redshift_system.to_varbyte(text, text) RETURNS redshift_system.varbyte
+  LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+  BEGIN
+    CASE lower($2)
+      WHEN 'hex' THEN RETURN decode($1, 'hex');
+      WHEN 'utf8' THEN RETURN convert_to($1, 'UTF8');
+      WHEN 'base64' THEN RETURN decode($1, 'base64');
+      ELSE RAISE EXCEPTION 'invalid format for TO_VARBYTE: %', $2;
+    END CASE;
+  END $f$;
+
+-- FROM_HEX (https://docs.aws.amazon.com/redshift/latest/dg/r_FROM_HEX.html): hex text → VARBYTE.
+-- Redshift accepts only literals here (NOTES-DMS.md §7); not enforced.
+CREATE FUNCTION redshift_system.from_hex(text) RETURNS redshift_system.varbyte
+  LANGUAGE sql IMMUTABLE STRICT AS $f$ SELECT decode($1, 'hex')::redshift_system.varbyte $f$;
+
+-- STRTOL (https://docs.aws.amazon.com/redshift/latest/dg/r_STRTOL.html): text in a base → bigint.
+-- Bases 2–36; sign and overflow rules simplified.
+CREATE FUNCTION redshift_system.strtol(text, integer) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+  DECLARE r numeric := 0; d integer; c text; neg boolean := false; s text := lower(btrim($1));
+  BEGIN
+    IF left(s, 1) = '-' THEN neg := true; s := substr(s, 2); END IF;
+    IF $2 = 16 AND left(s, 2) = '0x' THEN s := substr(s, 3); END IF;
+    FOREACH c IN ARRAY regexp_split_to_array(s, '') LOOP
+      d := strpos('0123456789abcdefghijklmnopqrstuvwxyz', c) - 1;
+      IF d < 0 OR d >= $2 THEN RAISE EXCEPTION 'invalid digit "%" for base %', c, $2; END IF;
+      r := r * $2 + d;
+    END LOOP;
+    RETURN (CASE WHEN neg THEN -r ELSE r END)::bigint;
+  END $f$;
+
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA redshift_system TO PUBLIC;
+GRANT USAGE ON TYPE redshift_system.super, redshift_system.varbyte TO PUBLIC;

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { redshiftStringLiteral } from '../../lib/sql/quote.js';
+import { DMS_USER } from '../../sim/embedded.js';
+import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
+import { useEnvironment } from '../helpers/env.js';
+
+const env = useEnvironment('emulation');
+
+describe('embedded environment', () => {
+  it('holds Pagila in the source: 16,044 rental rows', async () => {
+    const r = await env().source.query<{ n: string }>('SELECT count(*) AS n FROM public.rental');
+    expect(Number(r.rows[0]!.n)).toBe(16044);
+  });
+});
+
+describe('Redshift emulation', () => {
+  it('records a rolled-back UPDATE and gives it back through stl_query, sys_transaction_history and stl_querytext', async () => {
+    const { targetAdmin } = env();
+    // Piece 0 ends in five spaces, piece 1 starts with a multi-byte character; a newline sits on
+    // the next boundary.
+    const head = `UPDATE "public"."t" SET "c" = 'a`;
+    const line1 = head + 'x'.repeat(195 - head.length) + '     ' + 'é' + 'y'.repeat(198);
+    const text = [line1, `  WHERE "k" IN (SELECT "seg1" FROM "dms"."awsdms_changes0001") AND "c" <> '€'  `].join('\n');
+    const xid = await nextXid(targetAdmin);
+    const start = new Date('2026-11-21T10:00:00.123Z');
+    await targetAdmin.transaction(async (tx) => {
+      await recordStatement(tx, { text, userName: DMS_USER, xid, pid: 4242, startTime: start, endTime: new Date(start.getTime() + 1500) });
+      await recordTransactionEnd(tx, { xid, userName: DMS_USER, pid: 4242, status: 'rolledback', startTime: start, endTime: new Date(start.getTime() + 2000), undoneTables: [{ schema: 'redshift_system', name: 'stl_query' }] });
+    });
+
+    const found = await targetAdmin.query<{ query: number; aborted: number; status: string }>(
+      `SELECT q.query, q.aborted, trim(h.status) AS status
+         FROM stl_query q JOIN sys_transaction_history h ON h.transaction_id = q.xid
+        WHERE q.xid = $1 AND h.status = 'rolledback'`,
+      [xid.toString()],
+    );
+    expect(found.rows).toHaveLength(1);
+    expect(found.rows[0]!.aborted).toBe(0); // NOTES-DMS.md §3: a rolled-back UPDATE keeps aborted = 0
+
+    const pieces = await targetAdmin.query<{ text: string }>('SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence', [found.rows[0]!.query]);
+    expect(pieces.rows.length).toBeGreaterThan(2);
+    for (const p of pieces.rows.slice(0, -1)) expect(Array.from(p.text)).toHaveLength(200);
+    expect(pieces.rows[0]!.text.endsWith('x     ')).toBe(true);
+    expect(pieces.rows[1]!.text.startsWith('éy')).toBe(true);
+    expect(pieces.rows[1]!.text.endsWith('y\\')).toBe(true); // the logged \n straddles the boundary
+    expect(pieces.rows[2]!.text.startsWith('n  WHERE')).toBe(true);
+    const joined = pieces.rows.slice(0, -1).map((p) => p.text).join('') + pieces.rows.at(-1)!.text.trimEnd();
+    expect(joined).toBe(text.replace(/\n/g, '\\n').trimEnd());
+    expect(joined.replace(/\\n/g, '\n')).toBe(text.trimEnd());
+
+    const undone = await targetAdmin.query('SELECT 1 FROM stl_undone WHERE xact_id_undone = $1', [xid.toString()]);
+    expect(undone.rowCount).toBe(1);
+    const rollback = await targetAdmin.query<{ text: string }>("SELECT trim(text) AS text FROM stl_utilitytext WHERE xid = $1", [xid.toString()]);
+    expect(rollback.rows.map((r) => r.text)).toEqual(['ROLLBACK']);
+  });
+
+  it('hides other users\' rows and SYS_TRANSACTION_HISTORY from a user without the right grants', async () => {
+    const { targetAdmin, targetDms, target } = env();
+    const xid = await nextXid(targetAdmin);
+    const t = new Date();
+    await recordStatement(targetAdmin, { text: 'SELECT 1', userName: 'postgres', xid, pid: 1, startTime: t, endTime: t });
+    // The DMS user sees its own rows only; the companion (SYSLOG ACCESS UNRESTRICTED) sees all.
+    const dmsSees = await targetDms.query('SELECT 1 FROM stl_query WHERE xid = $1', [xid.toString()]);
+    const companionSees = await target.query('SELECT 1 FROM stl_query WHERE xid = $1', [xid.toString()]);
+    expect(dmsSees.rowCount).toBe(0);
+    expect(companionSees.rowCount).toBe(1);
+    await expect(target.query('SELECT 1 FROM sys_transaction_history')).rejects.toThrow(/permission denied/);
+  });
+
+  it('reads string literals as Redshift does: backslash escapes, doubled quotes', async () => {
+    const { target } = env();
+    const r = await target.query<{ v: string }>(`SELECT 'a\\'b\\\\c' AS v`);
+    expect(r.rows[0]!.v).toBe("a'b\\c");
+    const s = "it's a \\path\\ with 'quotes' and \\n";
+    const back = await target.query<{ v: string }>(`SELECT ${redshiftStringLiteral(s)} AS v`);
+    expect(back.rows[0]!.v).toBe(s);
+  });
+
+  it('provides getdate(), json_parse(), to_varbyte(), from_hex(), strtol() and the super/varbyte types', async () => {
+    const { target } = env();
+    const r = await target.query<Record<string, unknown>>(
+      `SELECT getdate() AS now, json_parse('{"a":[1,2]}') AS j, to_varbyte('cafe', 'hex') AS vb, from_hex('00ff') AS fh,
+              strtol('ff', 16) AS n, pg_typeof(json_parse('1'))::text AS t`,
+    );
+    const row = r.rows[0]!;
+    expect(row.j).toEqual({ a: [1, 2] });
+    expect(row.vb).toEqual(Buffer.from([0xca, 0xfe]));
+    expect(row.fh).toEqual(Buffer.from([0x00, 0xff]));
+    expect(Number(row.n)).toBe(255);
+    expect(row.t).toBe('super');
+    expect(Math.abs((row.now as Date).getTime() - Date.now())).toBeLessThan(60_000);
+    await expect(target.query(`SELECT json_parse('{bad')`)).rejects.toThrow(/json/i);
+  });
+});
