@@ -3,6 +3,7 @@ import { EXIT_USAGE } from '../lib/errors.js';
 import { packageVersion } from '../lib/paths.js';
 import { registerConfig } from './config-check.js';
 import { registerDemo } from './demo.js';
+import { registerTypemap } from './typemap.js';
 
 /**
  * The `dms-companion` command. Each subcommand lives in its own file and only parses flags,
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExit codes: 0 ok, 1 a job found a problem it could not fix (or failed), 2 usage or configuration error.')
     .exitOverride();
   registerConfig(program);
+  registerTypemap(program);
   registerDemo(program);
   for (const c of program.commands) inheritExitOverride(c);
   return program;

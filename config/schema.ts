@@ -262,6 +262,10 @@ const typemapConfig = z.strictObject({
   mapBooleanAsBoolean: z.boolean().default(false),
   /** Cut text that does not fit a target varchar on a UTF-8 character boundary instead of failing. */
   truncateText: z.boolean().default(false),
+  /** Arrays written to text columns: as JSON (`["a",null]`) or PostgreSQL array text (`{a,NULL}`). */
+  arrayFormat: z.enum(['json', 'postgres']).default('json'),
+  /** Infinite dates/timestamps (Redshift has none): `error`, write `null`, or `clamp` to the range ends. */
+  infinity: z.enum(['error', 'null', 'clamp']).default('error'),
 });
 
 const stateConfig = z

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { PgClient } from '../lib/sql/pg-client.js';
 import { quoteIdent } from '../lib/sql/quote.js';
+import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
 import { loadPagila } from './pagila.js';
 import { installRedshiftEmulation } from './redshift/emulation.js';
 
@@ -211,7 +212,7 @@ export interface Environment {
   targetAdmin: PgClient;
   /** Target as the DMS user (the simulated task applies changes as it). */
   targetDms: PgClient;
-  /** Source and target as the companion's own user: what the jobs get. */
+  /** Source (read with the typemap's lossless type parsers) and target as the companion's own user: what the jobs get. */
   source: PgClient;
   target: PgClient;
   close(): Promise<void>;
@@ -224,7 +225,12 @@ export async function openEnvironment(server: ServerInfo, prefix: string): Promi
     sourceAdmin: new PgClient({ role: 'source', dialect: 'postgres', connection: poolFor(server, databases.source) }),
     targetAdmin: new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(server, databases.target) }),
     targetDms: new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(server, databases.target, DMS_USER) }),
-    source: new PgClient({ role: 'source', dialect: 'postgres', connection: poolFor(server, databases.source, COMPANION_USER) }),
+    source: new PgClient({
+      role: 'source',
+      dialect: 'postgres',
+      connection: { ...poolFor(server, databases.source, COMPANION_USER), options: SOURCE_SESSION_OPTIONS },
+      types: sourceTypeParsers,
+    }),
     target: new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(server, databases.target, COMPANION_USER) }),
   };
   return {

@@ -16,7 +16,7 @@ export type SqlParam = string | number | bigint | boolean | Date | null | readon
 
 export type Row = Record<string, unknown>;
 
-export interface QueryResult<R extends Row = Row> {
+export interface QueryResult<R extends object = Row> {
   rows: R[];
   /** Rows returned, or rows affected by INSERT/UPDATE/DELETE. */
   rowCount: number;
@@ -28,7 +28,7 @@ export interface SqlExecutor {
    * Runs one statement with bound parameters.
    * @throws SqlError naming the connection's role and the statement.
    */
-  query<R extends Row = Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<R>>;
+  query<R extends object = Row>(sql: string, params?: readonly SqlParam[]): Promise<QueryResult<R>>;
 }
 
 export interface SqlClient extends SqlExecutor {

@@ -77,7 +77,7 @@ export class DataApiClient implements SqlClient {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  async query<R extends Row = Row>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<R>> {
+  async query<R extends object = Row>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<R>> {
     return this.run<R>(sql, params, undefined);
   }
 
@@ -85,7 +85,7 @@ export class DataApiClient implements SqlClient {
     const begin = await this.submit('BEGIN', [], { keepAlive: this.keepAlive });
     const sessionId = begin.sessionId;
     if (!sessionId) throw new CompanionError(`${this.role}: the Data API did not open a session for the transaction`);
-    const tx: SqlExecutor = { query: <R extends Row = Row>(sql: string, params: readonly SqlParam[] = []) => this.run<R>(sql, params, sessionId) };
+    const tx: SqlExecutor = { query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) => this.run<R>(sql, params, sessionId) };
     try {
       const result = await fn(tx);
       await this.run('COMMIT', [], sessionId);
@@ -129,7 +129,7 @@ export class DataApiClient implements SqlClient {
     };
   }
 
-  private async run<R extends Row>(sql: string, params: readonly SqlParam[], sessionId: string | undefined): Promise<QueryResult<R>> {
+  private async run<R extends object>(sql: string, params: readonly SqlParam[], sessionId: string | undefined): Promise<QueryResult<R>> {
     const { id, hasResultSet, rowCount } = await this.submit(sql, params, { sessionId });
     if (!hasResultSet) return { rows: [], rowCount };
     const rows: R[] = [];
@@ -247,7 +247,7 @@ function paramText(role: string, n: number, v: SqlParam | undefined): string {
   throw new RefusedError(`${role}: parameter $${n} has a type the Data API cannot carry`);
 }
 
-function toRow<R extends Row>(role: string, sql: string, columns: ColumnMetadata[], record: Field[]): R {
+function toRow<R extends object>(role: string, sql: string, columns: ColumnMetadata[], record: Field[]): R {
   const row: Row = {};
   record.forEach((field, i) => {
     const name = columns[i]?.label ?? columns[i]?.name ?? `column${i + 1}`;

@@ -33,7 +33,7 @@ export class PgClient implements SqlClient {
     this.pool.on('error', () => undefined);
   }
 
-  async query<R extends Row = Row>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<R>> {
+  async query<R extends object = Row>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<R>> {
     return runQuery<R>(this.pool, this.role, sql, params);
   }
 
@@ -44,7 +44,7 @@ export class PgClient implements SqlClient {
     } catch (err) {
       throw new SqlError(this.role, 'BEGIN', err, (err as { code?: string }).code);
     }
-    const tx: SqlExecutor = { query: <R extends Row = Row>(sql: string, params: readonly SqlParam[] = []) => runQuery<R>(conn, this.role, sql, params) };
+    const tx: SqlExecutor = { query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) => runQuery<R>(conn, this.role, sql, params) };
     let broken = false;
     try {
       await tx.query('BEGIN');
@@ -88,7 +88,7 @@ export function poolConfig(c: PgConnectionConfig): pg.PoolConfig {
   };
 }
 
-async function runQuery<R extends Row>(q: pg.Pool | pg.PoolClient, role: string, sql: string, params: readonly SqlParam[]): Promise<QueryResult<R>> {
+async function runQuery<R extends object>(q: pg.Pool | pg.PoolClient, role: string, sql: string, params: readonly SqlParam[]): Promise<QueryResult<R>> {
   try {
     const res = params.length > 0 ? await q.query<R>(sql, params as unknown[]) : await q.query<R>(sql);
     // A multi-statement simple query returns an array of results; report the last one.

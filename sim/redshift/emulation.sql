@@ -217,5 +217,39 @@ CREATE FUNCTION redshift_system.strtol(text, integer) RETURNS bigint
     RETURN (CASE WHEN neg THEN -r ELSE r END)::bigint;
   END $f$;
 
+-- Informational constraints (https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html):
+-- Redshift accepts PRIMARY KEY and UNIQUE but does not enforce them, so a target table can hold a
+-- key twice. Emulated by an event trigger that records each such constraint here and drops it from
+-- the table. (Redshift keeps them in its catalog; the toolkit reads keys from its config instead.)
+CREATE TABLE redshift_system.informational_constraints (
+  schema_name name NOT NULL,
+  table_name name NOT NULL,
+  constraint_type char(1) NOT NULL,
+  columns name[] NOT NULL
+);
+GRANT SELECT ON redshift_system.informational_constraints TO PUBLIC;
+
+CREATE FUNCTION redshift_system.make_constraints_informational() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $f$
+  DECLARE cmd record; k record;
+  BEGIN
+    FOR cmd IN SELECT * FROM pg_event_trigger_ddl_commands() WHERE object_type = 'table' LOOP
+      FOR k IN
+        SELECT c.conname, c.contype::text AS contype, n.nspname, t.relname,
+               ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY AS u(num, ord)
+                       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = u.num ORDER BY u.ord) AS cols
+          FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE c.conrelid = cmd.objid AND c.contype IN ('p', 'u') AND n.nspname <> 'redshift_system'
+      LOOP
+        INSERT INTO redshift_system.informational_constraints VALUES (k.nspname, k.relname, k.contype, k.cols);
+        EXECUTE format('ALTER TABLE %I.%I DROP CONSTRAINT %I', k.nspname, k.relname, k.conname);
+      END LOOP;
+    END LOOP;
+  END $f$;
+
+CREATE EVENT TRIGGER redshift_informational_constraints ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS')
+  EXECUTE FUNCTION redshift_system.make_constraints_informational();
+
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA redshift_system TO PUBLIC;
 GRANT USAGE ON TYPE redshift_system.super, redshift_system.varbyte TO PUBLIC;

@@ -1,0 +1,25 @@
+import { openEnvironment, startEmbeddedServer } from '../sim/embedded.js';
+import { benchTypemap } from './typemap.js';
+
+/**
+ * `npm run bench`: the benchmarks, on the embedded environment. Speed is measured here, never
+ * asserted in tests. Pass names to run a subset: `npm run bench -- typemap`.
+ */
+const wanted = new Set(process.argv.slice(2));
+const want = (name: string) => wanted.size === 0 || wanted.has(name);
+
+const server = await startEmbeddedServer();
+try {
+  if (want('typemap')) {
+    const env = await openEnvironment(server, 'bench_typemap');
+    try {
+      const results = await benchTypemap(env);
+      console.log('\ntypemap: source text → Redshift literals (one core)');
+      console.table(results);
+    } finally {
+      await env.close();
+    }
+  }
+} finally {
+  await server.stop();
+}

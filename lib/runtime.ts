@@ -1,0 +1,126 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { RedshiftClient } from '@aws-sdk/client-redshift';
+import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import type { Config, TableConfig, TaskConfig } from '../config/schema.js';
+import { AwsMetrics, type MetricsApi } from './aws/cloudwatch.js';
+import { AwsReplicationTasks, type ReplicationTaskApi } from './aws/dms.js';
+import { AwsClusters, type ClusterApi } from './aws/redshift.js';
+import { systemClock, type Clock } from './clock.js';
+import { UsageError } from './errors.js';
+import { createLogger, type Logger } from './log.js';
+import type { SqlClient } from './sql/client.js';
+import { DataApiClient, DATA_API_MAX_SQL_BYTES } from './sql/data-api-client.js';
+import { PgClient, poolConfig } from './sql/pg-client.js';
+import type { QualifiedName } from './sql/quote.js';
+import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from './typemap/pg-types.js';
+
+/**
+ * What every job receives (`deps`): the config, the SQL clients, the AWS adapters, the clock and
+ * the logger. Production builds it from the config with {@link createRuntime}; tests and the demo
+ * pass the embedded databases, the simulator and a fake clock instead.
+ */
+export interface Runtime {
+  config: Config;
+  /** The source PostgreSQL, read with the typemap's lossless type parsers. */
+  source: SqlClient;
+  /** The Redshift target (direct or Data API). */
+  target: SqlClient;
+  tasks: ReplicationTaskApi;
+  metrics: MetricsApi;
+  clusters: ClusterApi;
+  clock: Clock;
+  log: Logger;
+  /** Largest INSERT text a repair sends at once (bytes). */
+  statementBudget: number;
+  close(): Promise<void>;
+}
+
+/** Builds the production runtime from a validated config. AWS credentials: the SDK's default provider chain. */
+export function createRuntime(config: Config, options: { log?: Logger } = {}): Runtime {
+  const region = config.region;
+  const source = new PgClient({
+    role: 'source',
+    dialect: 'postgres',
+    connection: { ...poolConfig(config.source), options: SOURCE_SESSION_OPTIONS },
+    types: sourceTypeParsers,
+  });
+  let target: SqlClient;
+  let statementBudget: number;
+  const closers: (() => Promise<void> | void)[] = [() => source.close()];
+  if (config.target.kind === 'direct') {
+    target = new PgClient({ role: 'target', dialect: 'redshift', connection: poolConfig(config.target) });
+    statementBudget = config.target.statementBudget;
+  } else {
+    const client = new RedshiftDataClient({ region });
+    closers.push(() => client.destroy());
+    target = new DataApiClient({ client, target: config.target, pollInterval: config.target.pollInterval, statementTimeout: config.target.statementTimeout });
+    statementBudget = DATA_API_MAX_SQL_BYTES;
+  }
+  closers.push(() => target.close());
+  // AWS clients are made on first use: commands that need no AWS API never create one.
+  const lazy = <T>(make: () => T): (() => T) => {
+    let v: T | undefined;
+    return () => (v ??= make());
+  };
+  const dms = lazy(() => {
+    const c = new DatabaseMigrationServiceClient({ region });
+    closers.push(() => c.destroy());
+    return new AwsReplicationTasks(c);
+  });
+  const cw = lazy(() => {
+    const c = new CloudWatchClient({ region });
+    closers.push(() => c.destroy());
+    return new AwsMetrics(c);
+  });
+  const rs = lazy(() => {
+    const c = new RedshiftClient({ region });
+    closers.push(() => c.destroy());
+    return new AwsClusters(c);
+  });
+  return {
+    config,
+    source,
+    target,
+    get tasks() {
+      return dms();
+    },
+    get metrics() {
+      return cw();
+    },
+    get clusters() {
+      return rs();
+    },
+    clock: systemClock,
+    log: options.log ?? createLogger({ level: config.log.level, format: config.log.format }),
+    statementBudget,
+    close: async () => {
+      for (const c of closers.reverse()) await c();
+    },
+  };
+}
+
+/**
+ * The task named `name` (`--task`), or every task when `name` is undefined.
+ * @throws UsageError naming the configured tasks when there is no such task.
+ */
+export function selectTasks(config: Config, name: string | undefined): TaskConfig[] {
+  if (name === undefined) return config.tasks;
+  const t = config.tasks.find((x) => x.name === name || x.arn === name);
+  if (!t) throw new UsageError(`no task "${name}" in the config (tasks: ${config.tasks.map((x) => x.name).join(', ')})`);
+  return [t];
+}
+
+/** The configured table whose source (or target) is `name`, with its task. */
+export function findTable(config: Config, name: QualifiedName): { task: TaskConfig; table: TableConfig } | undefined {
+  for (const task of config.tasks) {
+    for (const table of task.tables) {
+      if (sameName(table.source, name) || sameName(table.target, name)) return { task, table };
+    }
+  }
+  return undefined;
+}
+
+function sameName(a: QualifiedName, b: QualifiedName): boolean {
+  return a.schema === b.schema && a.name === b.name;
+}
