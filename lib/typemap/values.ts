@@ -80,7 +80,7 @@ export function toRedshiftLiteral(value: SourceValue, source: SourceType, target
     case 'smallint':
     case 'integer':
     case 'bigint': {
-      if (source.kind === 'bool') return text === 't' ? '1' : '0';
+      if (source.kind === 'bool') return boolOf(text!, fail) ? '1' : '0';
       if (!isNumericSource(source) || text === undefined) return cannot();
       const m = /^(-?\d+)(?:\.(\d+))?$/.exec(text);
       if (!m || (m[2] !== undefined && /[1-9]/.test(m[2]))) return fail(`${JSON.stringify(text)} is not an integer`);
@@ -102,7 +102,7 @@ export function toRedshiftLiteral(value: SourceValue, source: SourceType, target
       return `CAST('${text}' AS ${cast})`;
     }
     case 'boolean': {
-      if (source.kind === 'bool' && (text === 't' || text === 'f')) return text === 't' ? 'TRUE' : 'FALSE';
+      if (source.kind === 'bool') return boolOf(text!, fail) ? 'TRUE' : 'FALSE';
       if (isIntegerSource(source) && (text === '0' || text === '1')) return text === '1' ? 'TRUE' : 'FALSE';
       return cannot();
     }
@@ -187,9 +187,16 @@ function dateLike(text: string, target: 'date' | 'timestamp' | 'timestamptz', op
   return `'${formatTimestamp(toUtc(t), target === 'timestamptz')}'`;
 }
 
-function booleanText(t: string, options: WriteOptions): string {
+/** A boolean's text output: `t`/`f` (PostgreSQL), or `true`/`false` (logical decoding's test_decoding). */
+function boolOf(t: string, fail: (r: string) => never): boolean {
+  if (t === 't' || t === 'true') return true;
+  if (t === 'f' || t === 'false') return false;
+  return fail(`${JSON.stringify(t)} is not a boolean`);
+}
+
+function booleanText(t: string, options: WriteOptions, fail: (r: string) => never): string {
   const [yes, no] = options.booleanText.split('/') as [string, string];
-  return t === 't' ? yes : no;
+  return boolOf(t, fail) ? yes : no;
 }
 
 /** The text a value becomes in a text column. */
@@ -197,7 +204,7 @@ function textOf(value: string | Buffer, source: SourceType, options: WriteOption
   if (Buffer.isBuffer(value)) return value.toString('hex');
   switch (source.kind) {
     case 'bool':
-      return booleanText(value, options);
+      return booleanText(value, options, fail);
     case 'timestamptz': {
       if (value === 'infinity' || value === '-infinity') return value;
       const t = parseTimestamp(value) ?? fail(`${JSON.stringify(value)} is not an ISO timestamp`);
@@ -233,7 +240,7 @@ const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 /** One value as a JSON scalar: numbers stay numbers (exact digits), booleans true/false, others strings. */
 function jsonScalar(text: string, source: SourceType, options: WriteOptions, fail: (r: string) => never): string {
   if (isNumericSource(source) && JSON_NUMBER.test(text)) return text;
-  if (source.kind === 'bool') return text === 't' ? 'true' : 'false';
+  if (source.kind === 'bool') return boolOf(text, fail) ? 'true' : 'false';
   if (source.kind === 'json' || source.kind === 'jsonb') return text;
   if (source.kind === 'bytea') return JSON.stringify(text.startsWith('\\x') ? text.slice(2) : text);
   return JSON.stringify(textOf(text, source, options, fail));
