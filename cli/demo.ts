@@ -1,62 +1,57 @@
-import type { Command } from 'commander';
-import { startEmbeddedServer, openEnvironment } from '../sim/embedded.js';
-import { prepareTemplates } from '../sim/embedded.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import { runReplicationDemo, type ReplicationDemoReport } from '../sim/demo.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
-interface DemoReport {
-  server: { host: string; port: number };
-  startupMs: number;
-  source: { table: string; rows: number }[];
-  target: { systemTables: string[]; standardConformingStrings: string; timezone: string };
+function positiveNumber(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
 }
 
-/** `dms-companion demo`: starts the embedded environment (Pagila source, emulated Redshift target), shows both, and stops. */
+function render(r: ReplicationDemoReport): string {
+  const lines = [
+    '',
+    `replicated ${r.changesApplied} of ${r.changesCaptured} captured changes in ${r.batches} batches${r.oneByOneStatements ? ` and ${r.oneByOneStatements} one-by-one statements` : ''} (seed ${r.seed}, ${r.durationSeconds} s)`,
+  ];
+  if (r.faults.length) lines.push('', 'faults injected:', ...r.faults.map((f) => `  ${f.injectedAt.toISOString()}  ${f.kind}${f.table ? ` ${f.table}` : ''}${f.key ? ` key ${f.key.join(',')}` : ''}${f.detail ? ` (${f.detail})` : ''}`));
+  lines.push('', 'source vs target (through the typemap):', `  ${'table'.padEnd(18)} ${'source'.padStart(7)} ${'target'.padStart(7)} ${'missing'.padStart(8)} ${'extra'.padStart(6)}`);
+  for (const t of r.tables) lines.push(`  ${t.table.padEnd(18)} ${String(t.sourceRows).padStart(7)} ${String(t.targetRows).padStart(7)} ${String(t.missing).padStart(8)} ${String(t.extra).padStart(6)}`);
+  lines.push('', r.targetEqualsSource ? 'target equals source' : 'target DIFFERS from source');
+  return lines.join('\n');
+}
+
+/**
+ * `dms-companion demo`: the embedded environment (Pagila source, emulated Redshift target), the
+ * simulated replication task with a seeded workload, a live status line, and at the end the
+ * source-vs-target difference per table.
+ */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('start the embedded environment (Pagila source + emulated Redshift target), show it, and stop')
-    .action(async (_opts: unknown, cmd: Command) => {
+    .description('run the simulated replication on the embedded environment (Pagila → emulated Redshift) with a live status, then compare source and target')
+    .option('--duration <seconds>', 'how long the workload runs', positiveNumber('--duration'), 60)
+    .option('--seed <n>', 'seed of the workload', positiveNumber('--seed'), 1)
+    .option('--rate <changes/s>', 'changes per second', positiveNumber('--rate'), 50)
+    .addHelpText('after', '\nExit codes: 0 target equals source at the end, 1 it does not, 2 usage error.')
+    .action(async (opts: { duration: number; seed: number; rate: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      await runCommand(g.json, async () => {
-        const t0 = Date.now();
-        const server = await startEmbeddedServer();
-        try {
-          await prepareTemplates(server);
-          const env = await openEnvironment(server, 'demo');
-          try {
-            const startupMs = Date.now() - t0;
-            const counts = await env.sourceAdmin.query<{ table: string; rows: string }>(
-              `SELECT c.relname AS table, c.reltuples::bigint::text AS rows FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.reltuples > 0 ORDER BY c.reltuples DESC`,
-            );
-            const sys = await env.target.query<{ name: string }>(
-              `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'redshift_system' ORDER BY 1`,
-            );
-            const settings = await env.target.query<{ scs: string; tz: string }>(`SELECT current_setting('standard_conforming_strings') AS scs, current_setting('timezone') AS tz`);
-            const report: DemoReport = {
-              server: { host: server.host, port: server.port },
-              startupMs,
-              source: counts.rows.map((r) => ({ table: `public.${r.table}`, rows: Number(r.rows) })),
-              target: { systemTables: sys.rows.map((r) => r.name), standardConformingStrings: settings.rows[0]!.scs, timezone: settings.rows[0]!.tz },
-            };
-            printResult(report, g.json, (r) =>
-              [
-                `embedded PostgreSQL on ${r.server.host}:${r.server.port}, ready in ${(r.startupMs / 1000).toFixed(1)} s`,
-                '',
-                'source (Pagila):',
-                ...r.source.map((t) => `  ${t.table.padEnd(28)} ${String(t.rows).padStart(7)} rows`),
-                '',
-                'target (emulated Redshift):',
-                `  system tables: ${r.target.systemTables.join(', ')}`,
-                `  standard_conforming_strings = ${r.target.standardConformingStrings}, timezone = ${r.target.timezone}`,
-              ].join('\n'),
-            );
-          } finally {
-            await env.close();
-          }
-        } finally {
-          await server.stop();
+      const tty = process.stderr.isTTY;
+      let lastPrinted = 0;
+      const onStatus = (line: string) => {
+        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+        else if (Date.now() - lastPrinted >= 5000) {
+          lastPrinted = Date.now();
+          process.stderr.write(`${line}\n`);
         }
+      };
+      await runCommand(g.json, async () => {
+        if (!g.json) process.stderr.write(`starting the embedded environment and the simulated task (${opts.duration} s at ${opts.rate} changes/s)…\n`);
+        const report = await runReplicationDemo({ duration: opts.duration, seed: opts.seed, rate: opts.rate, onStatus: g.json ? undefined : onStatus });
+        if (tty && !g.json) process.stderr.write('\n');
+        printResult(report, g.json, render);
+        return report.targetEqualsSource ? 0 : 1;
       });
     });
 }
