@@ -1,4 +1,5 @@
 import { openEnvironment, startEmbeddedServer } from '../sim/embedded.js';
+import { benchFixer } from './fixer.js';
 import { benchTypemap } from './typemap.js';
 
 /**
@@ -16,6 +17,16 @@ try {
       const results = await benchTypemap(env);
       console.log('\ntypemap: source text → Redshift literals (one core)');
       console.table(results);
+    } finally {
+      await env.close();
+    }
+  }
+  if (want('fixer')) {
+    const env = await openEnvironment(server, 'bench_fixer');
+    try {
+      const r = await benchFixer(env);
+      console.log('\nfixer: rolled-back UPDATE → task resumed with the row repaired (simulator, checker interval excluded)');
+      console.table([r]);
     } finally {
       await env.close();
     }

@@ -4,6 +4,9 @@ import { packageVersion } from '../lib/paths.js';
 import { registerConfig } from './config-check.js';
 import { registerDemo } from './demo.js';
 import { registerTypemap } from './typemap.js';
+import { registerCheck } from './check.js';
+import { registerFix } from './fix.js';
+import { registerHolds } from './holds.js';
 
 /**
  * The `dms-companion` command. Each subcommand lives in its own file and only parses flags,
@@ -20,6 +23,9 @@ export function buildProgram(): Command {
     .addHelpText('after', '\nExit codes: 0 ok, 1 a job found a problem it could not fix (or failed), 2 usage or configuration error.')
     .exitOverride();
   registerConfig(program);
+  registerCheck(program);
+  registerFix(program);
+  registerHolds(program);
   registerTypemap(program);
   registerDemo(program);
   for (const c of program.commands) inheritExitOverride(c);

@@ -184,8 +184,11 @@ const checkerConfig = z.strictObject({
   schedule: schedule().default('*/3 * * * *'),
   /** Look-back window for counting the DMS user's UPDATEs (seconds). */
   window: duration().default(180),
-  /** More DMS UPDATEs than this in the window (per task) means one-by-one mode. */
-  updateThreshold: z.number().int().min(1).default(200),
+  /**
+   * More single-row DMS UPDATEs (not through awsdms_changes) than this in the window (per task)
+   * means one-by-one mode.
+   */
+  updateThreshold: z.number().int().min(1).default(100),
   /**
    * When set, also require the count to exceed this many times the median of the same window in
    * the checker's own run history (avoids false positives on tables that are always busy).

@@ -9,6 +9,8 @@ import { AwsClusters, type ClusterApi } from './aws/redshift.js';
 import { systemClock, type Clock } from './clock.js';
 import { UsageError } from './errors.js';
 import { createLogger, type Logger } from './log.js';
+import { StateStore } from './state/store.js';
+import { TaskControl } from './task-control.js';
 import type { SqlClient } from './sql/client.js';
 import { DataApiClient, DATA_API_MAX_SQL_BYTES } from './sql/data-api-client.js';
 import { PgClient, poolConfig } from './sql/pg-client.js';
@@ -16,11 +18,12 @@ import type { QualifiedName } from './sql/quote.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from './typemap/pg-types.js';
 
 /**
- * What every job receives (`deps`): the config, the SQL clients, the AWS adapters, the clock and
- * the logger. Production builds it from the config with {@link createRuntime}; tests and the demo
- * pass the embedded databases, the simulator and a fake clock instead.
+ * What every job receives (`deps`): the config, the SQL clients, the AWS adapters, the clock, the
+ * logger, the state store and task control. Production builds it from the config with
+ * {@link createRuntime}; tests and the demo pass the embedded databases, the simulator and a
+ * fake clock instead.
  */
-export interface Runtime {
+export interface JobDeps {
   config: Config;
   /** The source PostgreSQL, read with the typemap's lossless type parsers. */
   source: SqlClient;
@@ -33,6 +36,13 @@ export interface Runtime {
   log: Logger;
   /** Largest INSERT text a repair sends at once (bytes). */
   statementBudget: number;
+  /** Holds, cool-downs, run history, leases, repair log. */
+  state: StateStore;
+  /** The one place that stops and resumes tasks. */
+  control: TaskControl;
+}
+
+export interface Runtime extends JobDeps {
   close(): Promise<void>;
 }
 
@@ -58,6 +68,14 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
     statementBudget = DATA_API_MAX_SQL_BYTES;
   }
   closers.push(() => target.close());
+  let stateClient: SqlClient = target;
+  if (config.state.store === 'postgres' && config.state.connection) {
+    const c = new PgClient({ role: 'state', dialect: 'postgres', connection: poolConfig(config.state.connection) });
+    closers.push(() => c.close());
+    stateClient = c;
+  }
+  const state = new StateStore(stateClient, config.state.schema);
+  const log = options.log ?? createLogger({ level: config.log.level, format: config.log.format });
   // AWS clients are made on first use: commands that need no AWS API never create one.
   const lazy = <T>(make: () => T): (() => T) => {
     let v: T | undefined;
@@ -78,6 +96,7 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
     closers.push(() => c.destroy());
     return new AwsClusters(c);
   });
+  let control: TaskControl | undefined;
   return {
     config,
     source,
@@ -92,8 +111,12 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
       return rs();
     },
     clock: systemClock,
-    log: options.log ?? createLogger({ level: config.log.level, format: config.log.format }),
+    log,
     statementBudget,
+    state,
+    get control() {
+      return (control ??= new TaskControl(dms(), state, systemClock, log, config.jobs.fixer.resumeTimeout));
+    },
     close: async () => {
       for (const c of closers.reverse()) await c();
     },

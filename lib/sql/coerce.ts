@@ -23,3 +23,12 @@ export function asInt(v: unknown): number {
   if (n === undefined) throw new Error('expected a number, got NULL');
   return n;
 }
+
+/** Text from a scalar answer (NULL → ''). */
+export function asText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString();
+  return JSON.stringify(v);
+}

@@ -1,4 +1,5 @@
-import { ManualClock } from '../../lib/clock.js';
+import type { ManualClock } from '../../lib/clock.js';
+import type { SqlClient } from '../../lib/sql/client.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { Workload } from '../../sim/workload.js';
 
@@ -20,4 +21,33 @@ export async function drain(sim: Simulation, clock: ManualClock, maxSeconds = 12
     if (sim.tasks.every((t) => t.backlog === 0)) return;
   }
   throw new Error(`backlog not drained after ${maxSeconds} s: ${sim.tasks.map((t) => t.describe()).join('; ')}`);
+}
+
+/**
+ * Resets the emulated target between simulations: the replicated tables, the DMS control schema,
+ * the companion's state schema and the system tables.
+ */
+export async function resetTarget(admin: SqlClient): Promise<void> {
+  await admin.query('DROP SCHEMA IF EXISTS dms CASCADE');
+  await admin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
+  await admin.query(
+    'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
+  );
+  for (const t of ['rental', 'payment', 'customer', 'film']) await admin.query(`DROP TABLE IF EXISTS public.${t}`);
+}
+
+/**
+ * Makes the simulated task go one-by-one the way production does: a rental INSERT is lost
+ * (the simulation must have a `lose-insert` fault on public.rental armed), then that row is
+ * updated; the next bulk UPDATE touches fewer rows than changes and is rolled back.
+ * @returns the lost rental's id.
+ */
+export async function loseInsertThenUpdate(sim: Simulation, clock: ManualClock, source: SqlClient): Promise<number> {
+  const r = await source.query<{ id: number }>(`INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 7, 7, 1) RETURNING rental_id AS id`, [clock.now()]);
+  const id = Number(r.rows[0]!.id);
+  await runFor(clock, 3);
+  await source.query(`UPDATE public.rental SET return_date = $1 WHERE rental_id = $2`, [new Date(clock.now().getTime() + 3600_000), id]);
+  await runFor(clock, 3);
+  if (sim.tasks[0]!.mode !== 'one-by-one') throw new Error(`the task did not go one-by-one: ${sim.tasks[0]!.describe()}`);
+  return id;
 }

@@ -4,7 +4,7 @@ import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { DMS_USER } from '../../sim/embedded.js';
 import { useEnvironment } from '../helpers/env.js';
-import { drain, runFor } from '../helpers/sim.js';
+import { drain, resetTarget, runFor } from '../helpers/sim.js';
 
 const env = useEnvironment('simulator');
 let sim: Simulation | undefined;
@@ -13,11 +13,7 @@ afterEach(async () => {
   await sim?.close();
   sim = undefined;
   // Each test gets a fresh target (full load again) and empty system tables; source changes accumulate harmlessly.
-  await env().targetAdmin.query('DROP SCHEMA IF EXISTS dms CASCADE');
-  await env().targetAdmin.query(
-    'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
-  );
-  for (const t of ['rental', 'payment', 'customer', 'film']) await env().targetAdmin.query(`DROP TABLE IF EXISTS public.${t}`);
+  await resetTarget(env().targetAdmin);
 });
 
 const ARN = 'arn:aws:dms:us-east-1:123456789012:task:PAGILA';

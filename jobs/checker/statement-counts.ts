@@ -1,0 +1,70 @@
+import type { TableConfig } from '../../config/schema.js';
+import { SqlError, type SqlExecutor, type SqlParam } from '../../lib/sql/client.js';
+import { utcText } from '../../lib/state/store.js';
+
+/**
+ * How many statements the DMS database user ran on a task's tables in a window, and how many of
+ * them were UPDATEs. In batch mode DMS sends one UPDATE per batch and table; in one-by-one mode
+ * one per change (NOTES-DMS.md §2), so the count jumps.
+ *
+ * Batch-mode UPDATEs reference the `awsdms_changes…` table; one-by-one UPDATEs carry the row's values
+ * themselves, so the UPDATEs that do not reference it are counted apart: in batch mode there are
+ * none, in one-by-one mode one per change.
+ *
+ * Statements are attributed to a task by the target table names in their text (quoted or not):
+ * the DMS user is shared by every task on the cluster. Read from STL_QUERY on a provisioned
+ * cluster, from SYS_QUERY_HISTORY where STL is not available (Serverless).
+ */
+
+export interface StatementCounts {
+  /** Every UPDATE of the task's tables. */
+  updates: number;
+  /** UPDATEs that do not go through an awsdms_changes table: the single-row statements of one-by-one mode. */
+  singleRowUpdates: number;
+  statements: number;
+  source: 'stl_query' | 'sys_query_history';
+}
+
+function patterns(tables: readonly TableConfig[]): string[] {
+  return tables.flatMap((t) => [`%"${t.target.schema}"."${t.target.name}"%`, `%${t.target.schema}.${t.target.name}%`]);
+}
+
+export async function countDmsStatements(target: SqlExecutor, dmsUser: string, tables: readonly TableConfig[], from: Date, to: Date): Promise<StatementCounts> {
+  const pats = patterns(tables);
+  const params: SqlParam[] = [dmsUser, utcText(from), utcText(to), ...pats];
+  const like = (col: string) => pats.map((_p, i) => `${col} ILIKE $${i + 4}`).join(' OR ');
+  try {
+    const r = await target.query<CountRow>(
+      `SELECT sum(CASE WHEN ${IS_UPDATE} THEN 1 ELSE 0 END) AS updates,
+              sum(CASE WHEN ${IS_UPDATE} AND q.querytxt NOT ILIKE '%awsdms_changes%' THEN 1 ELSE 0 END) AS single_row_updates,
+              count(*) AS statements
+         FROM stl_query q JOIN pg_user u ON u.usesysid = q.userid
+        WHERE u.usename = $1 AND q.starttime >= $2 AND q.starttime < $3 AND (${like('q.querytxt')})`,
+      params,
+    );
+    return toCounts(r.rows[0], 'stl_query');
+  } catch (err) {
+    if (!(err instanceof SqlError) || !['42P01', '42501'].includes(err.sqlState ?? '')) throw err;
+  }
+  const r = await target.query<CountRow>(
+    `SELECT sum(CASE WHEN TRIM(q.query_type) = 'UPDATE' THEN 1 ELSE 0 END) AS updates,
+            sum(CASE WHEN TRIM(q.query_type) = 'UPDATE' AND q.query_text NOT ILIKE '%awsdms_changes%' THEN 1 ELSE 0 END) AS single_row_updates,
+            count(*) AS statements
+       FROM sys_query_history q JOIN pg_user u ON u.usesysid = q.user_id
+      WHERE u.usename = $1 AND q.start_time >= $2 AND q.start_time < $3 AND (${like('q.query_text')})`,
+    params,
+  );
+  return toCounts(r.rows[0], 'sys_query_history');
+}
+
+const IS_UPDATE = `(LTRIM(q.querytxt) ILIKE 'update%' OR LTRIM(q.querytxt) ILIKE '/*%*/%update%')`;
+
+interface CountRow {
+  updates: unknown;
+  single_row_updates: unknown;
+  statements: unknown;
+}
+
+function toCounts(row: CountRow | undefined, source: StatementCounts['source']): StatementCounts {
+  return { updates: Number(row?.updates ?? 0), singleRowUpdates: Number(row?.single_row_updates ?? 0), statements: Number(row?.statements ?? 0), source };
+}

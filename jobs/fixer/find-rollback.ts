@@ -1,0 +1,125 @@
+import type { SqlExecutor } from '../../lib/sql/client.js';
+import { SqlError } from '../../lib/sql/client.js';
+import { utcText } from '../../lib/state/store.js';
+import { joinQueryTextPieces } from './parse-update.js';
+
+/**
+ * Finding the most recent rolled-back DMS UPDATE in Redshift's system views (NOTES-DMS.md §3).
+ *
+ * An UPDATE whose transaction was rolled back still shows `aborted = 0` in STL_QUERY; whether its
+ * transaction committed is learnt from one of these sources, tried in this order:
+ * 1. `sys_transaction_history` (status 'rolledback') — AWS's documented method; superuser only;
+ * 2. `stl_undone` (xact_id_undone) — readable with SYSLOG ACCESS UNRESTRICTED;
+ * 3. `stl_utilitytext` (a ROLLBACK for the xid) — likewise;
+ * 4. `sys_query_history` + `sys_transaction_history` — Redshift Serverless (no STL views).
+ * A source that is not readable (permission denied, view missing) or finds nothing is noted and
+ * the next one is tried. DMS statements are recognised by the DMS database user and a reference
+ * to an `awsdms_changes` table, not by a comment.
+ */
+
+export type EvidenceSource = 'sys_transaction_history' | 'stl_undone' | 'stl_utilitytext' | 'sys_query_history';
+
+export interface EvidenceAttempt {
+  source: EvidenceSource;
+  outcome: 'used' | 'no rows' | 'permission denied' | 'not available';
+  detail?: string | undefined;
+}
+
+export interface RolledBackUpdate {
+  source: EvidenceSource;
+  /** Query id (STL_QUERY.query or SYS_QUERY_HISTORY.query_id). */
+  queryId: string;
+  xid: string;
+  /** UTC. */
+  startTime: Date;
+  /** Full statement text, rebuilt from its pieces. */
+  text: string;
+}
+
+// aborted = 0: the UPDATE itself completed and its transaction was rolled back afterwards (an UPDATE
+// killed by a reboot or a cancel shows aborted = 1 and is not what one-by-one mode leaves).
+const IS_DMS_UPDATE = `q.aborted = 0 AND (LTRIM(q.querytxt) ILIKE 'update%' OR LTRIM(q.querytxt) ILIKE '/*%*/%update%') AND q.querytxt ILIKE '%awsdms_changes%'`;
+
+const STL_EVIDENCE: Record<Exclude<EvidenceSource, 'sys_query_history'>, string> = {
+  sys_transaction_history: `EXISTS (SELECT 1 FROM sys_transaction_history h WHERE h.transaction_id = q.xid AND h.status = 'rolledback')`,
+  stl_undone: `EXISTS (SELECT 1 FROM stl_undone d WHERE d.xact_id_undone = q.xid)`,
+  stl_utilitytext: `EXISTS (SELECT 1 FROM stl_utilitytext t WHERE t.xid = q.xid AND LTRIM(t.text) ILIKE 'rollback%')`,
+};
+
+/** One evidence source's candidates: recent rolled-back DMS UPDATEs, newest first. */
+async function candidates(target: SqlExecutor, source: EvidenceSource, dmsUser: string, since: Date, limit: number): Promise<{ queryId: string; xid: string; startTime: Date }[]> {
+  const sql =
+    source === 'sys_query_history'
+      ? `SELECT q.query_id::varchar AS query_id, q.transaction_id::varchar AS xid, q.start_time AS start_time
+           FROM sys_query_history q JOIN pg_user u ON u.usesysid = q.user_id
+          WHERE u.usename = $1 AND q.start_time >= $2 AND TRIM(q.query_type) = 'UPDATE' AND TRIM(q.status) = 'success' AND q.query_text ILIKE '%awsdms_changes%'
+            AND EXISTS (SELECT 1 FROM sys_transaction_history h WHERE h.transaction_id = q.transaction_id AND h.status = 'rolledback')
+          ORDER BY q.start_time DESC, q.query_id DESC LIMIT ${limit}`
+      : `SELECT q.query::varchar AS query_id, q.xid::varchar AS xid, q.starttime AS start_time
+           FROM stl_query q JOIN pg_user u ON u.usesysid = q.userid
+          WHERE u.usename = $1 AND q.starttime >= $2 AND ${IS_DMS_UPDATE} AND ${STL_EVIDENCE[source]}
+          ORDER BY q.starttime DESC, q.query DESC LIMIT ${limit}`;
+  const r = await target.query<{ query_id: string; xid: string; start_time: unknown }>(sql, [dmsUser, utcText(since)]);
+  return r.rows.map((x) => ({ queryId: String(x.query_id), xid: String(x.xid), startTime: toDate(x.start_time) }));
+}
+
+function toDate(v: unknown): Date {
+  if (v instanceof Date) return v;
+  return new Date(`${String(v).replace(' ', 'T')}Z`);
+}
+
+/** The statement's full text from STL_QUERYTEXT (200-character pieces) or SYS_QUERY_TEXT (4000). */
+export async function fullText(target: SqlExecutor, source: EvidenceSource, queryId: string): Promise<string> {
+  const sys = source === 'sys_query_history';
+  const r = await target.query<{ text: string }>(
+    sys ? 'SELECT text FROM sys_query_text WHERE query_id = $1 ORDER BY sequence' : 'SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence',
+    [queryId],
+  );
+  return joinQueryTextPieces(
+    r.rows.map((x) => String(x.text)),
+    sys ? 4000 : 200,
+  );
+}
+
+function classify(err: unknown): EvidenceAttempt['outcome'] | undefined {
+  const state = err instanceof SqlError ? err.sqlState : undefined;
+  if (state === '42501') return 'permission denied';
+  if (state === '42P01' || state === '42883') return 'not available';
+  const m = err instanceof Error ? err.message : '';
+  if (/permission denied/i.test(m)) return 'permission denied';
+  if (/does not exist|not supported/i.test(m)) return 'not available';
+  return undefined;
+}
+
+/**
+ * Recent rolled-back DMS UPDATEs since `since`, newest first, from the first evidence source that
+ * is readable and finds any; with the attempts made.
+ */
+export async function findRolledBackUpdates(
+  target: SqlExecutor,
+  dmsUser: string,
+  since: Date,
+  limit = 20,
+): Promise<{ updates: RolledBackUpdate[]; attempts: EvidenceAttempt[] }> {
+  const attempts: EvidenceAttempt[] = [];
+  for (const source of ['sys_transaction_history', 'stl_undone', 'stl_utilitytext', 'sys_query_history'] as const) {
+    let found;
+    try {
+      found = await candidates(target, source, dmsUser, since, limit);
+    } catch (err) {
+      const outcome = classify(err);
+      if (!outcome) throw err;
+      attempts.push({ source, outcome, detail: err instanceof Error ? err.message.split(' (statement:')[0] : undefined });
+      continue;
+    }
+    if (found.length === 0) {
+      attempts.push({ source, outcome: 'no rows' });
+      continue;
+    }
+    attempts.push({ source, outcome: 'used' });
+    const updates: RolledBackUpdate[] = [];
+    for (const c of found) updates.push({ ...c, source, text: await fullText(target, source, c.queryId) });
+    return { updates, attempts };
+  }
+  return { updates: [], attempts };
+}

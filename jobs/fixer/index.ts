@@ -1,0 +1,223 @@
+import { hostname } from 'node:os';
+import type { TaskConfig } from '../../config/schema.js';
+import { CompanionError, errorMessage } from '../../lib/errors.js';
+import { jobLogger, newRunId } from '../../lib/log.js';
+import type { JobDeps } from '../../lib/runtime.js';
+import { displayName } from '../../lib/sql/quote.js';
+import { formatKey, insertStatements, planTable, readSourceRows, writeOptions, type SourceRow } from '../../lib/typemap/index.js';
+import { checkAgainstCatalog } from './catalog-check.js';
+import { findRolledBackUpdates, type EvidenceAttempt, type EvidenceSource } from './find-rollback.js';
+import { findMissingKeys } from './missing-keys.js';
+import { explainJson, parseApplyUpdate, StatementParseError, type ParsedApplyUpdate } from './parse-update.js';
+import { repairMissingRows } from './repair.js';
+
+/**
+ * The fixer: repairs the missing rows behind one-by-one mode.
+ *
+ * 1. find the most recent rolled-back DMS UPDATE of one of the task's tables (find-rollback.ts);
+ * 2. rebuild and parse its text (parse-update.ts);
+ * 3. check every parsed identifier against the target catalog and the config (catalog-check.ts);
+ * 4. LEFT JOIN the changes in its seq range against the target: missing and duplicated keys (missing-keys.ts);
+ * 5. read the missing rows from the source (a key missing there too is reported, not invented);
+ * 6. hold the task (stop, wait until stopped), then in one target transaction re-check and insert
+ *    exactly the still-missing rows, with the repair log (repair.ts); release the hold (resume);
+ *    start the cool-down.
+ * `dryRun` does 1–5 and returns the plan (keys and INSERT statements) without stopping the task or
+ * writing. A lease keeps two companions from fixing the same task at once.
+ */
+
+export type FixerStatus = 'repaired' | 'planned' | 'nothing-missing' | 'no-rollback-found' | 'skipped' | 'failed';
+
+export interface FixerReport {
+  job: 'fixer';
+  runId: string;
+  task: string;
+  taskArn: string;
+  dryRun: boolean;
+  status: FixerStatus;
+  /** Why the run was skipped or failed. */
+  reason?: string;
+  /** Things a person should know that did not stop the run. */
+  warnings: string[];
+  evidence?: {
+    source: EvidenceSource;
+    attempts: EvidenceAttempt[];
+    queryId: string;
+    xid: string;
+    startTime: string;
+    statement: Record<string, unknown>;
+  };
+  attempts?: EvidenceAttempt[];
+  table?: string;
+  changesRows?: number;
+  missing: string[][];
+  duplicated: string[][];
+  missingAtSource: string[][];
+  /** Dry run: the INSERT statements a repair would run now. */
+  plannedStatements?: string[];
+  inserted: string[][];
+  alreadyPresent: string[][];
+  /** What the fixer did to the task: stopped it through a hold, resumed it on release. */
+  hold: { stopped: boolean; resumed: boolean; note?: string | undefined };
+  cooldownUntil?: string;
+  durationMs: number;
+}
+
+export interface FixerOptions {
+  task: TaskConfig;
+  dryRun: boolean;
+  runId?: string;
+}
+
+/** Margin on top of the stop and resume timeouts for the lease and the hold's expected end (seconds). */
+const LEASE_EXTRA_SECONDS = 600;
+
+export async function runFixer(deps: JobDeps, o: FixerOptions): Promise<FixerReport> {
+  const started = deps.clock.now();
+  const runId = o.runId ?? newRunId();
+  const log = jobLogger(deps.log, 'fixer', runId, o.task.name);
+  const cfg = deps.config.jobs.fixer;
+  const report: FixerReport = {
+    job: 'fixer',
+    runId,
+    task: o.task.name,
+    taskArn: o.task.arn,
+    dryRun: o.dryRun,
+    status: 'failed',
+    warnings: [],
+    missing: [],
+    duplicated: [],
+    missingAtSource: [],
+    inserted: [],
+    alreadyPresent: [],
+    hold: { stopped: false, resumed: false },
+    durationMs: 0,
+  };
+  const finish = (r: FixerReport) => ({ ...r, durationMs: deps.clock.now().getTime() - started.getTime() });
+  const leaseName = `fixer:${o.task.arn}`;
+  const holder = `${hostname()}:${process.pid}:${runId}`;
+  let leased = false;
+  if (!o.dryRun) {
+    leased = await deps.state.acquireLease(leaseName, holder, started, cfg.stopTimeout + cfg.resumeTimeout + LEASE_EXTRA_SECONDS);
+    if (!leased) {
+      log.warn('another companion is fixing this task; skipped');
+      return finish({ ...report, status: 'skipped', reason: 'another companion holds the fixer lease for this task' });
+    }
+    await deps.state.startRun({ runId, job: 'fixer', taskArn: o.task.arn, startedAt: started, status: 'running' });
+  }
+  try {
+    const result = await fix(deps, o, report, log);
+    if (!o.dryRun) await deps.state.finishRun(runId, 'fixer', o.task.arn, deps.clock.now(), result.status === 'repaired' || result.status === 'nothing-missing' || result.status === 'no-rollback-found' ? 'ok' : 'problem', summarize(result));
+    return finish(result);
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'fixer failed; nothing was written');
+    const failed = { ...report, status: 'failed' as const, reason: errorMessage(err) };
+    if (!o.dryRun) await deps.state.finishRun(runId, 'fixer', o.task.arn, deps.clock.now(), 'failed', summarize(failed)).catch(() => undefined);
+    return finish(failed);
+  } finally {
+    if (leased) await deps.state.releaseLease(leaseName, holder).catch(() => undefined);
+  }
+}
+
+function summarize(r: FixerReport): unknown {
+  return { status: r.status, reason: r.reason, table: r.table, missing: r.missing.length, inserted: r.inserted.length, queryId: r.evidence?.queryId };
+}
+
+async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: ReturnType<typeof jobLogger>): Promise<FixerReport> {
+  const cfg = deps.config.jobs.fixer;
+  const now = deps.clock.now();
+  const since = new Date(now.getTime() - cfg.lookback * 1000);
+
+  // 1–2. The most recent rolled-back DMS UPDATE of one of this task's tables.
+  const { updates, attempts } = await findRolledBackUpdates(deps.target, deps.config.dmsUser, since);
+  const taskTables = new Set(o.task.tables.map((t) => `${t.target.schema}.${t.target.name}`));
+  let chosen: { u: (typeof updates)[number]; parsed: ParsedApplyUpdate } | undefined;
+  const parseProblems: string[] = [];
+  for (const u of updates) {
+    try {
+      const parsed = parseApplyUpdate(u.text);
+      if (taskTables.has(`${parsed.targetTable.schema}.${parsed.targetTable.name}`)) {
+        chosen = { u, parsed };
+        break;
+      }
+    } catch (err) {
+      if (!(err instanceof StatementParseError)) throw err;
+      parseProblems.push(`query ${u.queryId}: ${err.message}`);
+    }
+  }
+  if (parseProblems.length > 0) report.warnings.push(...parseProblems.map((p) => `skipped a rolled-back UPDATE that cannot be parsed: ${p}`));
+  const used = attempts.find((a) => a.outcome === 'used');
+  log.info({ attempts }, used ? `rolled-back DMS UPDATEs read from ${used.source}` : 'no rolled-back DMS UPDATE found in any source');
+  if (!chosen) {
+    if (parseProblems.length > 0 && updates.length > 0) throw new CompanionError(`rolled-back DMS UPDATEs found, but none could be used: ${parseProblems.join('; ')}`);
+    return { ...report, status: 'no-rollback-found', attempts, reason: `no rolled-back DMS UPDATE of ${[...taskTables].join(', ')} since ${since.toISOString()}` };
+  }
+  const { u, parsed } = chosen;
+  report.evidence = { source: u.source, attempts, queryId: u.queryId, xid: u.xid, startTime: u.startTime.toISOString(), statement: explainJson(parsed) };
+
+  // 3. Identifiers against the target catalog and the config.
+  const checked = await checkAgainstCatalog(deps.target, o.task, parsed);
+  const table = checked.table;
+  report.table = displayName(table.target);
+
+  // 4. Missing (and duplicated) keys.
+  const keys = await findMissingKeys(deps.target, parsed, checked);
+  report.changesRows = keys.changesRows;
+  report.missing = keys.missing;
+  report.duplicated = keys.duplicated;
+  log.info({ table: report.table, changes: keys.changesRows, missing: keys.missing.length, duplicated: keys.duplicated.length, queryId: u.queryId }, 'changes in the seq range joined against the target');
+  if (keys.missing.length === 0) return { ...report, status: 'nothing-missing' };
+
+  // 5. The rows from the source.
+  const mapping = { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean };
+  const plan = await planTable(deps.source, deps.target, table.source, table.target, mapping);
+  const rows = await readSourceRows(deps.source, plan, table.primaryKey, keys.missing);
+  const found = new Set(rows.map((r) => keyText(table.primaryKey, r)));
+  report.missingAtSource = keys.missing.filter((k) => !found.has(k.join('\u0000')));
+  if (report.missingAtSource.length > 0) {
+    log.warn({ keys: report.missingAtSource.map((k) => formatKey(table.primaryKey, k)) }, 'keys missing on the source too: reported, not invented');
+  }
+  const options = writeOptions(deps.config.typemap);
+  const statements = insertStatements(plan, rows, table.primaryKey, options, deps.statementBudget);
+  if (o.dryRun) return { ...report, status: 'planned', plannedStatements: statements };
+  if (rows.length === 0) return { ...report, status: 'nothing-missing', reason: 'every missing key is missing on the source too' };
+
+  // 6. Hold, repair, release, cool-down.
+  const until = new Date(now.getTime() + (cfg.stopTimeout + cfg.resumeTimeout + LEASE_EXTRA_SECONDS) * 1000);
+  const reason = `repair ${rows.length} missing row(s) of ${report.table} behind rolled-back UPDATE query ${u.queryId}`;
+  const held = await deps.control.hold(o.task.arn, 'fixer', reason, { until, runId: report.runId, stopTimeout: cfg.stopTimeout });
+  report.hold.stopped = held.stopped;
+  let released = false;
+  try {
+    const outcome = await repairMissingRows(deps.target, deps.state, {
+      plan,
+      primaryKey: table.primaryKey,
+      rows,
+      options,
+      budgetBytes: deps.statementBudget,
+      log: { runId: report.runId, job: 'fixer', taskArn: o.task.arn, reason: `missing on the target behind rolled-back UPDATE (seq ${parsed.seqFrom}–${parsed.seqTo})`, evidence: `query ${u.queryId} xid ${u.xid}`, at: deps.clock.now() },
+    });
+    report.inserted = outcome.inserted;
+    report.alreadyPresent = outcome.alreadyPresent;
+    log.info({ inserted: outcome.inserted.length, alreadyPresent: outcome.alreadyPresent.length, statements: outcome.statements }, 'missing rows inserted');
+    released = true;
+    const rel = await deps.control.release(o.task.arn, 'fixer', `repaired ${outcome.inserted.length} row(s)`);
+    report.hold.resumed = rel.resumed;
+    report.hold.note = rel.reason;
+  } finally {
+    if (!released) {
+      await deps.control.release(o.task.arn, 'fixer', 'repair failed; nothing was written').catch((err: unknown) => {
+        log.error({ err: errorMessage(err) }, 'releasing the hold after a failed repair failed');
+      });
+    }
+  }
+  const cooldownUntil = new Date(deps.clock.now().getTime() + cfg.cooldown * 1000);
+  await deps.state.setCooldown(o.task.arn, 'fixer', cooldownUntil, `repaired ${report.inserted.length} row(s) of ${report.table}`);
+  report.cooldownUntil = cooldownUntil.toISOString();
+  return { ...report, status: 'repaired' };
+}
+
+function keyText(pk: readonly string[], r: SourceRow): string {
+  return pk.map((k) => String(r[k])).join('\u0000');
+}
+

@@ -1,0 +1,190 @@
+import {
+  DatabaseMigrationServiceClient,
+  DescribeReplicationTasksCommand,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
+import { mockClient } from 'aws-sdk-client-mock';
+import { stringify } from 'yaml';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { repairMissingRows } from '../../jobs/fixer/repair.js';
+import { runFixer } from '../../jobs/fixer/index.js';
+import { parseConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { AwsReplicationTasks } from '../../lib/aws/dms.js';
+import { ManualClock } from '../../lib/clock.js';
+import { silentLogger } from '../../lib/log.js';
+import type { JobDeps } from '../../lib/runtime.js';
+import { PgClient } from '../../lib/sql/pg-client.js';
+import { StateStore } from '../../lib/state/store.js';
+import { TaskControl } from '../../lib/task-control.js';
+import { DEFAULT_WRITE_OPTIONS, planTable, readSourceRows } from '../../lib/typemap/index.js';
+import { COMPANION_USER, DMS_USER, poolFor } from '../../sim/embedded.js';
+import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
+import { useEnvironment } from '../helpers/env.js';
+
+/**
+ * Bad and awkward inputs for the fixer, on hand-made evidence (no simulator): the DMS API is
+ * faked at the SDK boundary with aws-sdk-client-mock.
+ */
+const env = useEnvironment('fixer_inputs');
+const ARN = 'arn:aws:dms:us-east-1:123456789012:task:ODD';
+const dms = mockClient(DatabaseMigrationServiceClient);
+let status = 'running';
+const clock = new ManualClock('2026-05-01T12:00:00Z');
+
+const SCHEMA = 'we.ird';
+const TABLE = 'tä"ble';
+const CHANGES = { schema: 'dms.ctl', name: 'awsdms_changesÄ' };
+const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
+const T = `${q(SCHEMA)}.${q(TABLE)}`;
+const C = `${q(CHANGES.schema)}.${q(CHANGES.name)}`;
+
+function config(tables: { source: string; target: string; primaryKey: string[] }[]): Config {
+  const conn = (database: string) => ({ host: env().server.host, port: env().server.port, database, user: COMPANION_USER, password: 'local-only' });
+  return parseConfig(
+    stringify({
+      region: 'us-east-1',
+      source: conn(env().databases.source),
+      target: { kind: 'direct', ...conn(env().databases.target) },
+      dmsUser: DMS_USER,
+      tasks: [{ name: 'odd', arn: ARN, replicationInstance: 'ri', tables }],
+    }),
+    {},
+  );
+}
+
+const ODD_TABLE = { source: `"${SCHEMA}"."tä""ble"`, target: `"${SCHEMA}"."tä""ble"`, primaryKey: ['ïd'] };
+
+function deps(c: Config): JobDeps {
+  const tasks = new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), { minDelay: 0.001, maxDelay: 0.002, resumeGrace: 5 });
+  const state = new StateStore(env().target, 'dms_companion');
+  const log = silentLogger();
+  return {
+    config: c,
+    source: env().source,
+    target: env().target,
+    tasks,
+    metrics: { getDmsMetrics: () => Promise.reject(new Error('not used')) },
+    clusters: { describeCluster: () => Promise.reject(new Error('not used')) },
+    clock,
+    log,
+    statementBudget: 100_000,
+    state,
+    control: new TaskControl(tasks, state, clock, log, 5),
+  };
+}
+
+/** Records a rolled-back UPDATE by the DMS user, as Redshift logs it. */
+async function rolledBack(text: string): Promise<void> {
+  const admin = env().targetAdmin;
+  const xid = await nextXid(admin);
+  const t = clock.now();
+  await recordStatement(admin, { text, userName: DMS_USER, xid, pid: 77, startTime: t, endTime: t });
+  await recordTransactionEnd(admin, { xid, userName: DMS_USER, pid: 77, status: 'rolledback', startTime: t, endTime: t });
+  await clock.advance(1000);
+}
+
+const UPDATE = `UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CAST(${C}."seg1" AS INTEGER) AND ${C}."seq" >= 1 AND ${C}."seq" <= 3`;
+
+beforeAll(async () => {
+  const { sourceAdmin, targetAdmin } = env();
+  for (const [admin, grantee] of [[sourceAdmin, COMPANION_USER], [targetAdmin, COMPANION_USER]] as const) {
+    await admin.query(`CREATE SCHEMA ${q(SCHEMA)}`);
+    await admin.query(`CREATE TABLE ${T} ("ïd" integer PRIMARY KEY, "naïve col" varchar(100))`);
+    await admin.query(`GRANT USAGE ON SCHEMA ${q(SCHEMA)} TO ${grantee}`);
+    await admin.query(`GRANT SELECT, INSERT ON ${T} TO ${grantee}`);
+  }
+  await sourceAdmin.query(`INSERT INTO ${T} VALUES (1, 'one'), (2, 'twö ''quoted'' \\ slash'), (3, 'three')`);
+  await targetAdmin.query(`INSERT INTO ${T} VALUES (1, 'one'), (3, 'three')`);
+  await targetAdmin.query(`CREATE SCHEMA ${q(CHANGES.schema)}`);
+  await targetAdmin.query(`CREATE TABLE ${C} ("seq" bigint, "seg1" varchar(100), "col2" varchar(100))`);
+  await targetAdmin.query(`INSERT INTO ${C} VALUES (1, '1', 'one'), (2, '2', 'two'), (3, '3', 'three'), (4, '4', 'other batch')`);
+  await targetAdmin.query(`GRANT USAGE ON SCHEMA ${q(CHANGES.schema)} TO ${COMPANION_USER}`);
+  await targetAdmin.query(`GRANT SELECT ON ${C} TO ${COMPANION_USER}`);
+});
+
+beforeEach(async () => {
+  await env().targetAdmin.query(
+    'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
+  );
+  dms.reset();
+  status = 'running';
+  dms.on(DescribeReplicationTasksCommand).callsFake(() => ({ ReplicationTasks: [{ ReplicationTaskArn: ARN, ReplicationTaskIdentifier: 'odd', Status: status }] }));
+  dms.on(StopReplicationTaskCommand).callsFake(() => {
+    status = 'stopped';
+    return {};
+  });
+  dms.on(StartReplicationTaskCommand).callsFake(() => {
+    status = 'running';
+    return {};
+  });
+});
+
+describe('fixer inputs', () => {
+  it('repairs through identifiers with quotes, dots and non-ASCII letters, stopping and resuming the task through the DMS API', async () => {
+    await rolledBack(UPDATE);
+    const r = await runFixer(deps(config([ODD_TABLE])), { task: config([ODD_TABLE]).tasks[0]!, dryRun: false });
+    expect(r.reason).toBeUndefined();
+    expect(r.status).toBe('repaired');
+    expect(r.missing).toEqual([['2']]);
+    expect(r.inserted).toEqual([['2']]);
+    expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(1);
+    expect(dms.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({ ReplicationTaskArn: ARN, StartReplicationTaskType: 'resume-processing' });
+    const back = await env().targetAdmin.query<{ v: string }>(`SELECT "naïve col" AS v FROM ${T} WHERE "ïd" = 2`);
+    expect(back.rows).toEqual([{ v: "twö 'quoted' \\ slash" }]);
+  });
+
+  it('refuses a statement it cannot parse, and writes nothing', async () => {
+    await rolledBack(`UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CAST(${C}."seg1" AS INTEGER) OR ${C}."seq" >= 1`);
+    const r = await runFixer(deps(config([ODD_TABLE])), { task: config([ODD_TABLE]).tasks[0]!, dryRun: false });
+    expect(r.status).toBe('failed');
+    expect(r.reason).toMatch(/none could be used: query \d+: not a complete DMS apply UPDATE: the WHERE clause has an OR at its top level/);
+    expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(0);
+  });
+
+  it('refuses a configured table that is not in the target catalog', async () => {
+    const ghost = { source: `"${SCHEMA}"."tä""ble"`, target: 'public.ghost', primaryKey: ['ïd'] };
+    await rolledBack(`UPDATE "public"."ghost" SET "c" = ${C}."col2" WHERE "public"."ghost"."ïd" = CAST(${C}."seg1" AS INTEGER) AND ${C}."seq" >= 1 AND ${C}."seq" <= 3`);
+    const c = config([ghost]);
+    const r = await runFixer(deps(c), { task: c.tasks[0]!, dryRun: false });
+    expect(r.status).toBe('failed');
+    expect(r.reason).toBe('target table public.ghost (from the statement) is not in the target catalog');
+    expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(0);
+  });
+
+  it('ignores a rolled-back UPDATE of a table the task does not replicate', async () => {
+    await rolledBack(UPDATE);
+    const other = { source: 'public.film', target: 'public.film', primaryKey: ['film_id'] };
+    const c = config([other]);
+    const r = await runFixer(deps(c), { task: c.tasks[0]!, dryRun: false });
+    expect(r.status).toBe('no-rollback-found');
+    expect(r.reason).toMatch(/no rolled-back DMS UPDATE of public.film/);
+  });
+
+  it('refuses a column that is not in the changes table', async () => {
+    await rolledBack(`UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CAST(${C}."seg9" AS INTEGER) AND ${C}."seq" >= 1 AND ${C}."seq" <= 3`);
+    const r = await runFixer(deps(config([ODD_TABLE])), { task: config([ODD_TABLE]).tasks[0]!, dryRun: true });
+    expect(r.status).toBe('failed');
+    expect(r.reason).toBe(`column "seg9" (from the statement) is not a column of changes table dms.ctl.awsdms_changesÄ in the target catalog`);
+  });
+
+  it('re-checks inside the inserting transaction: two repairs racing write each row once', async () => {
+    const { sourceAdmin, targetAdmin } = env();
+    await sourceAdmin.query(`INSERT INTO ${T} VALUES (10, 'ten'), (11, 'eleven')`);
+    const second = new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(env().server, env().databases.target, COMPANION_USER) });
+    try {
+      const table = { schema: SCHEMA, name: TABLE };
+      const plan = await planTable(env().source, env().target, table, table, { mapBooleanAsBoolean: false });
+      const rows = await readSourceRows(env().source, plan, ['ïd'], [['10'], ['11']]);
+      const input = { plan, primaryKey: ['ïd'], rows, options: DEFAULT_WRITE_OPTIONS, budgetBytes: 100_000, log: { runId: 'r', job: 'fixer', taskArn: ARN, reason: 'race', evidence: 'test', at: clock.now() } };
+      const [a, b] = await Promise.all([repairMissingRows(env().target, new StateStore(env().target, 'dms_companion'), input), repairMissingRows(second, new StateStore(second, 'dms_companion'), input)]);
+      expect(a.inserted.length + b.inserted.length).toBe(2);
+      expect(a.alreadyPresent.length + b.alreadyPresent.length).toBe(2);
+      const n = await targetAdmin.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${T} WHERE "ïd" IN (10, 11)`);
+      expect(n.rows[0]!.n).toBe('2');
+    } finally {
+      await second.close();
+    }
+  });
+});
