@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { ReplicationTaskStatus } from '../../lib/aws/dms.js';
 import { taskResourceId } from '../../lib/aws/dms.js';
 import type { Clock } from '../../lib/clock.js';
@@ -143,7 +143,8 @@ export class SimTask {
     this.changesTable = { schema: settings.controlSchema, name: `awsdms_changes${suffix}` };
     this.exceptionsTable = { schema: settings.controlSchema, name: 'awsdms_apply_exceptions' };
     this.pid = 20000 + (parseInt(suffix.slice(0, 4), 16) % 10000);
-    this.capture = new ChangeCapture(clients.sourceCapture, `dms_sim_${suffix}`, spec.tables.map((t) => ({ source: t.source, primaryKey: t.primaryKey })));
+    // Slots are cluster-wide: the name is unique per simulated task instance.
+    this.capture = new ChangeCapture(clients.sourceCapture, `dms_sim_${suffix}_${randomBytes(4).toString('hex')}`, spec.tables.map((t) => ({ source: t.source, primaryKey: t.primaryKey })));
   }
 
   get arn(): string {
