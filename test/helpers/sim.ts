@@ -30,10 +30,15 @@ export async function drain(sim: Simulation, clock: ManualClock, maxSeconds = 12
 export async function resetTarget(admin: SqlClient): Promise<void> {
   await admin.query('DROP SCHEMA IF EXISTS dms CASCADE');
   await admin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
+  await clearSystemTables(admin);
+  for (const t of ['rental', 'payment', 'customer', 'film']) await admin.query(`DROP TABLE IF EXISTS public.${t}`);
+}
+
+/** Empties the emulated Redshift system tables. */
+export async function clearSystemTables(admin: SqlClient): Promise<void> {
   await admin.query(
     'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
   );
-  for (const t of ['rental', 'payment', 'customer', 'film']) await admin.query(`DROP TABLE IF EXISTS public.${t}`);
 }
 
 /**

@@ -1,17 +1,9 @@
-import {
-  DatabaseMigrationServiceClient,
-  DescribeReplicationTasksCommand,
-  StartReplicationTaskCommand,
-  StopReplicationTaskCommand,
-} from '@aws-sdk/client-database-migration-service';
+import { DatabaseMigrationServiceClient, StartReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
-import { stringify } from 'yaml';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repairMissingRows } from '../../jobs/fixer/repair.js';
 import { runFixer } from '../../jobs/fixer/index.js';
-import { parseConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { AwsReplicationTasks } from '../../lib/aws/dms.js';
 import { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import type { JobDeps } from '../../lib/runtime.js';
@@ -21,7 +13,10 @@ import { TaskControl } from '../../lib/task-control.js';
 import { DEFAULT_WRITE_OPTIONS, planTable, readSourceRows } from '../../lib/typemap/index.js';
 import { COMPANION_USER, DMS_USER, poolFor } from '../../sim/embedded.js';
 import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
+import { parsedEnvConfig } from '../helpers/config.js';
+import { fakeDmsTask, fastTasksApi } from '../helpers/dms-mock.js';
 import { useEnvironment } from '../helpers/env.js';
+import { clearSystemTables } from '../helpers/sim.js';
 
 /**
  * Bad and awkward inputs for the fixer, on hand-made evidence (no simulator): the DMS API is
@@ -30,7 +25,6 @@ import { useEnvironment } from '../helpers/env.js';
 const env = useEnvironment('fixer_inputs');
 const ARN = 'arn:aws:dms:us-east-1:123456789012:task:ODD';
 const dms = mockClient(DatabaseMigrationServiceClient);
-let status = 'running';
 const clock = new ManualClock('2026-05-01T12:00:00Z');
 
 const SCHEMA = 'we.ird';
@@ -41,23 +35,13 @@ const T = `${q(SCHEMA)}.${q(TABLE)}`;
 const C = `${q(CHANGES.schema)}.${q(CHANGES.name)}`;
 
 function config(tables: { source: string; target: string; primaryKey: string[] }[]): Config {
-  const conn = (database: string) => ({ host: env().server.host, port: env().server.port, database, user: COMPANION_USER, password: 'local-only' });
-  return parseConfig(
-    stringify({
-      region: 'us-east-1',
-      source: conn(env().databases.source),
-      target: { kind: 'direct', ...conn(env().databases.target) },
-      dmsUser: DMS_USER,
-      tasks: [{ name: 'odd', arn: ARN, replicationInstance: 'ri', tables }],
-    }),
-    {},
-  );
+  return parsedEnvConfig(env(), { cluster: undefined, tasks: [{ name: 'odd', arn: ARN, replicationInstance: 'ri', tables }] });
 }
 
 const ODD_TABLE = { source: `"${SCHEMA}"."tä""ble"`, target: `"${SCHEMA}"."tä""ble"`, primaryKey: ['ïd'] };
 
 function deps(c: Config): JobDeps {
-  const tasks = new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), { minDelay: 0.001, maxDelay: 0.002, resumeGrace: 5 });
+  const tasks = fastTasksApi();
   const state = new StateStore(env().target, 'dms_companion');
   const log = silentLogger();
   return {
@@ -105,20 +89,8 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await env().targetAdmin.query(
-    'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
-  );
-  dms.reset();
-  status = 'running';
-  dms.on(DescribeReplicationTasksCommand).callsFake(() => ({ ReplicationTasks: [{ ReplicationTaskArn: ARN, ReplicationTaskIdentifier: 'odd', Status: status }] }));
-  dms.on(StopReplicationTaskCommand).callsFake(() => {
-    status = 'stopped';
-    return {};
-  });
-  dms.on(StartReplicationTaskCommand).callsFake(() => {
-    status = 'running';
-    return {};
-  });
+  await clearSystemTables(env().targetAdmin);
+  fakeDmsTask(dms, ARN);
 });
 
 describe('fixer inputs', () => {

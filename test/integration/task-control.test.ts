@@ -1,42 +1,26 @@
-import {
-  DatabaseMigrationServiceClient,
-  DescribeReplicationTasksCommand,
-  StartReplicationTaskCommand,
-  StopReplicationTaskCommand,
-} from '@aws-sdk/client-database-migration-service';
+import { DatabaseMigrationServiceClient, StartReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AwsReplicationTasks } from '../../lib/aws/dms.js';
 import { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { StateStore } from '../../lib/state/store.js';
 import { TaskControl } from '../../lib/task-control.js';
+import { fakeDmsTask, fastTasksApi } from '../helpers/dms-mock.js';
 import { useEnvironment } from '../helpers/env.js';
 
 const env = useEnvironment('task_control');
 const dms = mockClient(DatabaseMigrationServiceClient);
 const ARN = 'arn:aws:dms:us-east-1:123456789012:task:HOLDS';
-let status = 'running';
+let task: { status: string };
 const clock = new ManualClock('2026-06-01T00:00:00Z');
 
 function control() {
-  const tasks = new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), { minDelay: 0.001, maxDelay: 0.002, resumeGrace: 5 });
-  return new TaskControl(tasks, new StateStore(env().target, 'dms_companion'), clock, silentLogger(), 5);
+  return new TaskControl(fastTasksApi(), new StateStore(env().target, 'dms_companion'), clock, silentLogger(), 5);
 }
 
 beforeEach(async () => {
   await env().targetAdmin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
-  dms.reset();
-  status = 'running';
-  dms.on(DescribeReplicationTasksCommand).callsFake(() => ({ ReplicationTasks: [{ ReplicationTaskArn: ARN, Status: status }] }));
-  dms.on(StopReplicationTaskCommand).callsFake(() => {
-    status = 'stopped';
-    return {};
-  });
-  dms.on(StartReplicationTaskCommand).callsFake(() => {
-    status = 'running';
-    return {};
-  });
+  task = fakeDmsTask(dms, ARN);
 });
 
 const opts = { stopTimeout: 5 };
@@ -49,7 +33,7 @@ describe('task control with holds', () => {
     expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(1);
     expect((await c.holds(ARN)).map((h) => h.owner)).toEqual(['maintenance', 'memory']);
     expect(await c.release(ARN, 'memory', 'recovered')).toMatchObject({ released: true, resumed: false, otherHolds: ['maintenance'], reason: 'still held by maintenance' });
-    expect(status).toBe('stopped');
+    expect(task.status).toBe('stopped');
     expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({ released: true, resumed: true, status: 'running' });
     expect(dms.commandCalls(StartReplicationTaskCommand)).toHaveLength(1);
     expect(await c.holds()).toEqual([]);
@@ -61,11 +45,11 @@ describe('task control with holds', () => {
     expect(await c.hold(ARN, 'fixer', 'repair again', opts)).toMatchObject({ alreadyHeld: true, stopped: false });
     expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(1);
     expect(await c.release(ARN, 'memory', 'not mine')).toMatchObject({ released: false, resumed: false });
-    expect(status).toBe('stopped');
+    expect(task.status).toBe('stopped');
   });
 
   it('never resumes a task a person stopped', async () => {
-    status = 'stopped';
+    task.status = 'stopped';
     const c = control();
     expect(await c.hold(ARN, 'maintenance', 'window', opts)).toMatchObject({ stopped: false, wasRunning: false });
     expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({ released: true, resumed: false, reason: 'the task was not running before the first hold' });
@@ -77,7 +61,7 @@ describe('task control with holds', () => {
     await c.hold(ARN, 'maintenance', 'window', opts);
     await c.hold(ARN, 'person', 'investigating', opts);
     expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({ resumed: false, otherHolds: ['person'] });
-    expect(status).toBe('stopped');
+    expect(task.status).toBe('stopped');
     expect(await c.release(ARN, 'person', 'done')).toMatchObject({ resumed: true });
   });
 });
