@@ -7,6 +7,7 @@ import { registerTypemap } from './typemap.js';
 import { registerCheck } from './check.js';
 import { registerFix } from './fix.js';
 import { registerHolds } from './holds.js';
+import { registerGapfill } from './gapfill.js';
 
 /**
  * The `dms-companion` command. Each subcommand lives in its own file and only parses flags,
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerFix(program);
   registerHolds(program);
+  registerGapfill(program);
   registerTypemap(program);
   registerDemo(program);
   for (const c of program.commands) inheritExitOverride(c);

@@ -58,8 +58,9 @@ export async function freePort(): Promise<number> {
  * Starts an embedded PostgreSQL server (wal_level=logical, so the simulator can use logical
  * decoding). Ready in about a second.
  * @param onLog receives the server's log lines (default: discarded).
+ * @param settings extra server settings (`shared_buffers`, …), e.g. for benchmarks.
  */
-export async function startEmbeddedServer(options: { port?: number; onLog?: (line: string) => void } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(options: { port?: number; onLog?: (line: string) => void; settings?: Record<string, string> } = {}): Promise<EmbeddedServer> {
   const port = options.port ?? (await freePort());
   const dir = path.join(os.tmpdir(), `dms-companion-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
   const password = 'postgres';
@@ -73,7 +74,12 @@ export async function startEmbeddedServer(options: { port?: number; onLog?: (lin
     port,
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'wal_level=logical', '-c', 'max_replication_slots=20', '-c', 'max_wal_senders=20', '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'listen_addresses=127.0.0.1'],
+    // Byte-order text comparison on every machine (Redshift compares text by bytes too).
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+    postgresFlags: [
+      ...['wal_level=logical', 'max_replication_slots=20', 'max_wal_senders=20', 'max_connections=200', 'fsync=off', 'listen_addresses=127.0.0.1'],
+      ...Object.entries(options.settings ?? {}).map(([k, v]) => `${k}=${v}`),
+    ].flatMap((s) => ['-c', s]),
     onLog: (m: unknown) => log(String(m)),
     onError: (m: unknown) => log(String(m)),
   });

@@ -112,6 +112,11 @@ export class SimWorld {
     c.onAdvance?.(() => this.step());
   }
 
+  /** Arms one more fault (tests arm a lost change for a key they have just written). */
+  arm(spec: FaultSpec): void {
+    this.faultState.push({ spec, seen: 0, done: false });
+  }
+
   /** Adds a task (already set up) to the world. */
   addTask(task: SimTask): void {
     if (!this.instances.has(task.spec.replicationInstance)) throw new Error(`no simulated instance ${task.spec.replicationInstance}`);

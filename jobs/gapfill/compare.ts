@@ -1,0 +1,174 @@
+import { performance } from 'node:perf_hooks';
+import type { SqlClient } from '../../lib/sql/client.js';
+import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, type SegmentDiff } from './diff.js';
+import { fetchIntegerKeys, fetchRows, KEYS_PER_LIST } from './fetch-keys.js';
+import { fingerprints, sameFingerprint, splitByRows, splitInteger, type Fingerprint, type Meter, type Segment } from './segments.js';
+import type { GapTable } from './table.js';
+
+/**
+ * Comparing one key range of a table between source and target: segment fingerprints on both
+ * sides at once, recursing into the segments that differ until they are small, then fetching
+ * just those segments' keys from both sides and diffing them.
+ *
+ * - The first level splits the range into up to `initialSegments` segments (by key width for an
+ *   integer leading key, by walking the source index otherwise) and fingerprints them all: one
+ *   pass over the range on each side, which is also the whole cost when the data are identical.
+ * - A differing segment is split `fanout` ways and fingerprinted again, until it holds at most
+ *   `leafRows` rows; then its keys are fetched from both sides and diffed.
+ * - Dense differences (more than `denseFraction` of a level's segments differ, or a segment's row
+ *   counts differ by more than `denseRowFraction`) make bisection pointless — every sub-segment
+ *   would differ — so those segments' keys are fetched at once instead (streaming the keys of just
+ *   those segments, in bounded pieces).
+ * - Statements are batched so that each takes about `targetQueryMs` (adaptive, as
+ *   pt-table-checksum sizes its chunks).
+ * Memory stays bounded: fingerprints are a few numbers per segment, keys are fetched a bounded
+ * batch of segments at a time.
+ */
+
+export interface CompareOptions {
+  leafRows: number;
+  targetQueryMs: number;
+  fanout: number;
+  initialSegments: number;
+  denseFraction: number;
+  denseRowFraction: number;
+  /** Rows of keys fetched per round of the leaf diff (memory bound). */
+  fetchRowsPerRound: number;
+}
+
+export const DEFAULT_COMPARE: CompareOptions = {
+  leafRows: 4096,
+  targetQueryMs: 500,
+  fanout: 16,
+  initialSegments: 1024,
+  denseFraction: 0.5,
+  denseRowFraction: 0.005,
+  fetchRowsPerRound: 200_000,
+};
+
+export interface CompareResult {
+  /** Source rows in the range. */
+  rowsCompared: number;
+  diff: SegmentDiff;
+  meter: Meter;
+  /** Deepest bisection level reached (1 = only the first pass). */
+  levels: number;
+  /** Rows whose keys were fetched from the source for the leaf diff. */
+  rowsFetched: number;
+}
+
+export interface Progress {
+  phase: 'fingerprints' | 'keys';
+  done: number;
+  total: number;
+}
+
+interface Sides {
+  source: SqlClient;
+  target: SqlClient;
+}
+
+/**
+ * @param low for an integer leading key, a key value at or below the range's first row (used to
+ *   split a range without a lower bound)
+ */
+export async function compareRange(
+  sides: Sides,
+  t: GapTable,
+  range: Segment,
+  low: bigint | undefined,
+  o: CompareOptions = DEFAULT_COMPARE,
+  onProgress?: (p: Progress) => void,
+): Promise<CompareResult> {
+  const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
+  const diff = emptyDiff();
+  let batch = 32;
+  let rowsCompared = 0;
+  let rowsFetched = 0;
+  let level = 1;
+  const split = async (seg: Segment, pieces: number, rowsPerPiece: number): Promise<Segment[]> =>
+    t.integerLead ? splitInteger(seg, low ?? 0n, pieces) : splitByRows(sides.source, t, seg, rowsPerPiece, pieces, meter);
+
+  let queue = await split(range, o.initialSegments, Math.max(o.leafRows, 1));
+  for (;;) {
+    // Fingerprints of the whole level, in adaptive batches, both sides at once.
+    const fps: [Fingerprint, Fingerprint][] = [];
+    for (let i = 0; i < queue.length; ) {
+      const segs = queue.slice(i, i + batch);
+      i += segs.length;
+      const t0 = performance.now();
+      const [s, g] = await Promise.all([fingerprints(sides.source, t, 'source', segs, meter), fingerprints(sides.target, t, 'target', segs, meter)]);
+      const per = (performance.now() - t0) / segs.length;
+      batch = Math.max(4, Math.min(256, Math.round(o.targetQueryMs / Math.max(per, 0.05))));
+      meter.segmentsQueried += segs.length;
+      segs.forEach((_x, k) => fps.push([s[k]!, g[k]!]));
+      onProgress?.({ phase: 'fingerprints', done: i, total: queue.length });
+    }
+    if (level === 1) rowsCompared = fps.reduce((a, [s]) => a + s.n, 0);
+    const differing = queue.map((seg, i) => ({ seg, s: fps[i]![0], g: fps[i]![1] })).filter((x) => !sameFingerprint(x.s, x.g));
+    if (differing.length === 0) break;
+    const denseLevel = queue.length >= 8 && differing.length > o.denseFraction * queue.length;
+    const leaves: { seg: Segment; rows: number }[] = [];
+    const next: { seg: Segment; rows: number }[] = [];
+    for (const d of differing) {
+      const rows = Math.max(d.s.n, d.g.n);
+      const dense = denseLevel || Math.abs(d.s.n - d.g.n) > o.denseRowFraction * rows;
+      if (rows <= o.leafRows || dense) leaves.push({ seg: d.seg, rows });
+      else next.push({ seg: d.seg, rows });
+    }
+    rowsFetched += await diffLeaves(sides, t, leaves, low, o, meter, diff, onProgress);
+    if (next.length === 0) break;
+    queue = [];
+    for (const n of next) queue.push(...(await split(n.seg, Math.min(o.fanout, Math.ceil(n.rows / o.leafRows) * 2), Math.ceil(n.rows / o.fanout))));
+    level++;
+  }
+  return { rowsCompared, diff, meter, levels: level, rowsFetched };
+}
+
+/** Fetches and diffs the keys of the given segments, a bounded round of rows at a time. */
+async function diffLeaves(
+  sides: Sides,
+  t: GapTable,
+  leaves: { seg: Segment; rows: number }[],
+  low: bigint | undefined,
+  o: CompareOptions,
+  meter: Meter,
+  into: SegmentDiff,
+  onProgress?: (p: Progress) => void,
+): Promise<number> {
+  let fetched = 0;
+  const total = leaves.reduce((a, l) => a + l.rows, 0);
+  let round: { seg: Segment; rows: number }[] = [];
+  const flush = async () => {
+    if (round.length === 0) return;
+    if (t.integerOnly) {
+      // Split each leaf into LISTAGG-sized pieces; one statement per side carries many pieces.
+      const pieces = round.flatMap((l) => splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))));
+      for (let i = 0; i < pieces.length; i += 64) {
+        const ps = pieces.slice(i, i + 64);
+        const [s, g] = await Promise.all([fetchIntegerKeys(sides.source, t, 'source', ps, meter), fetchIntegerKeys(sides.target, t, 'target', ps, meter)]);
+        ps.forEach((_p, k) => addDiff(into, diffIntegerKeys(s[k]!, g[k]!)));
+      }
+    } else {
+      const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
+      for (const l of round) {
+        const [s, g] = await Promise.all([fetchRows(sides.source, t, 'source', l.seg, meter), fetchRows(sides.target, t, 'target', l.seg, meter)]);
+        addDiff(into, diffRows(s, g, cmp));
+      }
+    }
+    fetched += round.reduce((a, l) => a + l.rows, 0);
+    onProgress?.({ phase: 'keys', done: fetched, total });
+    round = [];
+  };
+  let inRound = 0;
+  for (const l of leaves) {
+    round.push(l);
+    inRound += l.rows;
+    if (inRound >= o.fetchRowsPerRound) {
+      await flush();
+      inRound = 0;
+    }
+  }
+  await flush();
+  return fetched;
+}

@@ -1,0 +1,240 @@
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { TableConfig, TaskConfig } from '../../config/schema.js';
+import { taskDimensions } from '../../lib/aws/cloudwatch.js';
+import { taskResourceId } from '../../lib/aws/dms.js';
+import { errorMessage, UsageError } from '../../lib/errors.js';
+import { jobLogger, newRunId } from '../../lib/log.js';
+import type { JobDeps } from '../../lib/runtime.js';
+import { displayName } from '../../lib/sql/quote.js';
+import { planTable } from '../../lib/typemap/index.js';
+import { compareRange, DEFAULT_COMPARE, type Progress } from './compare.js';
+import { emptyDiff } from './diff.js';
+import { dayKeyRange } from './key-range.js';
+import { repairGaps, type GapRepairs } from './repair.js';
+import type { Meter } from './segments.js';
+import { describeGapTable } from './table.js';
+
+/**
+ * Gap-filling: for each configured table with a day column and each UTC day, reconcile the day's
+ * primary-key range between source and target (key-range.ts, compare.ts), classify the
+ * differences — missing, extra (a missed DELETE), duplicated (Redshift does not enforce keys),
+ * stale (the version column differs: a missed UPDATE) — and repair (repair.ts).
+ *
+ * **Assumption:** keys grow with the day column (identity or sequence keys), so a day owns a
+ * contiguous key range; the job checks this at the range's edges and warns when it does not hold.
+ *
+ * A settle lag (default 1 h, plus the task's current CDCLatencyTarget) keeps the comparison off
+ * rows DMS may still be applying: a day is compared up to `now − lag` only.
+ * Days: `days` when given; otherwise every day after the last one processed (from the state
+ * store) up to yesterday, at most `catchUpDays`; yesterday when there is no history.
+ */
+
+export type GapfillStatus = 'ok' | 'repaired' | 'differences' | 'planned' | 'skipped' | 'failed';
+
+export interface GapfillResult {
+  table: string;
+  day: string;
+  status: GapfillStatus;
+  rowsCompared: number;
+  segmentsQueried: number;
+  queries: number;
+  bytesRead: number;
+  missing: string[][];
+  extra: string[][];
+  duplicated: string[][];
+  stale: string[][];
+  repaired: { inserted: number; replaced: number; deleted: number; deduped: number };
+  /** The comparison covered rows up to this time (UTC; the day's end, or the settle cutoff). */
+  comparedUntil?: string;
+  durationMs: number;
+  warnings: string[];
+  error?: string;
+}
+
+export interface GapfillReport {
+  job: 'gapfill';
+  runId: string;
+  dryRun: boolean;
+  results: GapfillResult[];
+  /** (table, day) pairs that failed or left differences unrepaired. */
+  problems: number;
+}
+
+export interface GapfillOptions {
+  /** Only this table (`schema.table`, source or target name). */
+  table?: string | undefined;
+  /** Explicit UTC days (`YYYY-MM-DD`); otherwise catch-up. */
+  days?: string[] | undefined;
+  dryRun: boolean;
+  deleteExtra?: boolean;
+  dedupe?: boolean;
+  runId?: string;
+  onProgress?: (table: string, day: string, p: Progress) => void;
+}
+
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` → its UTC midnight. @throws UsageError for anything else. */
+export function parseDay(day: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== day) throw new UsageError(`expected a day like 2026-03-10, got ${JSON.stringify(day)}`);
+  return d;
+}
+
+/** Every day from `from` to `to` inclusive. @throws UsageError when `to` is before `from` or the span exceeds 366 days. */
+export function dayList(from: string, to: string): string[] {
+  const a = parseDay(from).getTime();
+  const b = parseDay(to).getTime();
+  if (b < a) throw new UsageError(`--to ${to} is before --from ${from}`);
+  if ((b - a) / DAY_MS > 366) throw new UsageError('at most 366 days at once');
+  const out: string[] = [];
+  for (let t = a; t <= b; t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+interface TableRef {
+  task: TaskConfig;
+  table: TableConfig;
+}
+
+function selectTables(deps: JobDeps, name: string | undefined): TableRef[] {
+  const all = deps.config.tasks.flatMap((task) => task.tables.filter((t) => t.dayColumn).map((table) => ({ task, table })));
+  if (name === undefined) return all;
+  const hit = all.filter(({ table }) => [table.source, table.target].some((q) => `${q.schema}.${q.name}` === name || q.name === name));
+  if (hit.length === 0) throw new UsageError(`no table ${JSON.stringify(name)} with a dayColumn in the config (tables: ${all.map((x) => displayName(x.table.source)).join(', ')})`);
+  return hit;
+}
+
+/** Days to process for a table when none are given: after the last processed one, up to yesterday. */
+async function catchUpDays(deps: JobDeps, ref: TableRef, now: Date): Promise<string[]> {
+  const yesterday = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
+  const runs = await deps.state.recentRuns('gapfill', ref.task.arn, 500);
+  const name = displayName(ref.table.target);
+  const done = runs
+    .filter((r) => r.status === 'ok' || r.status === 'problem')
+    .map((r) => r.summary as { table?: string; day?: string } | undefined)
+    .filter((s) => s?.table === name && typeof s.day === 'string')
+    .map((s) => s!.day!)
+    .sort();
+  const last = done[done.length - 1];
+  if (!last) return [yesterday];
+  if (last >= yesterday) return [];
+  const days = dayList(new Date(parseDay(last).getTime() + DAY_MS).toISOString().slice(0, 10), yesterday);
+  return days.slice(-Math.max(1, deps.config.jobs.gapfill.catchUpDays));
+}
+
+export async function runGapfill(deps: JobDeps, o: GapfillOptions): Promise<GapfillReport> {
+  const runId = o.runId ?? newRunId();
+  const now = deps.clock.now();
+  const results: GapfillResult[] = [];
+  for (const ref of selectTables(deps, o.table)) {
+    const days = o.days ?? (await catchUpDays(deps, ref, now));
+    // One run record per table and day, so catch-up knows exactly which days are done.
+    for (const day of days) results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o));
+  }
+  return { job: 'gapfill', runId, dryRun: o.dryRun, results, problems: results.filter((r) => r.status === 'failed' || r.status === 'differences').length };
+}
+
+async function currentLatencySeconds(deps: JobDeps, task: TaskConfig, now: Date): Promise<{ seconds: number; warning?: string }> {
+  try {
+    const [series] = await deps.metrics.getDmsMetrics(
+      [{ metric: 'CDCLatencyTarget', dimensions: taskDimensions(task.replicationInstance, taskResourceId(task.arn)), stat: 'Maximum' }],
+      new Date(now.getTime() - 15 * 60_000),
+      now,
+      60,
+    );
+    const last = series?.[series.length - 1];
+    if (!last) return { seconds: 0, warning: 'no CDCLatencyTarget datapoint in the last 15 minutes: settle lag without latency' };
+    return { seconds: last.value };
+  } catch (err) {
+    return { seconds: 0, warning: `CDCLatencyTarget not read (${errorMessage(err)}): settle lag without latency` };
+  }
+}
+
+async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: string, o: GapfillOptions): Promise<GapfillResult> {
+  const started = performance.now();
+  const table = displayName(ref.table.target);
+  const log = jobLogger(deps.log, 'gapfill', runId, ref.task.name).child({ table, day });
+  const cfg = deps.config.jobs.gapfill;
+  const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
+  const result: GapfillResult = {
+    table,
+    day,
+    status: 'failed',
+    rowsCompared: 0,
+    segmentsQueried: 0,
+    queries: 0,
+    bytesRead: 0,
+    ...emptyDiff(),
+    repaired: { inserted: 0, replaced: 0, deleted: 0, deduped: 0 },
+    durationMs: 0,
+    warnings: [],
+  };
+  const finish = (r: GapfillResult): GapfillResult => ({
+    ...r,
+    queries: meter.queries,
+    bytesRead: meter.bytesRead,
+    segmentsQueried: meter.segmentsQueried,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const dayStart = parseDay(day);
+  const dayEnd = new Date(dayStart.getTime() + DAY_MS);
+  const now = deps.clock.now();
+  const latency = await currentLatencySeconds(deps, ref.task, now);
+  if (latency.warning) result.warnings.push(latency.warning);
+  const cutoff = new Date(now.getTime() - (cfg.settleLag + latency.seconds) * 1000);
+  if (cutoff <= dayStart) {
+    return finish({ ...result, status: 'skipped', warnings: [...result.warnings, `not settled yet: rows after ${cutoff.toISOString()} may still be applied by DMS`] });
+  }
+  const until = cutoff < dayEnd ? cutoff : dayEnd;
+  result.comparedUntil = until.toISOString();
+  const lease = `gapfill:${ref.task.arn}:${table}`;
+  const holder = `${hostname()}:${process.pid}:${runId}`;
+  if (!o.dryRun) {
+    if (!(await deps.state.acquireLease(lease, holder, now, 6 * 3600))) return finish({ ...result, status: 'skipped', error: 'another companion is gap-filling this table' });
+    await deps.state.startRun({ runId, job: 'gapfill', taskArn: ref.task.arn, startedAt: now, status: 'running' });
+  }
+  let final: GapfillResult;
+  try {
+    const t = await describeGapTable(deps.source, deps.target, ref.task, ref.table);
+    const range = await dayKeyRange(deps.source, deps.target, t, dayStart, until, meter);
+    result.warnings.push(...range.warnings);
+    const compared = await compareRange({ source: deps.source, target: deps.target }, t, range.range, range.low, { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 }, (p) =>
+      o.onProgress?.(table, day, p),
+    );
+    const d = compared.diff;
+    Object.assign(result, { rowsCompared: compared.rowsCompared, missing: d.missing, extra: d.extra, duplicated: d.duplicated, stale: d.stale });
+    const differences = d.missing.length + d.extra.length + d.duplicated.length + d.stale.length;
+    log.info({ rowsCompared: compared.rowsCompared, missing: d.missing.length, extra: d.extra.length, duplicated: d.duplicated.length, stale: d.stale.length, levels: compared.levels, queries: meter.queries }, 'compared');
+    if (differences === 0) {
+      final = { ...result, status: 'ok' };
+    } else if (o.dryRun) {
+      final = { ...result, status: 'planned' };
+    } else {
+      const plan = await planTable(deps.source, deps.target, ref.table.source, ref.table.target, { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean });
+      const deleteExtra = o.deleteExtra ?? cfg.deleteExtra;
+      const dedupe = o.dedupe ?? cfg.dedupe;
+      const r: GapRepairs = await repairGaps(deps, t, plan, d, { deleteExtra, dedupe, runId, day });
+      result.repaired = { inserted: r.inserted.length, replaced: r.replaced.length, deleted: r.deleted.length, deduped: r.deduped.length };
+      if (r.skipped.length > 0) result.warnings.push(`${r.skipped.length} key(s) not repaired: gone from the source or fixed since the comparison`);
+      const left = (deleteExtra ? 0 : d.extra.length) + (dedupe ? 0 : d.duplicated.length);
+      if (left > 0) result.warnings.push(`${left} key(s) reported only: extra rows are removed with --delete-extra, duplicates with --dedupe`);
+      log.info({ repaired: result.repaired }, 'repaired');
+      final = { ...result, status: left > 0 ? 'differences' : 'repaired' };
+    }
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'gap-filling failed');
+    final = { ...result, status: 'failed', error: errorMessage(err) };
+  } finally {
+    if (!o.dryRun) await deps.state.releaseLease(lease, holder).catch(() => undefined);
+  }
+  if (!o.dryRun) {
+    const status = final.status === 'failed' ? 'failed' : final.status === 'differences' ? 'problem' : 'ok';
+    await deps.state
+      .finishRun(runId, 'gapfill', ref.task.arn, deps.clock.now(), status, { table, day, status: final.status, missing: final.missing.length, extra: final.extra.length, duplicated: final.duplicated.length, stale: final.stale.length, repaired: final.repaired })
+      .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not record the run'));
+  }
+  return finish(final);
+}

@@ -1,0 +1,89 @@
+import { asText } from '../../lib/sql/coerce.js';
+import type { SqlClient } from '../../lib/sql/client.js';
+import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
+import { utcText } from '../../lib/state/store.js';
+import type { Meter, Segment } from './segments.js';
+import type { GapTable } from './table.js';
+
+/**
+ * The primary-key range of a UTC day.
+ *
+ * Gap-filling assumes keys grow with the day column (an identity or sequence key on an
+ * append-mostly table), so each day owns a contiguous key range. The ranges of consecutive days
+ * tile the key space: day D covers keys in `(M(start), M(end)]`, where `M(t)` is the key of the
+ * latest source row (by the day column) before `t`. A row deleted on the source but still on the
+ * target therefore falls in exactly one day's range, and nothing falls between days.
+ *
+ * Each bound is one indexed lookup on the source: the largest key among the last 1,000 rows before
+ * `t` by the day column (which tolerates keys and times that disagree by a little, as commit order
+ * and clock readings do). The assumption is
+ * checked, not trusted: on the source, the row after the range must belong to the day or later;
+ * on the target, the rows just outside the range must carry days outside it. Violations are
+ * reported as warnings.
+ */
+
+export interface DayRange {
+  /** `(after, upTo]` on the leading key. */
+  range: Segment;
+  /** For an integer key with no lower bound: a value at or below the day's first key. */
+  low: bigint | undefined;
+  /** The source has no row that day. */
+  empty: boolean;
+  warnings: string[];
+}
+
+async function keyBefore(source: SqlClient, t: GapTable, at: Date, meter: Meter): Promise<string | null> {
+  const day = quoteIdent(t.day.name);
+  const key = quoteIdent(t.key[0]!.name);
+  const r = await source.query<{ k: unknown }>(
+    `SELECT CAST(max(k) AS TEXT) AS k FROM (SELECT ${key} AS k FROM ${quoteQualified(t.config.source)} WHERE ${day} < CAST($1 AS TIMESTAMPTZ) ORDER BY ${day} DESC LIMIT 1000) last_rows`,
+    [`${utcText(at)}+00`],
+  );
+  meter.queries++;
+  const k = r.rows[0]?.k;
+  return k === undefined || k === null ? null : asText(k);
+}
+
+/**
+ * @param start the day's start (UTC)
+ * @param end the day's end, or the settle cutoff when that is earlier
+ */
+export async function dayKeyRange(source: SqlClient, target: SqlClient, t: GapTable, start: Date, end: Date, meter: Meter): Promise<DayRange> {
+  const warnings: string[] = [];
+  const after = await keyBefore(source, t, start, meter);
+  const upTo = await keyBefore(source, t, end, meter);
+  const k = quoteIdent(t.key[0]!.name);
+  const day = quoteIdent(t.day.name);
+  const empty = upTo === null || upTo === after;
+  let low: bigint | undefined;
+  if (t.integerLead && after === null && upTo !== null) {
+    const r = await source.query<{ k: unknown }>(`SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)} WHERE ${k} <= CAST($1 AS BIGINT)`, [upTo]);
+    meter.queries++;
+    low = BigInt(asText(r.rows[0]!.k)) - 1n;
+  }
+  if (!empty && upTo !== null) {
+    // Source: the first row after the range must not be earlier than the range's end.
+    const next = await source.query<{ early: unknown; d: unknown }>(
+      `SELECT ${day} < CAST($2 AS TIMESTAMPTZ) AS early, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} > CAST($1 AS ${t.key[0]!.source.declared}) ORDER BY ${k} LIMIT 1`,
+      [upTo, `${utcText(end)}+00`],
+    );
+    meter.queries++;
+    const row = next.rows[0];
+    if (row && (row.early === true || row.early === 't')) {
+      warnings.push(`keys are not monotonic with ${t.day.name} on the source: the key after ${upTo} has ${t.day.name} ${asText(row.d)}, before the range's end; rows out of order are compared under the day their key falls in`);
+    }
+    // Target: the rows just outside the range should carry days outside it.
+    const params = after === null ? [upTo] : [upTo, after];
+    const cast = `CAST($1 AS ${t.key[0]!.target.declared})`;
+    const probe = await target.query<{ d: unknown }>(
+      `SELECT CAST(${day} AS VARCHAR(40)) AS d FROM ${quoteQualified(t.config.target)} WHERE ${k} > ${cast} ORDER BY ${k} LIMIT 1`,
+      params.slice(0, 1),
+    );
+    meter.queries++;
+    const d = probe.rows[0]?.d;
+    if (d !== undefined && d !== null && new Date(`${asText(d).replace(' ', 'T').replace(/\+00$/, '')}Z`).getTime() < end.getTime() - 1000) {
+      warnings.push(`on the target, the row after key ${upTo} has ${t.day.name} ${asText(d)}, before the range's end: keys and days disagree there`);
+    }
+  }
+  return { range: { after, upTo }, low, empty, warnings };
+}

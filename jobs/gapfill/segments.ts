@@ -1,0 +1,150 @@
+import { asText } from '../../lib/sql/coerce.js';
+import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
+import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
+import { castParam, hash32, intHash, normalisedText, sumText, type Side } from './dialect.js';
+import type { GapTable } from './table.js';
+
+/**
+ * Segments of a key range and their fingerprints.
+ *
+ * A segment is a half-open range on the leading key column, `(after, upTo]` (`null` = unbounded).
+ * Its fingerprint on a side is `count(*)` and exact sums: for an integer leading key `sum(k)` and
+ * `sum((k % 2147483647) * 1103515245 % 2147483647)`, otherwise two independent 32-bit MD5 hashes of
+ * the key's normalised text; plus, with a version column, a hash of key and version text. The
+ * predicate is sargable (`k > $a AND k <= $b`), so the source's primary-key index and Redshift's
+ * sort key / zone maps restrict each scan.
+ *
+ * Segments are queried in batches (one UNION ALL statement per batch and side, both sides at
+ * once); the batch size adapts so that each statement takes about the configured time
+ * (pt-table-checksum's chunk sizing).
+ */
+
+export interface Segment {
+  /** Exclusive lower bound (leading key value as text), or null. */
+  after: string | null;
+  /** Inclusive upper bound, or null. */
+  upTo: string | null;
+}
+
+export interface Fingerprint {
+  n: number;
+  sums: string[];
+}
+
+/** Counters shared by everything a comparison runs. */
+export interface Meter {
+  queries: number;
+  bytesRead: number;
+  segmentsQueried: number;
+}
+
+/** The WHERE predicate of a segment for one side; pushes its parameters. */
+export function segmentPredicate(t: GapTable, seg: Segment, side: Side, params: SqlParam[], alias = ''): string {
+  const k = t.key[0]!;
+  const col = `${alias}${quoteIdent(k.name)}`;
+  const parts: string[] = [];
+  const declared = side === 'source' ? k.source.declared : k.target.declared;
+  if (seg.after !== null) {
+    params.push(seg.after);
+    parts.push(`${col} > ${castParam(params.length, k.source.cls, declared)}`);
+  }
+  if (seg.upTo !== null) {
+    params.push(seg.upTo);
+    parts.push(`${col} <= ${castParam(params.length, k.source.cls, declared)}`);
+  }
+  return parts.length > 0 ? parts.join(' AND ') : 'TRUE';
+}
+
+/** The key's normalised text (columns joined by `|`) for one side. */
+export function keyText(t: GapTable, side: Side): string {
+  const parts = t.key.map((c) => normalisedText(c.name, side === 'source' ? c.source.cls : c.target.cls, side));
+  return parts.length === 1 ? parts[0]! : parts.join(` || '|' || `);
+}
+
+/** The version column's normalised text for one side. */
+export function versionText(t: GapTable, side: Side): string | undefined {
+  if (!t.version) return undefined;
+  return normalisedText(t.version.name, side === 'source' ? t.version.source.cls : t.version.target.cls, side);
+}
+
+function fingerprintColumns(t: GapTable, side: Side): string[] {
+  const cols: string[] = [];
+  if (t.integerLead && t.key.length === 1) {
+    const k = quoteIdent(t.key[0]!.name);
+    cols.push(sumText(`CAST(${k} AS BIGINT)`, side), sumText(intHash(k), side));
+  } else {
+    const kt = keyText(t, side);
+    cols.push(sumText(hash32(kt, side), side), sumText(hash32(kt, side, 9), side));
+  }
+  const vt = versionText(t, side);
+  if (vt) cols.push(sumText(hash32(`${keyText(t, side)} || '|' || ${vt}`, side), side));
+  return cols;
+}
+
+/** Fingerprints of `segs` on one side in one statement. */
+export async function fingerprints(client: SqlClient, t: GapTable, side: Side, segs: readonly Segment[], meter: Meter): Promise<Fingerprint[]> {
+  const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
+  const params: SqlParam[] = [];
+  const cols = fingerprintColumns(t, side);
+  const parts = segs.map((seg, i) => `SELECT ${i} AS s, count(*) AS n, ${cols.map((c, j) => `${c} AS h${j}`).join(', ')} FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`);
+  const r = await client.query<Record<string, unknown>>(parts.join(' UNION ALL '), params);
+  meter.queries++;
+  const out: Fingerprint[] = segs.map(() => ({ n: 0, sums: cols.map(() => '') }));
+  for (const row of r.rows) {
+    const i = Number(row.s);
+    const sums = cols.map((_c, j) => (row[`h${j}`] === null || row[`h${j}`] === undefined ? '' : asText(row[`h${j}`] as string | number)));
+    meter.bytesRead += 16 + sums.reduce((a, s) => a + s.length, 0);
+    out[i] = { n: Number(row.n), sums };
+  }
+  return out;
+}
+
+export function sameFingerprint(a: Fingerprint, b: Fingerprint): boolean {
+  return a.n === b.n && a.sums.every((s, i) => s === b.sums[i]);
+}
+
+/**
+ * Splits an integer-keyed range `(after, upTo]` into at most `pieces` equal key-width segments.
+ * `low` is a key value at or below the first row (used when `after` is null); the first segment
+ * keeps the original unbounded/exclusive lower bound.
+ */
+export function splitInteger(seg: Segment, low: bigint, pieces: number): Segment[] {
+  if (seg.upTo === null) return [seg];
+  const from = seg.after === null ? low : BigInt(seg.after);
+  const to = BigInt(seg.upTo);
+  const span = to - from;
+  if (span <= 1n || pieces <= 1) return [seg];
+  const n = BigInt(Math.min(pieces, Number(span > 1_000_000_000n ? 1_000_000_000n : span)));
+  const out: Segment[] = [];
+  let prev: string | null = seg.after;
+  for (let i = 1n; i <= n; i++) {
+    const bound = i === n ? to : from + (span * i) / n;
+    out.push({ after: prev, upTo: bound.toString() });
+    prev = bound.toString();
+  }
+  return out;
+}
+
+/**
+ * Splits a range on a non-integer (or sparse) leading key into segments of about `rows` source
+ * rows each, walking the source's key index (`ORDER BY k OFFSET rows-1 LIMIT 1`).
+ */
+export async function splitByRows(source: SqlClient, t: GapTable, seg: Segment, rows: number, maxPieces: number, meter: Meter): Promise<Segment[]> {
+  const out: Segment[] = [];
+  const k = quoteIdent(t.key[0]!.name);
+  let after = seg.after;
+  for (let i = 0; i < maxPieces - 1; i++) {
+    const params: SqlParam[] = [];
+    const pred = segmentPredicate(t, { after, upTo: seg.upTo }, 'source', params);
+    const r = await source.query<{ b: unknown }>(`SELECT CAST(${k} AS TEXT) AS b FROM ${quoteQualified(t.config.source)} WHERE ${pred} ORDER BY ${k} OFFSET ${Math.max(0, rows - 1)} LIMIT 1`, params);
+    meter.queries++;
+    const b = r.rows[0]?.b;
+    if (b === undefined || b === null) break;
+    const bound = asText(b);
+    if (seg.upTo !== null && bound === seg.upTo) break;
+    out.push({ after, upTo: bound });
+    after = bound;
+  }
+  out.push({ after, upTo: seg.upTo });
+  return out;
+}

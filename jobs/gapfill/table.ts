@@ -1,0 +1,72 @@
+import type { TableConfig, TaskConfig } from '../../config/schema.js';
+import { RefusedError } from '../../lib/errors.js';
+import type { SqlExecutor } from '../../lib/sql/client.js';
+import { displayName } from '../../lib/sql/quote.js';
+import { describeSourceTable, describeTargetTable } from '../../lib/typemap/index.js';
+import { columnClass, type ColumnClass } from './dialect.js';
+
+/** SQL type of a domain's base type, for casts (a domain's own name would do on the source only). */
+const BASE_TYPES: Partial<Record<string, string>> = {
+  int2: 'smallint',
+  int4: 'integer',
+  int8: 'bigint',
+  numeric: 'numeric',
+  text: 'text',
+  bpchar: 'text',
+  date: 'date',
+  timestamp: 'timestamp',
+  timestamptz: 'timestamp with time zone',
+  uuid: 'uuid',
+};
+
+/** A column compared on both sides: its declared type and comparison class per side. */
+export interface ComparedColumn {
+  name: string;
+  source: { declared: string; cls: ColumnClass };
+  target: { declared: string; cls: ColumnClass };
+}
+
+/** What gap-filling needs to know about one configured table. */
+export interface GapTable {
+  task: TaskConfig;
+  config: TableConfig;
+  key: ComparedColumn[];
+  version?: ComparedColumn | undefined;
+  day: { name: string; declared: string };
+  /** The leading key column is an integer on both sides: segments split arithmetically. */
+  integerLead: boolean;
+  /** A single integer key and no version column: keys travel in LISTAGG chunks. */
+  integerOnly: boolean;
+}
+
+/**
+ * Reads the table's key, version and day columns from both catalogs.
+ * @throws RefusedError when the table has no day column configured, a column is missing on a side,
+ *   or the key's comparison classes differ between the sides (e.g. integer vs text).
+ */
+export async function describeGapTable(source: SqlExecutor, target: SqlExecutor, task: TaskConfig, config: TableConfig): Promise<GapTable> {
+  if (!config.dayColumn) throw new RefusedError(`table ${displayName(config.source)} has no dayColumn in the config: gap-filling needs one`);
+  const src = new Map((await describeSourceTable(source, config.source)).map((c) => [c.name, c]));
+  const tgtCols = await describeTargetTable(target, config.target);
+  if (!tgtCols) throw new RefusedError(`target table ${displayName(config.target)} is not in the target catalog`);
+  const tgt = new Map(tgtCols.map((c) => [c.name, c]));
+  const column = (name: string): ComparedColumn => {
+    const s = src.get(name);
+    const t = tgt.get(name) ?? tgt.get(name.toLowerCase());
+    if (!s) throw new RefusedError(`column ${name} is not in source table ${displayName(config.source)}`);
+    if (!t) throw new RefusedError(`column ${name} is not in target table ${displayName(config.target)}`);
+    const sourceDeclared = s.type.domain ? (BASE_TYPES[s.type.kind] ?? 'text') : s.type.declared;
+    return { name, source: { declared: sourceDeclared, cls: columnClass(sourceDeclared) }, target: { declared: t.declared, cls: columnClass(t.declared) } };
+  };
+  const key = config.primaryKey.map(column);
+  for (const k of key) {
+    if ((k.source.cls === 'integer') !== (k.target.cls === 'integer')) {
+      throw new RefusedError(`key column ${k.name} is ${k.source.declared} on the source but ${k.target.declared} on the target: cannot compare key ranges`);
+    }
+  }
+  const version = config.versionColumn ? column(config.versionColumn) : undefined;
+  const day = src.get(config.dayColumn);
+  if (!day) throw new RefusedError(`day column ${config.dayColumn} is not in source table ${displayName(config.source)}`);
+  const integerLead = key[0]!.source.cls === 'integer';
+  return { task, config, key, version, day: { name: config.dayColumn, declared: day.type.declared }, integerLead, integerOnly: integerLead && key.length === 1 && !version };
+}
