@@ -205,6 +205,9 @@ async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: stri
       o.onProgress?.(table, day, p),
     );
     const d = compared.diff;
+    meter.queries += compared.meter.queries;
+    meter.bytesRead += compared.meter.bytesRead;
+    meter.segmentsQueried += compared.meter.segmentsQueried;
     Object.assign(result, { rowsCompared: compared.rowsCompared, missing: d.missing, extra: d.extra, duplicated: d.duplicated, stale: d.stale });
     const differences = d.missing.length + d.extra.length + d.duplicated.length + d.stale.length;
     log.info({ rowsCompared: compared.rowsCompared, missing: d.missing.length, extra: d.extra.length, duplicated: d.duplicated.length, stale: d.stale.length, levels: compared.levels, queries: meter.queries }, 'compared');

@@ -46,6 +46,12 @@ export class PgClient implements SqlClient {
     }
     const tx: SqlExecutor = { query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) => runQuery<R>(conn, this.role, sql, params) };
     let broken = false;
+    // A checked-out client whose connection dies between two statements emits 'error'; without a
+    // listener that would crash the process. The next statement reports the failure instead.
+    const onError = () => {
+      broken = true;
+    };
+    conn.on('error', onError);
     try {
       await tx.query('BEGIN');
       const result = await fn(tx);
@@ -59,6 +65,7 @@ export class PgClient implements SqlClient {
       }
       throw err;
     } finally {
+      conn.off('error', onError);
       conn.release(broken);
     }
   }

@@ -1,3 +1,9 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
+import { RedshiftClient } from '@aws-sdk/client-redshift';
+import { AwsMetrics } from '../../lib/aws/cloudwatch.js';
+import { AwsReplicationTasks } from '../../lib/aws/dms.js';
+import { AwsClusters } from '../../lib/aws/redshift.js';
 import type { Config } from '../../config/schema.js';
 import type { ManualClock } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
@@ -39,5 +45,30 @@ export function simDeps(env: Environment, sim: Simulation, clock: ManualClock, c
     statementBudget: o.statementBudget ?? 100_000,
     state,
     control: new TaskControl(sim.api.tasks, state, clock, log, config.jobs.fixer.resumeTimeout),
+  };
+}
+
+/**
+ * Job deps on an embedded environment without the simulator: the AWS adapters are the real ones
+ * over SDK clients that the test fakes with aws-sdk-client-mock (CloudWatch answers a
+ * CDCLatencyTarget of `latencySeconds`).
+ */
+export function envDeps(env: Environment, config: Config, clock: ManualClock, o: DepsOptions & { state?: SqlClient } = {}): JobDeps {
+  const target = o.target ?? env.target;
+  const log = o.log ?? silentLogger();
+  const state = new StateStore(o.state ?? target, config.state.schema);
+  const tasks = new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), { minDelay: 0.001, maxDelay: 0.002 });
+  return {
+    config,
+    source: o.source ?? env.source,
+    target,
+    tasks,
+    metrics: new AwsMetrics(new CloudWatchClient({ region: 'us-east-1' })),
+    clusters: new AwsClusters(new RedshiftClient({ region: 'us-east-1' })),
+    clock,
+    log,
+    statementBudget: o.statementBudget ?? 100_000,
+    state,
+    control: new TaskControl(tasks, state, clock, log, config.jobs.fixer.resumeTimeout),
   };
 }
