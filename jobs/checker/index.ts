@@ -211,7 +211,8 @@ async function evaluate(
   if (cooldown) return { ...result, action: 'cooldown', cooldownUntil: cooldown.toISOString(), problem: true };
   log.warn({ evidence }, 'one-by-one mode: starting the fixer');
   const fix = await runFixer(deps, { task, dryRun, runId });
-  return { ...result, action: 'fixer', fix, problem: !(fix.status === 'repaired' || (dryRun && fix.status === 'planned')) };
+  // A dry run repairs nothing: the task still needs attention.
+  return { ...result, action: 'fixer', fix, problem: fix.status !== 'repaired' };
 }
 
 function median(xs: number[]): number {

@@ -42,7 +42,7 @@ export const DEFAULT_COMPARE: CompareOptions = {
   leafRows: 4096,
   targetQueryMs: 500,
   fanout: 16,
-  initialSegments: 1024,
+  initialSegments: 512,
   denseFraction: 0.5,
   denseRowFraction: 0.005,
   fetchRowsPerRound: 50_000,
@@ -91,7 +91,10 @@ export async function compareRange(
   const split = async (seg: Segment, pieces: number, rowsPerPiece: number): Promise<Segment[]> =>
     t.integerLead ? splitInteger(seg, low ?? 0n, pieces) : splitByRows(sides.source, t, seg, rowsPerPiece, pieces, meter);
 
-  let queue = await split(range, o.initialSegments, Math.max(o.leafRows, 1));
+  // Small ranges get few segments (a segment of up to leafRows/4 keys); large ones up to initialSegments.
+  const span = t.integerLead && range.upTo !== null ? Number(BigInt(range.upTo) - (range.after === null ? (low ?? 0n) : BigInt(range.after))) : Number.POSITIVE_INFINITY;
+  const first = Math.max(1, Math.min(o.initialSegments, Math.ceil(span / Math.max(1, o.leafRows / 4))));
+  let queue = await split(range, first, Math.max(o.leafRows, 1));
   for (;;) {
     // Fingerprints of the whole level, in adaptive batches, both sides at once.
     const fps: [Fingerprint, Fingerprint][] = [];

@@ -57,7 +57,7 @@ export interface GapfillReport {
   runId: string;
   dryRun: boolean;
   results: GapfillResult[];
-  /** (table, day) pairs that failed or left differences unrepaired. */
+  /** (table, day) pairs that failed or left differences unrepaired (a dry run repairs nothing). */
   problems: number;
 }
 
@@ -134,7 +134,7 @@ export async function runGapfill(deps: JobDeps, o: GapfillOptions): Promise<Gapf
     // One run record per table and day, so catch-up knows exactly which days are done.
     for (const day of days) results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o));
   }
-  return { job: 'gapfill', runId, dryRun: o.dryRun, results, problems: results.filter((r) => r.status === 'failed' || r.status === 'differences').length };
+  return { job: 'gapfill', runId, dryRun: o.dryRun, results, problems: results.filter((r) => r.status === 'failed' || r.status === 'differences' || r.status === 'planned').length };
 }
 
 async function currentLatencySeconds(deps: JobDeps, task: TaskConfig, now: Date): Promise<{ seconds: number; warning?: string }> {

@@ -1,7 +1,9 @@
+import { RefusedError } from '../../lib/errors.js';
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import { utcText } from '../../lib/state/store.js';
+import { compareBytes, compareIntegerText } from './diff.js';
 import type { Meter, Segment } from './segments.js';
 import type { GapTable } from './table.js';
 
@@ -32,6 +34,11 @@ export interface DayRange {
   warnings: string[];
 }
 
+function inRange(key: string, after: string | null, upTo: string | null, integer: boolean): boolean {
+  const cmp = integer ? compareIntegerText : compareBytes;
+  return (after === null || cmp(key, after) > 0) && (upTo === null || cmp(key, upTo) <= 0);
+}
+
 async function keyBefore(source: SqlClient, t: GapTable, at: Date, meter: Meter): Promise<string | null> {
   const day = quoteIdent(t.day.name);
   const key = quoteIdent(t.key[0]!.name);
@@ -60,6 +67,46 @@ export async function dayKeyRange(source: SqlClient, target: SqlClient, t: GapTa
     const r = await source.query<{ k: unknown }>(`SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)} WHERE ${k} <= CAST($1 AS BIGINT)`, [upTo]);
     meter.queries++;
     low = BigInt(asText(r.rows[0]!.k)) - 1n;
+  }
+  // Coverage: the day's rows must have keys inside the range — its first 1,000 rows and rows at 31
+  // evenly spaced times. A day row outside would never be compared: refuse.
+  const span = end.getTime() - start.getTime();
+  const times = Array.from({ length: 31 }, (_v, i) => `${utcText(new Date(start.getTime() + (span * (i + 1)) / 32))}+00`);
+  const first = await source.query<{ k: unknown; d: unknown }>(
+    `(SELECT CAST(${k} AS TEXT) AS k, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${day} >= CAST($1 AS TIMESTAMPTZ) AND ${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1000)
+     UNION ALL
+     SELECT CAST(x.k AS TEXT), CAST(x.d AS TEXT) FROM unnest(CAST($3 AS TIMESTAMPTZ[])) AS p(at)
+       CROSS JOIN LATERAL (SELECT ${k} AS k, ${day} AS d FROM ${quoteQualified(t.config.source)} WHERE ${day} >= p.at AND ${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1) x`,
+    [`${utcText(start)}+00`, `${utcText(end)}+00`, times],
+  );
+  meter.queries++;
+  const outside = first.rows.find((r) => !inRange(asText(r.k), after, upTo, t.integerLead));
+  if (outside) {
+    throw new RefusedError(
+      `keys are not monotonic with ${t.day.name}: key ${asText(outside.k)} (${t.day.name} ${asText(outside.d)}) lies outside the day's key range (${after ?? '-∞'}, ${upTo ?? '+∞'}] and would not be compared; gap-filling needs keys that grow with the day column`,
+    );
+  }
+  // Overlap: rows at evenly spaced keys of the range should belong to the day (within a few minutes
+  // at the edges, where commit order and clocks disagree a little). Rows of other days in the range
+  // are still compared correctly, but under this day: warn.
+  if (!empty && upTo !== null && t.integerLead) {
+    const from = after === null ? BigInt(asText(first.rows[0]?.k ?? upTo)) : BigInt(after);
+    const to = BigInt(upTo);
+    const probes = Array.from({ length: 31 }, (_v, i) => (from + ((to - from) * BigInt(i + 1)) / 32n).toString());
+    const slack = 5 * 60;
+    const r = await source.query<{ k: unknown; d: unknown; ok: unknown }>(
+      `SELECT CAST(p.k AS TEXT) AS k, CAST(x.d AS TEXT) AS d, x.d >= CAST($2 AS TIMESTAMPTZ) - INTERVAL '${slack} seconds' AND x.d < CAST($3 AS TIMESTAMPTZ) + INTERVAL '${slack} seconds' AS ok
+         FROM unnest(CAST($1 AS BIGINT[])) AS p(k)
+         CROSS JOIN LATERAL (SELECT ${day} AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} >= p.k ORDER BY ${k} LIMIT 1) x`,
+      [probes, `${utcText(start)}+00`, `${utcText(end)}+00`],
+    );
+    meter.queries++;
+    const bad = r.rows.find((x) => !(x.ok === true || x.ok === 't'));
+    if (bad) {
+      warnings.push(
+        `keys are not monotonic with ${t.day.name}: the row at key ${asText(bad.k)} has ${t.day.name} ${asText(bad.d)}, outside the day, yet lies in the day's key range (${after ?? '-∞'}, ${upTo}]; such rows are compared under this day`,
+      );
+    }
   }
   if (!empty && upTo !== null) {
     // Source: the first row after the range must not be earlier than the range's end.
