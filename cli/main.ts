@@ -8,6 +8,7 @@ import { registerCheck } from './check.js';
 import { registerFix } from './fix.js';
 import { registerHolds } from './holds.js';
 import { registerGapfill } from './gapfill.js';
+import { registerGuards } from './guards.js';
 
 /**
  * The `dms-companion` command. Each subcommand lives in its own file and only parses flags,
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerFix(program);
   registerHolds(program);
   registerGapfill(program);
+  registerGuards(program);
   registerTypemap(program);
   registerDemo(program);
   for (const c of program.commands) inheritExitOverride(c);

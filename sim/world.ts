@@ -32,7 +32,14 @@ export type FaultSpec =
       /** Armed this many seconds after the world starts. */
       afterSeconds?: number;
     }
-  | { kind: 'memory-leak'; instance: string; atSeconds: number; bytesPerSecond: number };
+  | {
+      kind: 'memory-leak';
+      instance: string;
+      atSeconds: number;
+      bytesPerSecond: number;
+      /** The leak comes back after every restart (memory recovers, then drains again). */
+      persistent?: boolean;
+    };
 
 export interface InjectedFault {
   kind: FaultSpec['kind'] | 'maintenance-reboot';
@@ -71,7 +78,7 @@ const MIB = 1024 * 1024;
 
 class SimInstance {
   free: number;
-  leak: { rate: number; since: number } | undefined;
+  leak: { rate: number; since: number; persistent: boolean } | undefined;
   constructor(readonly spec: SimInstanceSpec) {
     this.free = spec.baselineFreeableMemory;
   }
@@ -175,7 +182,7 @@ export class SimWorld {
       if (now - this.startedAt >= f.spec.atSeconds * 1000) {
         f.done = true;
         const inst = this.instances.get(f.spec.instance);
-        if (inst) inst.leak = { rate: f.spec.bytesPerSecond, since: now };
+        if (inst) inst.leak = { rate: f.spec.bytesPerSecond, since: now, persistent: f.spec.persistent ?? false };
         this.injected.push({ kind: 'memory-leak', injectedAt: new Date(now), detail: `${f.spec.instance}: ${Math.round(f.spec.bytesPerSecond / MIB)} MiB/s` });
       }
     }
@@ -194,8 +201,9 @@ export class SimWorld {
     for (const inst of this.instances.values()) {
       const tasks = [...this.tasks.values()].filter((t) => t.spec.replicationInstance === inst.spec.identifier);
       if (inst.leak && tasks.length > 0 && tasks.every((t) => t.lastResumedAt > inst.leak!.since)) {
-        inst.leak = undefined;
+        // Every task was stopped and resumed since the leak began: the memory comes back.
         inst.free = inst.spec.baselineFreeableMemory;
+        inst.leak = inst.leak.persistent ? { ...inst.leak, since: now } : undefined;
       }
       if (inst.leak && tasks.some((t) => t.status === 'running')) inst.free = Math.max(64 * MIB, inst.free - inst.leak.rate * dt);
       this.sample('FreeableMemory', { ReplicationInstanceIdentifier: inst.spec.identifier }, now, inst.free);

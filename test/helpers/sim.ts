@@ -42,14 +42,15 @@ export async function clearSystemTables(admin: SqlClient): Promise<void> {
 }
 
 /**
- * Makes the simulated task go one-by-one the way production does: a rental INSERT is lost
- * (the simulation must have a `lose-insert` fault on public.rental armed), then that row is
- * updated; the next bulk UPDATE touches fewer rows than changes and is rolled back.
+ * Makes the simulated task go one-by-one the way production does: a rental INSERT is lost (a
+ * `lose-insert` fault armed for exactly that row), then that row is updated; the next bulk UPDATE
+ * touches fewer rows than changes and is rolled back.
  * @returns the lost rental's id.
  */
 export async function loseInsertThenUpdate(sim: Simulation, clock: ManualClock, source: SqlClient): Promise<number> {
   const r = await source.query<{ id: number }>(`INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 7, 7, 1) RETURNING rental_id AS id`, [clock.now()]);
   const id = Number(r.rows[0]!.id);
+  sim.world.arm({ kind: 'lose-insert', table: 'public.rental', key: [String(id)] });
   await runFor(clock, 3);
   await source.query(`UPDATE public.rental SET return_date = $1 WHERE rental_id = $2`, [new Date(clock.now().getTime() + 3600_000), id]);
   await runFor(clock, 3);

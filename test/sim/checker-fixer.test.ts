@@ -27,7 +27,7 @@ const NO_RENTAL_INSERTS = { 'rental-insert': 0, 'rental-delete': 0 } as const;
 
 async function oneByOneSimulation(start: string, shape: 'no-from' | 'from', settings: Record<string, unknown> = {}) {
   const clock = new ManualClock(start);
-  sim = await createSimulation({ env: env(), clock, settings: { shape: { shape, versionComment: shape === 'from' ? 'DMS 3.5.3' : undefined }, ...settings }, faults: [{ kind: 'lose-insert', table: 'public.rental', nth: 1 }] });
+  sim = await createSimulation({ env: env(), clock, settings: { shape: { shape, versionComment: shape === 'from' ? 'DMS 3.5.3' : undefined }, ...settings } });
   const workload = new Workload(env().sourceAdmin, clock, { seed: 21, ratePerSecond: 10, mix: NO_RENTAL_INSERTS });
   await runFor(clock, 3, workload);
   const id = await loseInsertThenUpdate(sim, clock, env().sourceAdmin);

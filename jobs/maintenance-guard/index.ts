@@ -1,0 +1,177 @@
+import { hostname } from 'node:os';
+import type { TaskConfig } from '../../config/schema.js';
+import { clusterIsAvailable, type ClusterInfo } from '../../lib/aws/redshift.js';
+import { errorMessage } from '../../lib/errors.js';
+import { jobLogger, newRunId } from '../../lib/log.js';
+import type { JobDeps } from '../../lib/runtime.js';
+import type { Hold } from '../../lib/state/store.js';
+import { plannedWindows, type PlannedWindow } from './maintenance-window.js';
+
+/**
+ * The maintenance guard: keeps replication tasks stopped while the Redshift cluster they write to
+ * is being maintained (a maintenance reboot silently breaks a running task — NOTES-DMS.md §6).
+ *
+ * A level-triggered reconciler, not a timer: each tick reads the cluster (`DescribeClusters`) and
+ * the holds, works out what should be true now, and changes only the difference — so a restart of
+ * the companion in the middle of a window does the right thing, and a second tick does nothing.
+ *
+ * - From `lead` (5 min) before a window's start until `start + hold − lead` (35 min in all, i.e.
+ *   30 min after the start), every configured task is held (owner `maintenance`).
+ * - The window is `NextMaintenanceWindowStartTime`, else the next occurrence of
+ *   `PreferredMaintenanceWindow`; windows starting in a `DeferredMaintenanceWindows` span are
+ *   skipped.
+ * - The hold is released only when the cluster is `available`/`Available`. Past the planned
+ *   resume the guard keeps the hold, alerts, and retries each tick up to `releaseRetries`; then it
+ *   gives up and leaves the hold for a person (`dms-companion holds release`).
+ * - A cluster unavailable outside any window (an unplanned reboot) is held for too, and released
+ *   when it is available again.
+ * - Tasks a person stopped, or that another hold keeps stopped, are never resumed (lib/task-control).
+ */
+
+export type MaintenancePhase = 'no-cluster' | 'idle' | 'holding' | 'waiting-for-cluster' | 'unplanned' | 'gave-up';
+
+export interface MaintenanceAction {
+  task: string;
+  action: 'hold' | 'release' | 'none';
+  /** What happened (or, in a dry run, would happen). */
+  result: string;
+  error?: string;
+}
+
+export interface MaintenanceTickReport {
+  job: 'maintenance-guard';
+  runId: string;
+  /** UTC, ISO. */
+  at: string;
+  dryRun: boolean;
+  cluster?: { identifier: string; status: string; availability?: string | undefined; preferredMaintenanceWindow?: string | undefined; nextMaintenanceWindowStartTime?: string | undefined; deferred: { start: string; end: string }[] };
+  phase: MaintenancePhase;
+  /** The window in progress or the next one, with the planned stop and resume (UTC, ISO). */
+  window?: { start: string; end: string; source: PlannedWindow['source']; plannedStop: string; plannedResume: string };
+  actions: MaintenanceAction[];
+  alerts: string[];
+}
+
+export interface MaintenanceTickOptions {
+  dryRun: boolean;
+  runId?: string;
+}
+
+const OWNER = 'maintenance';
+
+export async function runMaintenanceTick(deps: JobDeps, o: MaintenanceTickOptions): Promise<MaintenanceTickReport> {
+  const runId = o.runId ?? newRunId();
+  const log = jobLogger(deps.log, 'maintenance-guard', runId);
+  const now = deps.clock.now();
+  const cfg = deps.config.jobs.maintenanceGuard;
+  const report: MaintenanceTickReport = { job: 'maintenance-guard', runId, at: now.toISOString(), dryRun: o.dryRun, phase: 'idle', actions: [], alerts: [] };
+  const clusterId = deps.config.cluster?.identifier;
+  if (!clusterId) return { ...report, phase: 'no-cluster' };
+  const lease = `maintenance-guard:${clusterId}`;
+  const holder = `${hostname()}:${process.pid}:${runId}`;
+  if (!o.dryRun && !(await deps.state.acquireLease(lease, holder, now, 600))) {
+    return { ...report, alerts: ['another companion is running the maintenance guard; skipped'] };
+  }
+  try {
+    const c = await deps.clusters.describeCluster(clusterId);
+    report.cluster = describe(c);
+    const available = clusterIsAvailable(c);
+    const windows = plannedWindows(c, now, cfg.hold);
+    const stopAt = (w: PlannedWindow) => new Date(w.start.getTime() - cfg.lead * 1000);
+    const resumeAt = (w: PlannedWindow) => new Date(w.start.getTime() + (cfg.hold - cfg.lead) * 1000);
+    const current = windows.find((w) => now >= stopAt(w) && now < resumeAt(w));
+    const shown = current ?? windows.find((w) => stopAt(w) > now) ?? windows.find((w) => resumeAt(w) <= now);
+    if (shown) report.window = { start: shown.start.toISOString(), end: shown.end.toISOString(), source: shown.source, plannedStop: stopAt(shown).toISOString(), plannedResume: resumeAt(shown).toISOString() };
+
+    const holds = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER);
+    const heldTasks = new Set(holds.map((h) => h.taskArn));
+    let desired: 'hold' | 'release';
+    if (current) {
+      desired = 'hold';
+      report.phase = 'holding';
+    } else if (!available) {
+      desired = 'hold';
+      report.phase = heldTasks.size > 0 ? 'waiting-for-cluster' : 'unplanned';
+      if (report.phase === 'unplanned') report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} outside any maintenance window: holding the tasks until it is available`);
+    } else {
+      desired = 'release';
+      report.phase = 'idle';
+    }
+    if (report.phase === 'waiting-for-cluster') {
+      const tries = await waitingTicks(deps, holds);
+      if (tries >= cfg.releaseRetries) {
+        report.phase = 'gave-up';
+        report.alerts.push(`cluster ${clusterId} still ${c.status}/${c.availability ?? '?'} after ${tries} ticks past the planned resume: the tasks stay held; release them by hand once it is available (dms-companion holds release --task T --owner maintenance)`);
+      } else {
+        report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} past the planned resume: keeping the hold (tick ${tries + 1} of ${cfg.releaseRetries})`);
+      }
+    }
+    for (const task of deps.config.tasks) {
+      report.actions.push(await reconcile(deps, task, desired, heldTasks.has(task.arn), report, o.dryRun, shown, resumeAt));
+    }
+    for (const a of report.alerts) log.error({ phase: report.phase }, a);
+    log.info({ phase: report.phase, window: report.window, actions: report.actions.filter((a) => a.action !== 'none') }, `maintenance guard: ${report.phase}`);
+    if (!o.dryRun) {
+      await deps.state.startRun({ runId, job: 'maintenance-guard', startedAt: now, status: 'running' });
+      const failed = report.actions.some((a) => a.error);
+      await deps.state.finishRun(runId, 'maintenance-guard', undefined, deps.clock.now(), failed ? 'failed' : report.alerts.length > 0 ? 'problem' : 'ok', {
+        phase: report.phase,
+        windowStart: report.window?.start,
+        actions: report.actions.filter((a) => a.action !== 'none').map((a) => `${a.task}:${a.action}`),
+      });
+    }
+    return report;
+  } finally {
+    if (!o.dryRun) await deps.state.releaseLease(lease, holder).catch(() => undefined);
+  }
+}
+
+async function reconcile(
+  deps: JobDeps,
+  task: TaskConfig,
+  desired: 'hold' | 'release',
+  held: boolean,
+  report: MaintenanceTickReport,
+  dryRun: boolean,
+  window: PlannedWindow | undefined,
+  resumeAt: (w: PlannedWindow) => Date,
+): Promise<MaintenanceAction> {
+  if (desired === 'hold' && !held) {
+    if (dryRun) return { task: task.name, action: 'hold', result: 'would stop the task (dry run)' };
+    const reason = report.phase === 'holding' && window ? `Redshift maintenance window ${window.start.toISOString()}` : `cluster ${report.cluster?.identifier ?? ''} unavailable (${report.cluster?.status ?? '?'})`;
+    try {
+      const r = await deps.control.hold(task.arn, OWNER, reason, { until: window && report.phase === 'holding' ? resumeAt(window) : undefined, stopTimeout: deps.config.jobs.fixer.stopTimeout });
+      return { task: task.name, action: 'hold', result: r.stopped ? 'stopped' : `held (task ${r.status})` };
+    } catch (err) {
+      return { task: task.name, action: 'hold', result: 'failed', error: errorMessage(err) };
+    }
+  }
+  if (desired === 'release' && held) {
+    if (dryRun) return { task: task.name, action: 'release', result: 'would release the hold (dry run)' };
+    try {
+      const r = await deps.control.release(task.arn, OWNER, 'maintenance over and cluster available');
+      return { task: task.name, action: 'release', result: r.resumed ? 'resumed' : `not resumed: ${r.reason ?? ''}` };
+    } catch (err) {
+      return { task: task.name, action: 'release', result: 'failed', error: errorMessage(err) };
+    }
+  }
+  return { task: task.name, action: 'none', result: held ? 'held' : 'not held' };
+}
+
+/** Ticks spent waiting for the cluster since the oldest maintenance hold's planned release (from run history). */
+async function waitingTicks(deps: JobDeps, holds: Hold[]): Promise<number> {
+  const since = holds.map((h) => h.until?.getTime() ?? h.createdAt.getTime()).reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
+  const runs = await deps.state.recentRuns('maintenance-guard', undefined, 500);
+  return runs.filter((r) => r.startedAt.getTime() >= since && (r.summary as { phase?: string } | undefined)?.phase === 'waiting-for-cluster').length;
+}
+
+function describe(c: ClusterInfo): NonNullable<MaintenanceTickReport['cluster']> {
+  return {
+    identifier: c.identifier,
+    status: c.status,
+    availability: c.availability,
+    preferredMaintenanceWindow: c.preferredMaintenanceWindow,
+    nextMaintenanceWindowStartTime: c.nextMaintenanceWindowStartTime?.toISOString(),
+    deferred: c.deferredMaintenanceWindows.map((d) => ({ start: d.start.toISOString(), end: d.end.toISOString() })),
+  };
+}
