@@ -284,6 +284,50 @@ const stateConfig = z
     }
   });
 
+const daemonConfig = z.strictObject({
+  /** HTTP port for /healthz, /metrics and /sns (0 = any free port). */
+  port: z.number().int().min(0).max(65535).default(8080),
+  host: z.string().min(1).default('0.0.0.0'),
+  /** On SIGTERM/SIGINT, wait this long for running jobs to reach a safe point (seconds). */
+  shutdownGrace: duration().default(90),
+  /** A job that has not succeeded within this is unhealthy (/healthz answers 503) (seconds). */
+  healthMaxAge: z
+    .strictObject({
+      checker: duration().default(900),
+      gapfill: duration().default(26 * 3600),
+      maintenanceGuard: duration().default(300),
+      memoryGuard: duration().default(300),
+    })
+    .default({ checker: 900, gapfill: 26 * 3600, maintenanceGuard: 300, memoryGuard: 300 }),
+});
+
+const metricsConfig = z.strictObject({
+  /**
+   * The companion's own metrics to CloudWatch: `emf` (Embedded Metric Format lines on stdout,
+   * picked up from the log stream), `put-metric-data` (the API), or `off`. Prometheus text is
+   * always served on /metrics.
+   */
+  cloudwatch: z.enum(['emf', 'put-metric-data', 'off']).default('emf'),
+  namespace: z.string().min(1).max(255).default('DMSCompanion'),
+});
+
+const alarmAction = z.strictObject({
+  /** CloudWatch alarm name; `*` matches any text. */
+  alarm: z.string().min(1),
+  /** What to run: the checker (and fixer) or fixer for a task, a guard tick, or gap-filling. */
+  run: z.enum(['check', 'fix', 'memory-guard', 'maintenance-guard', 'gapfill']),
+  /** For check/fix: the task's name (default: every task). */
+  task: z.string().min(1).optional(),
+});
+
+const alarmsConfig = z.strictObject({
+  /** SNS topic ARNs whose notifications are accepted; any other topic is refused (403). */
+  topics: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'expected an SNS topic ARN')).default([]),
+  /** Notifications older than this, or seen before, are replays: refused (seconds). */
+  maxAge: duration().default(3600),
+  actions: z.array(alarmAction).default([]),
+});
+
 const logConfig = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** `auto`: pretty on a TTY, JSON lines otherwise. */
@@ -317,6 +361,9 @@ export const configSchema = z
       }),
     typemap: typemapConfig.default(typemapConfig.parse({})),
     state: stateConfig.default({ store: 'target', schema: 'dms_companion' }),
+    daemon: daemonConfig.default(daemonConfig.parse({})),
+    metrics: metricsConfig.default(metricsConfig.parse({})),
+    alarms: alarmsConfig.default(alarmsConfig.parse({})),
     log: logConfig.default(logConfig.parse({})),
   })
   .superRefine((c, ctx) => {
@@ -334,6 +381,9 @@ export const configSchema = z
         }
       });
     });
+    c.alarms.actions.forEach((a, i) => {
+      if (a.task !== undefined && !names.has(a.task)) ctx.addIssue({ code: 'custom', path: ['alarms', 'actions', i, 'task'], message: `no task "${a.task}" in tasks` });
+    });
     if (c.jobs.maintenanceGuard.hold <= 2 * c.jobs.maintenanceGuard.lead) {
       ctx.addIssue({ code: 'custom', path: ['jobs', 'maintenanceGuard', 'hold'], message: 'must be longer than twice the lead' });
     }
@@ -347,3 +397,4 @@ export type PgConnectionConfig = z.output<ReturnType<typeof pgConnection>>;
 export type TargetConfig = Config['target'];
 export type TypemapConfig = Config['typemap'];
 export type JobsConfig = Config['jobs'];
+export type AlarmAction = Config['alarms']['actions'][number];

@@ -42,6 +42,18 @@ export class RefusedError extends CompanionError {}
 /** An AWS API answered something the toolkit cannot use, or did not reach the wanted state in time. */
 export class AwsStateError extends CompanionError {}
 
+/** A job stopped at a safe point because the daemon is shutting down. */
+export class ShutdownError extends CompanionError {
+  constructor(step: string) {
+    super(`stopped before ${step}: the companion is shutting down`);
+  }
+}
+
+/** Throws {@link ShutdownError} when `signal` is aborted (a checkpoint between a job's steps). */
+export function checkpoint(signal: AbortSignal | undefined, step: string): void {
+  if (signal?.aborted) throw new ShutdownError(step);
+}
+
 /** Renders any thrown value as one line for logs and reports. */
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;

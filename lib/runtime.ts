@@ -40,6 +40,11 @@ export interface JobDeps {
   state: StateStore;
   /** The one place that stops and resumes tasks. */
   control: TaskControl;
+  /**
+   * Aborted when the daemon shuts down: jobs check it between steps and stop at the next safe
+   * point (holds they took are released with the reason recorded).
+   */
+  signal?: AbortSignal;
 }
 
 export interface Runtime extends JobDeps {

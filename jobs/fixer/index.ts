@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { TaskConfig } from '../../config/schema.js';
-import { CompanionError, errorMessage } from '../../lib/errors.js';
+import { checkpoint, CompanionError, errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
 import type { JobDeps } from '../../lib/runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
@@ -183,12 +183,14 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
   if (rows.length === 0) return { ...report, status: 'nothing-missing', reason: 'every missing key is missing on the source too' };
 
   // 6. Hold, repair, release, cool-down.
+  checkpoint(deps.signal, 'stopping the task');
   const until = new Date(now.getTime() + (cfg.stopTimeout + cfg.resumeTimeout + LEASE_EXTRA_SECONDS) * 1000);
   const reason = `repair ${rows.length} missing row(s) of ${report.table} behind rolled-back UPDATE query ${u.queryId}`;
   const held = await deps.control.hold(o.task.arn, 'fixer', reason, { until, runId: report.runId, stopTimeout: cfg.stopTimeout });
   report.hold.stopped = held.stopped;
   let released = false;
   try {
+    checkpoint(deps.signal, 'the repair');
     const outcome = await repairMissingRows(deps.target, deps.state, {
       plan,
       primaryKey: table.primaryKey,
@@ -206,7 +208,8 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
     report.hold.note = rel.reason;
   } finally {
     if (!released) {
-      await deps.control.release(o.task.arn, 'fixer', 'repair failed; nothing was written').catch((err: unknown) => {
+      const why = deps.signal?.aborted ? 'companion shutting down before the repair; nothing was written' : 'repair failed; nothing was written';
+      await deps.control.release(o.task.arn, 'fixer', why).catch((err: unknown) => {
         log.error({ err: errorMessage(err) }, 'releasing the hold after a failed repair failed');
       });
     }

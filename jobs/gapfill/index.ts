@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { TableConfig, TaskConfig } from '../../config/schema.js';
 import { taskDimensions } from '../../lib/aws/cloudwatch.js';
 import { taskResourceId } from '../../lib/aws/dms.js';
-import { errorMessage, UsageError } from '../../lib/errors.js';
+import { checkpoint, errorMessage, UsageError } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
 import type { JobDeps } from '../../lib/runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
@@ -132,7 +132,10 @@ export async function runGapfill(deps: JobDeps, o: GapfillOptions): Promise<Gapf
   for (const ref of selectTables(deps, o.table)) {
     const days = o.days ?? (await catchUpDays(deps, ref, now));
     // One run record per table and day, so catch-up knows exactly which days are done.
-    for (const day of days) results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o));
+    for (const day of days) {
+      checkpoint(deps.signal, `gap-filling ${displayName(ref.table.target)} ${day}`);
+      results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o));
+    }
   }
   return { job: 'gapfill', runId, dryRun: o.dryRun, results, problems: results.filter((r) => r.status === 'failed' || r.status === 'differences' || r.status === 'planned').length };
 }
@@ -216,6 +219,7 @@ async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: stri
     } else if (o.dryRun) {
       final = { ...result, status: 'planned' };
     } else {
+      checkpoint(deps.signal, 'the repairs');
       const plan = await planTable(deps.source, deps.target, ref.table.source, ref.table.target, { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean });
       const deleteExtra = o.deleteExtra ?? cfg.deleteExtra;
       const dedupe = o.dedupe ?? cfg.dedupe;

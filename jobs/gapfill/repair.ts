@@ -1,3 +1,4 @@
+import { checkpoint } from '../../lib/errors.js';
 import type { JobDeps } from '../../lib/runtime.js';
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlParam } from '../../lib/sql/client.js';
@@ -70,6 +71,7 @@ export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, di
 
   // Missing: backfill.
   for (const keys of chunks(diff.missing)) {
+    checkpoint(deps.signal, 'the next backfill chunk');
     const rows = await readSourceRows(deps.source, plan, pk, keys);
     const r = await repairMissingRows(deps.target, deps.state, {
       plan,

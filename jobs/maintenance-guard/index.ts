@@ -107,6 +107,7 @@ export async function runMaintenanceTick(deps: JobDeps, o: MaintenanceTickOption
       }
     }
     for (const task of deps.config.tasks) {
+      if (deps.signal?.aborted) break; // the next tick reconciles the rest
       report.actions.push(await reconcile(deps, task, desired, heldTasks.has(task.arn), report, o.dryRun, shown, resumeAt));
     }
     for (const a of report.alerts) log.error({ phase: report.phase }, a);

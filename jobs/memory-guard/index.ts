@@ -131,7 +131,13 @@ async function tickInstance(deps: JobDeps, instance: string, tasks: TaskConfig[]
     }
     if (r.decision === 'restart') {
       log.warn({ minimum: r.minimum, threshold: cfg.threshold }, `FreeableMemory ${formatBytes(r.minimum!)} below ${formatBytes(cfg.threshold)}: restarting the tasks one at a time`);
-      for (const task of tasks) await restartOne(deps, task, instance, runId, dryRun, r);
+      for (const task of tasks) {
+        if (deps.signal?.aborted) {
+          r.warnings.push('companion shutting down: remaining restarts left to the next tick');
+          break;
+        }
+        await restartOne(deps, task, instance, runId, dryRun, r);
+      }
     }
     for (const w of r.warnings) log.warn(w);
     return r;

@@ -1,0 +1,124 @@
+import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { createMetricsLogger, Unit } from 'aws-embedded-metrics';
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
+import type { CheckerReport } from '../../jobs/checker/index.js';
+import type { FixerReport } from '../../jobs/fixer/index.js';
+import type { GapfillReport } from '../../jobs/gapfill/index.js';
+import type { MaintenanceTickReport } from '../../jobs/maintenance-guard/index.js';
+import type { MemoryTickReport } from '../../jobs/memory-guard/index.js';
+import type { JobOutcome } from './actions.js';
+
+/**
+ * The companion's own metrics, so users can alarm on the companion itself: rows repaired, gaps
+ * found by class, task restarts by reason, job duration, job failures. Always as Prometheus text
+ * (prom-client, GET /metrics); to CloudWatch as well, as Embedded Metric Format lines on stdout
+ * (`aws-embedded-metrics`, picked up from the log stream) or with PutMetricData — per config,
+ * in a namespace of the user's choice.
+ */
+
+export interface MetricsOptions {
+  cloudwatch: 'emf' | 'put-metric-data' | 'off';
+  namespace: string;
+  /** For put-metric-data. */
+  client?: CloudWatchClient;
+  log: Logger;
+}
+
+interface Point {
+  name: string;
+  value: number;
+  unit: 'Count' | 'Seconds';
+  dimensions: Record<string, string>;
+}
+
+export class CompanionMetrics {
+  readonly registry = new Registry();
+  private readonly rowsRepaired = new Counter({ name: 'dms_companion_rows_repaired_total', help: 'Rows the companion wrote or deleted on the target', labelNames: ['job', 'table', 'action'], registers: [this.registry] });
+  private readonly gapsFound = new Counter({ name: 'dms_companion_gaps_found_total', help: 'Differences gap-filling found, by class', labelNames: ['table', 'class'], registers: [this.registry] });
+  private readonly restarts = new Counter({ name: 'dms_companion_task_restarts_total', help: 'Replication tasks stopped by the companion, by reason', labelNames: ['task', 'reason'], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'dms_companion_job_duration_seconds', help: 'Job run duration', labelNames: ['job'], buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
+  private readonly failures = new Counter({ name: 'dms_companion_job_failures_total', help: 'Job runs that failed or left a problem', labelNames: ['job'], registers: [this.registry] });
+  private readonly runs = new Counter({ name: 'dms_companion_job_runs_total', help: 'Job runs, by outcome', labelNames: ['job', 'outcome'], registers: [this.registry] });
+
+  constructor(private readonly o: MetricsOptions) {}
+
+  /** Records a finished run (and its repairs, gaps and restarts). */
+  async record(outcome: JobOutcome | { job: string; ok: false; error: string }, seconds: number): Promise<void> {
+    const points: Point[] = [];
+    const job = outcome.job;
+    this.duration.observe({ job }, seconds);
+    points.push({ name: 'JobDuration', value: seconds, unit: 'Seconds', dimensions: { Job: job } });
+    this.runs.inc({ job, outcome: outcome.ok ? 'ok' : 'problem' });
+    if (!outcome.ok) {
+      this.failures.inc({ job });
+      points.push({ name: 'JobFailures', value: 1, unit: 'Count', dimensions: { Job: job } });
+    }
+    if ('report' in outcome) {
+      for (const p of extract(outcome)) {
+        if (p.kind === 'repaired') this.rowsRepaired.inc({ job, table: p.table, action: p.action }, p.n);
+        if (p.kind === 'gap') this.gapsFound.inc({ table: p.table, class: p.cls }, p.n);
+        if (p.kind === 'restart') this.restarts.inc({ task: p.task, reason: p.reason }, 1);
+        points.push(
+          p.kind === 'repaired'
+            ? { name: 'RowsRepaired', value: p.n, unit: 'Count', dimensions: { Job: job, Table: p.table } }
+            : p.kind === 'gap'
+              ? { name: 'GapsFound', value: p.n, unit: 'Count', dimensions: { Table: p.table, Class: p.cls } }
+              : { name: 'TaskRestarts', value: 1, unit: 'Count', dimensions: { Task: p.task, Reason: p.reason } },
+        );
+      }
+    }
+    await this.publish(points).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'could not publish metrics to CloudWatch'));
+  }
+
+  private async publish(points: Point[]): Promise<void> {
+    if (this.o.cloudwatch === 'off' || points.length === 0) return;
+    if (this.o.cloudwatch === 'emf') {
+      for (const p of points) {
+        const m = createMetricsLogger();
+        m.setNamespace(this.o.namespace);
+        m.setDimensions(p.dimensions);
+        m.putMetric(p.name, p.value, p.unit === 'Seconds' ? Unit.Seconds : Unit.Count);
+        await m.flush();
+      }
+      return;
+    }
+    if (!this.o.client) return;
+    const data: MetricDatum[] = points.map((p) => ({ MetricName: p.name, Value: p.value, Unit: p.unit, Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })) }));
+    for (let i = 0; i < data.length; i += 1000) await this.o.client.send(new PutMetricDataCommand({ Namespace: this.o.namespace, MetricData: data.slice(i, i + 1000) }));
+  }
+}
+
+type Extracted = { kind: 'repaired'; table: string; action: string; n: number } | { kind: 'gap'; table: string; cls: string; n: number } | { kind: 'restart'; task: string; reason: string };
+
+/** Repairs, gaps and restarts in a run's report. */
+function extract(o: JobOutcome): Extracted[] {
+  const out: Extracted[] = [];
+  const fixer = (f: { task: string; table?: string | undefined; inserted: string[][]; hold: { stopped: boolean } }) => {
+    if (f.inserted.length) out.push({ kind: 'repaired', table: f.table ?? '', action: 'insert', n: f.inserted.length });
+    if (f.hold.stopped) out.push({ kind: 'restart', task: f.task, reason: 'fixer' });
+  };
+  const r = o.report;
+  switch (o.job) {
+    case 'checker':
+      for (const t of (r as CheckerReport).tasks) if (t.fix) fixer(t.fix);
+      break;
+    case 'fixer':
+      fixer(r as FixerReport);
+      break;
+    case 'gapfill':
+      for (const x of (r as GapfillReport).results) {
+        for (const cls of ['missing', 'extra', 'duplicated', 'stale'] as const) if (x[cls].length) out.push({ kind: 'gap', table: x.table, cls, n: x[cls].length });
+        for (const [action, n] of Object.entries(x.repaired)) if (n > 0) out.push({ kind: 'repaired', table: x.table, action, n });
+      }
+      break;
+    case 'maintenance-guard':
+      for (const a of (r as MaintenanceTickReport).actions) if (a.action === 'hold' && a.result === 'stopped') out.push({ kind: 'restart', task: a.task, reason: 'maintenance' });
+      break;
+    case 'memory-guard':
+      for (const i of (r as MemoryTickReport).instances) for (const x of i.restarted) if (!x.error) out.push({ kind: 'restart', task: x.task, reason: 'memory' });
+      break;
+  }
+  return out;
+}
