@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runReplicationDemo, type ReplicationDemoReport } from '../sim/demo.js';
+import type { ReplicationDemoReport } from '../sim/demo.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
 function positiveNumber(name: string) {
@@ -48,6 +48,7 @@ export function registerDemo(program: Command): void {
       };
       await runCommand(g.json, async () => {
         if (!g.json) process.stderr.write(`starting the embedded environment and the simulated task (${opts.duration} s at ${opts.rate} changes/s)…\n`);
+        const { runReplicationDemo } = await import('../sim/demo.js');
         const report = await runReplicationDemo({ duration: opts.duration, seed: opts.seed, rate: opts.rate, onStatus: g.json ? undefined : onStatus });
         if (tty && !g.json) process.stderr.write('\n');
         printResult(report, g.json, render);

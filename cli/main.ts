@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE } from '../lib/errors.js';
 import { packageVersion } from '../lib/paths.js';
@@ -9,6 +10,7 @@ import { registerFix } from './fix.js';
 import { registerHolds } from './holds.js';
 import { registerGapfill } from './gapfill.js';
 import { registerGuards } from './guards.js';
+import { registerRun } from './run.js';
 
 /**
  * The `dms-companion` command. Each subcommand lives in its own file and only parses flags,
@@ -30,6 +32,7 @@ export function buildProgram(): Command {
   registerHolds(program);
   registerGapfill(program);
   registerGuards(program);
+  registerRun(program);
   registerTypemap(program);
   registerDemo(program);
   for (const c of program.commands) inheritExitOverride(c);
@@ -42,6 +45,11 @@ function inheritExitOverride(cmd: Command): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A closed pipe (`dms-companion … | head`) ends the output quietly, not with a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode === undefined ? 0 : Number(process.exitCode));
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

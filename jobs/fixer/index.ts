@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { TaskConfig } from '../../config/schema.js';
-import { checkpoint, CompanionError, errorMessage } from '../../lib/errors.js';
+import { checkpoint, CompanionError, errorMessage, ShutdownError } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
 import type { JobDeps } from '../../lib/runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
@@ -107,16 +107,34 @@ export async function runFixer(deps: JobDeps, o: FixerOptions): Promise<FixerRep
   }
   try {
     const result = await fix(deps, o, report, log);
+    if (!o.dryRun) await releaseLeftoverHold(deps, o.task, runId, result, log);
     if (!o.dryRun) await deps.state.finishRun(runId, 'fixer', o.task.arn, deps.clock.now(), result.status === 'repaired' || result.status === 'nothing-missing' || result.status === 'no-rollback-found' ? 'ok' : 'problem', summarize(result));
     return finish(result);
   } catch (err) {
-    log.error({ err: errorMessage(err) }, 'fixer failed; nothing was written');
+    const interrupted = err instanceof ShutdownError;
+    if (interrupted) log.warn(`${errorMessage(err)}; nothing was written, the next start runs the fixer again`);
+    else log.error({ err: errorMessage(err) }, 'fixer failed; nothing was written');
     const failed = { ...report, status: 'failed' as const, reason: errorMessage(err) };
-    if (!o.dryRun) await deps.state.finishRun(runId, 'fixer', o.task.arn, deps.clock.now(), 'failed', summarize(failed)).catch(() => undefined);
+    if (!o.dryRun) await deps.state.finishRun(runId, 'fixer', o.task.arn, deps.clock.now(), interrupted ? 'interrupted' : 'failed', summarize(failed)).catch(() => undefined);
     return finish(failed);
   } finally {
     if (leased) await deps.state.releaseLease(leaseName, holder).catch(() => undefined);
   }
+}
+
+/**
+ * A fixer hold still on the task after this run (which always releases its own) was left by an
+ * interrupted run — a companion killed mid-repair. Only one fixer runs per task (the lease), so
+ * it is released here, with the reason recorded; the task resumes when it was running before.
+ */
+async function releaseLeftoverHold(deps: JobDeps, task: TaskConfig, runId: string, result: FixerReport, log: ReturnType<typeof jobLogger>): Promise<void> {
+  const left = (await deps.control.holds(task.arn)).filter((h) => h.owner === 'fixer');
+  if (left.length === 0) return;
+  const why = `left by interrupted fixer run ${left[0]!.runId ?? '(unknown)'}; released by run ${runId} (${result.status})`;
+  log.warn({ heldSince: left[0]!.createdAt.toISOString() }, why);
+  const rel = await deps.control.release(task.arn, 'fixer', why);
+  result.hold.resumed ||= rel.resumed;
+  result.warnings.push(why);
 }
 
 function summarize(r: FixerReport): unknown {
@@ -188,9 +206,16 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
   const reason = `repair ${rows.length} missing row(s) of ${report.table} behind rolled-back UPDATE query ${u.queryId}`;
   const held = await deps.control.hold(o.task.arn, 'fixer', reason, { until, runId: report.runId, stopTimeout: cfg.stopTimeout });
   report.hold.stopped = held.stopped;
+  if (deps.signal?.aborted) {
+    // Shutting down with the task stopped: keep it stopped, so that DMS keeps the changes table
+    // this repair reads; the next start (or `dms-companion fix`) completes the repair and resumes.
+    const note = `${reason}; interrupted by a companion shutdown before the repair: the task stays stopped (its changes table intact) until the next start completes the repair, or \`dms-companion fix --task ${o.task.name}\``;
+    await deps.state.noteHold(o.task.arn, 'fixer', note);
+    log.warn(note);
+    throw new ShutdownError('the repair (the hold stays; the next start completes it)');
+  }
   let released = false;
   try {
-    checkpoint(deps.signal, 'the repair');
     const outcome = await repairMissingRows(deps.target, deps.state, {
       plan,
       primaryKey: table.primaryKey,
@@ -208,8 +233,7 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
     report.hold.note = rel.reason;
   } finally {
     if (!released) {
-      const why = deps.signal?.aborted ? 'companion shutting down before the repair; nothing was written' : 'repair failed; nothing was written';
-      await deps.control.release(o.task.arn, 'fixer', why).catch((err: unknown) => {
+      await deps.control.release(o.task.arn, 'fixer', 'repair failed; nothing was written').catch((err: unknown) => {
         log.error({ err: errorMessage(err) }, 'releasing the hold after a failed repair failed');
       });
     }

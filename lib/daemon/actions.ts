@@ -36,33 +36,33 @@ export function requestKey(r: JobRequest): string {
   return r.task ? `${r.job}:${r.task.name}` : r.job;
 }
 
-/** Runs one job now. */
-export async function runJob(deps: JobDeps, r: JobRequest): Promise<JobOutcome> {
+/** Runs one job now (`dryRun`: every job plans and reports, stops no task and writes nothing). */
+export async function runJob(deps: JobDeps, r: JobRequest, dryRun = false): Promise<JobOutcome> {
   const tasks = r.task ? [r.task] : deps.config.tasks;
   switch (r.job) {
     case 'checker': {
-      const report = await runChecker(deps, { tasks, dryRun: false });
+      const report = await runChecker(deps, { tasks, dryRun });
       const summary = report.tasks.map((t) => `${t.task}: ${t.status}${t.fix ? ` → fixer ${t.fix.status}${t.fix.inserted.length ? ` (${t.fix.inserted.length} row(s) inserted)` : ''}` : ''}${t.action === 'cooldown' ? ' (cool-down)' : ''}`).join('; ');
       return { job: r.job, task: r.task?.name, ok: report.problems === 0, summary, report };
     }
     case 'fixer': {
       const reports = [];
-      for (const t of tasks) reports.push(await runFixer(deps, { task: t, dryRun: false }));
+      for (const t of tasks) reports.push(await runFixer(deps, { task: t, dryRun }));
       const report = reports[0]!;
       return { job: r.job, task: r.task?.name, ok: reports.every((x) => x.status !== 'failed' && x.status !== 'skipped'), summary: reports.map((x) => `${x.task}: ${x.status}`).join('; '), report };
     }
     case 'gapfill': {
-      const report = await runGapfill(deps, { dryRun: false });
+      const report = await runGapfill(deps, { dryRun });
       const diffs = report.results.reduce((a, x) => a + x.missing.length + x.extra.length + x.duplicated.length + x.stale.length, 0);
       return { job: r.job, ok: report.problems === 0, summary: `${report.results.length} table-day(s), ${diffs} difference(s), ${report.problems} problem(s)`, report };
     }
     case 'maintenance-guard': {
-      const report = await runMaintenanceTick(deps, { dryRun: false });
+      const report = await runMaintenanceTick(deps, { dryRun });
       const acted = report.actions.filter((a) => a.action !== 'none').map((a) => `${a.task} ${a.action}: ${a.result}`);
       return { job: r.job, ok: !report.actions.some((a) => a.error) && report.phase !== 'gave-up', summary: `${report.phase}${acted.length ? ` — ${acted.join(', ')}` : ''}`, report };
     }
     case 'memory-guard': {
-      const report = await runMemoryTick(deps, { dryRun: false });
+      const report = await runMemoryTick(deps, { dryRun });
       return {
         job: r.job,
         ok: report.instances.every((i) => !i.restarted.some((x) => x.error) && i.decision !== 'not-recovered' && i.decision !== 'restart-limit'),

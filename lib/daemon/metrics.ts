@@ -1,5 +1,5 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { createMetricsLogger, Unit } from 'aws-embedded-metrics';
+import { Configuration, createMetricsLogger, Unit } from 'aws-embedded-metrics';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
@@ -42,7 +42,11 @@ export class CompanionMetrics {
   private readonly failures = new Counter({ name: 'dms_companion_job_failures_total', help: 'Job runs that failed or left a problem', labelNames: ['job'], registers: [this.registry] });
   private readonly runs = new Counter({ name: 'dms_companion_job_runs_total', help: 'Job runs, by outcome', labelNames: ['job', 'outcome'], registers: [this.registry] });
 
-  constructor(private readonly o: MetricsOptions) {}
+  constructor(private readonly o: MetricsOptions) {
+    // EMF lines go to stdout (the container's or the function's log stream), unless the user chose
+    // otherwise with AWS_EMF_ENVIRONMENT; no environment probing (it calls the EC2 metadata service).
+    if (o.cloudwatch === 'emf' && !process.env.AWS_EMF_ENVIRONMENT) Configuration.environmentOverride = 'Local' as typeof Configuration.environmentOverride;
+  }
 
   /** Records a finished run (and its repairs, gaps and restarts). */
   async record(outcome: JobOutcome | { job: string; ok: false; error: string }, seconds: number): Promise<void> {

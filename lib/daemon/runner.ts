@@ -21,31 +21,51 @@ export interface JobHealth {
   runs: number;
 }
 
-export type SubmitResult = 'started' | 'coalesced' | 'refused';
+/**
+ * `started`: runs now; `coalesced`: one more run follows the one in progress; `skipped`: a run is in
+ * progress and the request asked not to queue (scheduled ticks); `refused`: the daemon is stopping.
+ */
+/** A finished run: the job's outcome, or the error it threw. */
+export type RunFinished = JobOutcome | { job: JobName; task?: string | undefined; ok: false; error: string };
+
+export type SubmitResult = 'started' | 'coalesced' | 'skipped' | 'refused';
 
 export class JobRunner {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, JobRequest>();
   readonly health = new Map<JobName, JobHealth>();
   private stopping = false;
-  /** Every finished run, for listeners (the demo's log). */
-  private readonly listeners: ((o: JobOutcome | { job: JobName; task?: string | undefined; ok: false; error: string }) => void)[] = [];
+  /** Listeners for finished and started runs (the demo's log, tests). */
+  private readonly listeners: ((o: RunFinished) => void)[] = [];
+  private readonly startListeners: ((r: JobRequest) => void)[] = [];
 
   constructor(
     private readonly deps: JobDeps,
     private readonly log: Logger,
     private readonly metrics?: CompanionMetrics,
+    private readonly dryRun = false,
   ) {}
 
-  onFinished(l: (o: JobOutcome | { job: JobName; task?: string | undefined; ok: false; error: string }) => void): void {
+  /** Called after every run with its outcome (or its error). */
+  onFinished(l: (o: RunFinished) => void): void {
     this.listeners.push(l);
   }
 
-  /** Starts the job now, or coalesces the request into the run in progress. */
-  submit(r: JobRequest): SubmitResult {
+  /** Called when a run starts. */
+  onStarted(l: (r: JobRequest) => void): void {
+    this.startListeners.push(l);
+  }
+
+  /**
+   * Starts the job now, or — when a run of the same job and task is in progress — coalesces the
+   * request into one follow-up run (`queue: true`, alarms) or skips it (`queue: false`, scheduled
+   * ticks: the next tick comes anyway).
+   */
+  submit(r: JobRequest, o: { queue?: boolean } = {}): SubmitResult {
     if (this.stopping) return 'refused';
     const key = requestKey(r);
     if (this.inFlight.has(key)) {
+      if (o.queue === false) return 'skipped';
       this.pending.set(key, r);
       return 'coalesced';
     }
@@ -57,6 +77,20 @@ export class JobRunner {
     });
     this.inFlight.set(key, run);
     return 'started';
+  }
+
+  /** Resolves when the run in progress for this job (and task) ends (at once when none is). */
+  async idle(r: JobRequest): Promise<void> {
+    for (;;) {
+      const p = this.inFlight.get(requestKey(r));
+      if (!p) return;
+      await p;
+    }
+  }
+
+  /** Resolves when no run is in progress or queued (the Lambda handler waits for its runs). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
   }
 
   /** Number of runs in progress. */
@@ -85,10 +119,11 @@ export class JobRunner {
   private async execute(r: JobRequest): Promise<void> {
     const h = this.healthOf(r.job);
     h.running = true;
+    for (const l of this.startListeners) l(r);
     const t0 = performance.now();
     const log = this.log.child({ job: r.job, ...(r.task ? { task: r.task.name } : {}) });
     try {
-      const outcome = await runJob(this.deps, r);
+      const outcome = await runJob(this.deps, r, this.dryRun);
       const seconds = (performance.now() - t0) / 1000;
       h.runs++;
       h.lastSummary = outcome.summary;

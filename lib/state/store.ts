@@ -34,8 +34,11 @@ export interface RunRecord {
   taskArn?: string | undefined;
   startedAt: Date;
   finishedAt?: Date | undefined;
-  /** `running`, `ok`, `problem` (found something it could not fix), `failed`. */
-  status: 'running' | 'ok' | 'problem' | 'failed';
+  /**
+   * `running`, `ok`, `problem` (found something it could not fix), `failed`, `interrupted` (stopped
+   * at a safe point by a shutdown; the next daemon start runs it again).
+   */
+  status: 'running' | 'ok' | 'problem' | 'failed' | 'interrupted';
   /** A JSON summary of the run (counts, evidence). */
   summary?: unknown;
 }
@@ -165,6 +168,14 @@ export class StateStore {
       p.values,
     );
     return r.rowCount;
+  }
+
+  /** Replaces the reason of a task's active hold of `owner` (an interrupted run says why the hold stays). */
+  async noteHold(taskArn: string, owner: string, reason: string): Promise<void> {
+    await this.withHoldsLocked(async (tx) => {
+      const p = new Params();
+      await tx.query(`UPDATE ${this.table('holds')} SET reason = ${p.add(reason.slice(0, 4096))} WHERE task_arn = ${p.add(taskArn)} AND owner = ${p.add(owner)} AND released_at IS NULL`, p.values);
+    });
   }
 
   /** Runs `fn` in a transaction holding the lock on the holds table (serialises hold changes). */
