@@ -1,5 +1,4 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
-import { Configuration, createMetricsLogger, Unit } from 'aws-embedded-metrics';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
@@ -42,11 +41,7 @@ export class CompanionMetrics {
   private readonly failures = new Counter({ name: 'dms_companion_job_failures_total', help: 'Job runs that failed or left a problem', labelNames: ['job'], registers: [this.registry] });
   private readonly runs = new Counter({ name: 'dms_companion_job_runs_total', help: 'Job runs, by outcome', labelNames: ['job', 'outcome'], registers: [this.registry] });
 
-  constructor(private readonly o: MetricsOptions) {
-    // EMF lines go to stdout (the container's or the function's log stream), unless the user chose
-    // otherwise with AWS_EMF_ENVIRONMENT; no environment probing (it calls the EC2 metadata service).
-    if (o.cloudwatch === 'emf' && !process.env.AWS_EMF_ENVIRONMENT) Configuration.environmentOverride = 'Local' as typeof Configuration.environmentOverride;
-  }
+  constructor(private readonly o: MetricsOptions) {}
 
   /** Records a finished run (and its repairs, gaps and restarts). */
   async record(outcome: JobOutcome | { job: string; ok: false; error: string }, seconds: number): Promise<void> {
@@ -79,6 +74,7 @@ export class CompanionMetrics {
   private async publish(points: Point[]): Promise<void> {
     if (this.o.cloudwatch === 'off' || points.length === 0) return;
     if (this.o.cloudwatch === 'emf') {
+      const { createMetricsLogger, Unit } = await loadEmf();
       for (const p of points) {
         const m = createMetricsLogger();
         m.setNamespace(this.o.namespace);
@@ -92,6 +88,17 @@ export class CompanionMetrics {
     const data: MetricDatum[] = points.map((p) => ({ MetricName: p.name, Value: p.value, Unit: p.unit, Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })) }));
     for (let i = 0; i < data.length; i += 1000) await this.o.client.send(new PutMetricDataCommand({ Namespace: this.o.namespace, MetricData: data.slice(i, i + 1000) }));
   }
+}
+
+/**
+ * aws-embedded-metrics, loaded on first use. Its environment is decided when the module loads
+ * (from AWS_EMF_ENVIRONMENT, else by probing — which calls the EC2 metadata service): unless the
+ * user chose one, it is set to `Local` first, so EMF lines go to stdout, the container's (or the
+ * function's) log stream.
+ */
+function loadEmf(): Promise<typeof import('aws-embedded-metrics')> {
+  process.env.AWS_EMF_ENVIRONMENT ??= 'Local';
+  return import('aws-embedded-metrics');
 }
 
 type Extracted = { kind: 'repaired'; table: string; action: string; n: number } | { kind: 'gap'; table: string; cls: string; n: number } | { kind: 'restart'; task: string; reason: string };
