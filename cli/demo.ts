@@ -1,58 +1,67 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ReplicationDemoReport } from '../sim/demo.js';
+import { UsageError } from '../lib/errors.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
-function positiveNumber(name: string) {
+function number(name: string, min: number) {
   return (v: string) => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number ≥ ${min}`);
     return n;
   };
 }
 
-function render(r: ReplicationDemoReport): string {
-  const lines = [
-    '',
-    `replicated ${r.changesApplied} of ${r.changesCaptured} captured changes in ${r.batches} batches${r.oneByOneStatements ? ` and ${r.oneByOneStatements} one-by-one statements` : ''} (seed ${r.seed}, ${r.durationSeconds} s)`,
-  ];
-  if (r.faults.length) lines.push('', 'faults injected:', ...r.faults.map((f) => `  ${f.injectedAt.toISOString()}  ${f.kind}${f.table ? ` ${f.table}` : ''}${f.key ? ` key ${f.key.join(',')}` : ''}${f.detail ? ` (${f.detail})` : ''}`));
-  lines.push('', 'source vs target (through the typemap):', `  ${'table'.padEnd(18)} ${'source'.padStart(7)} ${'target'.padStart(7)} ${'missing'.padStart(8)} ${'extra'.padStart(6)}`);
-  for (const t of r.tables) lines.push(`  ${t.table.padEnd(18)} ${String(t.sourceRows).padStart(7)} ${String(t.targetRows).padStart(7)} ${String(t.missing).padStart(8)} ${String(t.extra).padStart(6)}`);
-  lines.push('', r.targetEqualsSource ? 'target equals source' : 'target DIFFERS from source');
-  return lines.join('\n');
+/** The demo module, loaded only when the demo runs: it needs the dev dependencies (embedded PostgreSQL). */
+async function loadDemo(): Promise<typeof import('../sim/demo.js')> {
+  try {
+    return await import('../sim/demo.js');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError(`the demo needs the development dependencies (run \`npm ci\` in a clone of the repository): ${(err as Error).message}`);
+    throw err;
+  }
 }
 
 /**
- * `dms-companion demo`: the embedded environment (Pagila source, emulated Redshift target), the
- * simulated replication task with a seeded workload, a live status line, and at the end the
- * source-vs-target difference per table.
+ * `dms-companion demo`: the whole product on a laptop — embedded Pagila source and emulated
+ * Redshift, the simulated task with a workload and a seeded fault schedule, and the daemon with
+ * every job on accelerated schedules; a live status line and a log of what each job found and did;
+ * at the end a summary per fault and the proof that target equals source (sim/demo.ts).
  */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the simulated replication on the embedded environment (Pagila → emulated Redshift) with a live status, then compare source and target')
-    .option('--duration <seconds>', 'how long the workload runs', positiveNumber('--duration'), 60)
-    .option('--seed <n>', 'seed of the workload', positiveNumber('--seed'), 1)
-    .option('--rate <changes/s>', 'changes per second', positiveNumber('--rate'), 50)
-    .addHelpText('after', '\nExit codes: 0 target equals source at the end, 1 it does not, 2 usage error.')
-    .action(async (opts: { duration: number; seed: number; rate: number }, cmd: Command) => {
+    .description('run the daemon against the simulated replication (Pagila → emulated Redshift) with injected faults, then show when each was detected and repaired')
+    .option('--duration <seconds>', 'real seconds of scenario (one real second is one simulated minute)', number('--duration', 75), 90)
+    .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
+    .addHelpText('after', '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.')
+    .action(async (opts: { duration: number; seed: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const tty = process.stderr.isTTY;
       let lastPrinted = 0;
+      let statusShown = false;
       const onStatus = (line: string) => {
-        if (tty) process.stderr.write(`\r\x1b[2K${line}`);
-        else if (Date.now() - lastPrinted >= 5000) {
+        if (tty) {
+          process.stderr.write(`\r\x1b[2K${line}`);
+          statusShown = true;
+        } else if (Date.now() - lastPrinted >= 10_000) {
           lastPrinted = Date.now();
           process.stderr.write(`${line}\n`);
         }
       };
+      const onEvent = (line: string) => {
+        process.stderr.write(`${tty && statusShown ? '\r\x1b[2K' : ''}${line}\n`);
+        statusShown = false;
+      };
       await runCommand(g.json, async () => {
-        if (!g.json) process.stderr.write(`starting the embedded environment and the simulated task (${opts.duration} s at ${opts.rate} changes/s)…\n`);
-        const { runReplicationDemo } = await import('../sim/demo.js');
-        const report = await runReplicationDemo({ duration: opts.duration, seed: opts.seed, rate: opts.rate, onStatus: g.json ? undefined : onStatus });
+        const { runDemo, renderDemo } = await loadDemo();
+        const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
+        if (!g.json) process.stderr.write(`starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ${logFile}\n`);
+        const report = await runDemo({ duration: opts.duration, seed: opts.seed, logFile, onStatus: g.json ? undefined : onStatus, onEvent: g.json ? undefined : onEvent });
         if (tty && !g.json) process.stderr.write('\n');
-        printResult(report, g.json, render);
-        return report.targetEqualsSource ? 0 : 1;
+        printResult(report, g.json, renderDemo);
+        return report.targetEqualsSource && report.allRepaired ? 0 : 1;
       });
     });
 }

@@ -51,3 +51,31 @@ export class ManualClock implements Clock {
     this.listeners.push(listener);
   }
 }
+
+/**
+ * A clock that runs `speed` times faster than real time from `start` (the demo: one real second
+ * is one simulated minute at speed 60). `sleep(ms)` waits `ms / speed` real milliseconds.
+ */
+export class ScaledClock implements Clock {
+  private readonly realStart = performance.now();
+
+  constructor(
+    private readonly start: Date,
+    readonly speed: number,
+  ) {
+    if (!(speed > 0)) throw new RangeError(`speed must be positive, got ${speed}`);
+  }
+
+  now(): Date {
+    return new Date(this.start.getTime() + Math.round((performance.now() - this.realStart) * this.speed));
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms / this.speed)));
+  }
+
+  /** Real milliseconds since the start. */
+  realElapsedMs(): number {
+    return performance.now() - this.realStart;
+  }
+}

@@ -25,9 +25,11 @@ import { describeGapTable } from './table.js';
  * contiguous key range; the job checks this at the range's edges and warns when it does not hold.
  *
  * A settle lag (default 1 h, plus the task's current CDCLatencyTarget) keeps the comparison off
- * rows DMS may still be applying: a day is compared up to `now − lag` only.
- * Days: `days` when given; otherwise every day after the last one processed (from the state
- * store) up to yesterday, at most `catchUpDays`; yesterday when there is no history.
+ * rows DMS may still be applying: an explicit day is compared up to `now − lag` only.
+ * Days: `days` when given; otherwise (catch-up, the schedule) every day after the last one
+ * compared completely (from the state store) up to yesterday, at most `catchUpDays`; yesterday
+ * when there is no history. Catch-up skips a day until all of it has settled, so that a day is
+ * never marked done with its last `lag` unchecked.
  */
 
 export type GapfillStatus = 'ok' | 'repaired' | 'differences' | 'planned' | 'skipped' | 'failed';
@@ -114,8 +116,9 @@ async function catchUpDays(deps: JobDeps, ref: TableRef, now: Date): Promise<str
   const name = displayName(ref.table.target);
   const done = runs
     .filter((r) => r.status === 'ok' || r.status === 'problem')
-    .map((r) => r.summary as { table?: string; day?: string } | undefined)
-    .filter((s) => s?.table === name && typeof s.day === 'string')
+    .map((r) => r.summary as { table?: string; day?: string; complete?: boolean } | undefined)
+    // A day compared only in part (up to the settle cutoff) is not done.
+    .filter((s) => s?.table === name && typeof s.day === 'string' && s.complete !== false)
     .map((s) => s!.day!)
     .sort();
   const last = done[done.length - 1];
@@ -134,7 +137,8 @@ export async function runGapfill(deps: JobDeps, o: GapfillOptions): Promise<Gapf
     // One run record per table and day, so catch-up knows exactly which days are done.
     for (const day of days) {
       checkpoint(deps.signal, `gap-filling ${displayName(ref.table.target)} ${day}`);
-      results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o));
+      // Catch-up (scheduled) waits until the whole day has settled; explicit days may be compared in part.
+      results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o, o.days === undefined));
     }
   }
   return { job: 'gapfill', runId, dryRun: o.dryRun, results, problems: results.filter((r) => r.status === 'failed' || r.status === 'differences' || r.status === 'planned').length };
@@ -156,7 +160,7 @@ async function currentLatencySeconds(deps: JobDeps, task: TaskConfig, now: Date)
   }
 }
 
-async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: string, o: GapfillOptions): Promise<GapfillResult> {
+async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: string, o: GapfillOptions, wholeDay: boolean): Promise<GapfillResult> {
   const started = performance.now();
   const table = displayName(ref.table.target);
   const log = jobLogger(deps.log, 'gapfill', runId, ref.task.name).child({ table, day });
@@ -188,7 +192,7 @@ async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: stri
   const latency = await currentLatencySeconds(deps, ref.task, now);
   if (latency.warning) result.warnings.push(latency.warning);
   const cutoff = new Date(now.getTime() - (cfg.settleLag + latency.seconds) * 1000);
-  if (cutoff <= dayStart) {
+  if (cutoff <= dayStart || (wholeDay && cutoff < dayEnd)) {
     return finish({ ...result, status: 'skipped', warnings: [...result.warnings, `not settled yet: rows after ${cutoff.toISOString()} may still be applied by DMS`] });
   }
   const until = cutoff < dayEnd ? cutoff : dayEnd;
@@ -240,7 +244,7 @@ async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: stri
   if (!o.dryRun) {
     const status = final.status === 'failed' ? 'failed' : final.status === 'differences' ? 'problem' : 'ok';
     await deps.state
-      .finishRun(runId, 'gapfill', ref.task.arn, deps.clock.now(), status, { table, day, status: final.status, missing: final.missing.length, extra: final.extra.length, duplicated: final.duplicated.length, stale: final.stale.length, repaired: final.repaired })
+      .finishRun(runId, 'gapfill', ref.task.arn, deps.clock.now(), status, { table, day, complete: until.getTime() === dayEnd.getTime(), status: final.status, missing: final.missing.length, extra: final.extra.length, duplicated: final.duplicated.length, stale: final.stale.length, repaired: final.repaired })
       .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not record the run'));
   }
   return finish(final);

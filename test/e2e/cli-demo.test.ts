@@ -1,20 +1,49 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-describe('dms-companion demo', () => {
-  it('replicates a seeded workload in real time and ends with target equal to source', async () => {
-    const r = await runCli(['demo', '--duration', '5', '--rate', '40', '--json']);
-    expect(r.code).toBe(0);
-    const report = JSON.parse(r.stdout) as { targetEqualsSource: boolean; changesApplied: number; changesCaptured: number; tables: { table: string; missing: number; extra: number }[] };
-    expect(report.targetEqualsSource).toBe(true);
-    expect(report.changesCaptured).toBeGreaterThan(100);
-    expect(report.changesApplied).toBe(report.changesCaptured);
-    expect(report.tables.map((t) => t.table)).toEqual(['public.rental', 'public.payment', 'public.customer', 'public.film']);
-  }, 120_000);
+interface DemoJson {
+  faults: { kind: string; injectedAt: string | null; detectedBy: string | null; detectedAt: string | null; repairedAt: string | null }[];
+  targetEqualsSource: boolean;
+  allRepaired: boolean;
+  tables: { table: string; missing: number; extra: number }[];
+  runs: Record<string, number>;
+  simulatorErrors: string[];
+}
 
-  it('refuses a bad duration with exit 2', async () => {
-    const r = await runCli(['demo', '--duration', 'soon']);
+describe('dms-companion demo', () => {
+  it('runs the whole scenario: every injected fault is detected by the job meant for it and repaired, and target equals source', async () => {
+    const r = await runCli(['demo', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as DemoJson;
+    expect(report.faults.map((f) => [f.kind, f.detectedBy])).toEqual([
+      ['lost-update', 'gapfill'],
+      ['lost-delete', 'gapfill'],
+      ['lost-insert', 'checker'],
+      ['memory-leak', 'memory-guard'],
+      ['maintenance-reboot', 'maintenance-guard'],
+    ]);
+    for (const f of report.faults) {
+      expect(f.injectedAt && f.detectedAt && f.repairedAt, f.kind).toBeTruthy();
+      expect(Date.parse(f.repairedAt!)).toBeGreaterThanOrEqual(Date.parse(f.detectedAt!));
+      // Detected after it happened — except the maintenance reboot, which the guard acts on ahead of time.
+      if (f.kind === 'maintenance-reboot') expect(Date.parse(f.detectedAt!)).toBeLessThan(Date.parse(f.injectedAt!));
+      else expect(Date.parse(f.detectedAt!)).toBeGreaterThanOrEqual(Date.parse(f.injectedAt!));
+    }
+    expect(report.allRepaired).toBe(true);
+    expect(report.targetEqualsSource).toBe(true);
+    expect(report.tables.map((t) => [t.table, t.missing, t.extra])).toEqual([
+      ['public.rental', 0, 0],
+      ['public.payment', 0, 0],
+      ['public.customer', 0, 0],
+      ['public.film', 0, 0],
+    ]);
+    expect(Object.keys(report.runs).sort()).toEqual(['checker', 'gapfill', 'maintenance-guard', 'memory-guard']);
+    expect(report.simulatorErrors).toEqual([]);
+  }, 240_000);
+
+  it('refuses a duration too short for the fault schedule with exit 2', async () => {
+    const r = await runCli(['demo', '--duration', '30']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--duration must be a positive number');
+    expect(r.stderr).toContain('--duration must be a number ≥ 75');
   });
 });

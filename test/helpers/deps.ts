@@ -6,7 +6,7 @@ import { AwsReplicationTasks } from '../../lib/aws/dms.js';
 import { AwsClusters } from '../../lib/aws/redshift.js';
 import type { Config } from '../../config/schema.js';
 import type { ManualClock } from '../../lib/clock.js';
-import { silentLogger, type Logger } from '../../lib/log.js';
+import { silentLogger } from '../../lib/log.js';
 import type { JobDeps } from '../../lib/runtime.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { StateStore } from '../../lib/state/store.js';
@@ -14,38 +14,18 @@ import { TaskControl } from '../../lib/task-control.js';
 import type { Environment } from '../../sim/embedded.js';
 import { parsedEnvConfig } from './config.js';
 import type { Simulation } from '../../sim/simulation.js';
+import { simulatorDeps, type SimDepsOptions } from '../../sim/companion.js';
 
 /** A validated config for the simulated task on an embedded environment, with job overrides. */
 export function simConfig(env: Environment, jobs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Config {
   return parsedEnvConfig(env, { jobs, ...extra });
 }
 
-export interface DepsOptions {
-  /** Target client the jobs use (default: the companion's user). */
-  target?: SqlClient;
-  source?: SqlClient;
-  log?: Logger;
-  statementBudget?: number;
-}
+export type DepsOptions = SimDepsOptions;
 
 /** Job deps wired to the embedded environment and the simulated AWS world, on a manual clock. */
 export function simDeps(env: Environment, sim: Simulation, clock: ManualClock, config: Config, o: DepsOptions = {}): JobDeps {
-  const target = o.target ?? env.target;
-  const log = o.log ?? silentLogger();
-  const state = new StateStore(target, config.state.schema);
-  return {
-    config,
-    source: o.source ?? env.source,
-    target,
-    tasks: sim.api.tasks,
-    metrics: sim.api.metrics,
-    clusters: sim.api.clusters,
-    clock,
-    log,
-    statementBudget: o.statementBudget ?? 100_000,
-    state,
-    control: new TaskControl(sim.api.tasks, state, clock, log, config.jobs.fixer.resumeTimeout),
-  };
+  return simulatorDeps(env, sim, clock, config, o);
 }
 
 /**

@@ -110,6 +110,24 @@ describe('gapfill cases', () => {
     expect(partial.results[0]).toMatchObject({ status: 'ok', rowsCompared: 0, comparedUntil: '2026-05-04T09:29:18.000Z' });
     const later = await runGapfill(envDeps(env(), config(), new ManualClock('2026-05-04T11:30:00Z')), { table: 'public.gf_int', days: ['2026-05-04'], dryRun: true });
     expect(later.results[0]!.missing).toEqual([['3000']]);
+
+    // Catch-up (the schedule) waits until yesterday has settled entirely: a day is never done with its end unchecked.
+    const catchUp = (at: string) => runGapfill(envDeps(env(), config(), new ManualClock(at)), { table: 'public.gf_int', dryRun: true });
+    const tooEarly = await catchUp('2026-05-05T00:30:00Z');
+    // (05-01 was repaired by an earlier test: catch-up starts after it.)
+    expect(tooEarly.results.map((r) => [r.day, r.status])).toEqual([
+      ['2026-05-02', 'ok'],
+      ['2026-05-03', 'ok'],
+      ['2026-05-04', 'skipped'],
+    ]);
+    expect(tooEarly.results[2]!.warnings.join(' ')).toMatch(/not settled yet: rows after 2026-05-04T23:29:18.000Z/);
+    const settled = await catchUp('2026-05-05T01:10:00Z');
+    expect(settled.results.map((r) => [r.day, r.comparedUntil])).toEqual([
+      ['2026-05-02', '2026-05-03T00:00:00.000Z'],
+      ['2026-05-03', '2026-05-04T00:00:00.000Z'],
+      ['2026-05-04', '2026-05-05T00:00:00.000Z'],
+    ]);
+    expect(settled.results[2]!.missing).toEqual([['3000']]);
   });
 
   it('survives a source that changes while it runs, writing nothing twice', async () => {
