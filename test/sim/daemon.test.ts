@@ -1,6 +1,8 @@
+import { EventEmitter } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { untilStopSignal } from '../../cli/run.js';
 import { createAlarmHandler } from '../../lambda/handler.js';
 import { ManualClock } from '../../lib/clock.js';
 import type { JobRequest } from '../../lib/daemon/actions.js';
@@ -80,15 +82,18 @@ describe('dms-companion run: shutdown mid-repair and recovery', () => {
     const { clock, workload, id, sim } = await oneByOne('2026-05-03T08:00:00Z');
     const task = sim.tasks[0]!;
     const first = await daemonOn(clock, sim, {}, { http: false });
-    // SIGTERM arrives while the fixer waits for the task to stop (the repair is next).
-    let stopping: Promise<StopReport> | undefined;
+    // SIGTERM arrives while the fixer waits for the task to stop (the repair is next); it is wired
+    // to the daemon as `dms-companion run` wires the process's signals.
+    const signals = new EventEmitter();
+    const stopping: Promise<StopReport> = untilStopSignal(signals, () => expect.fail('one signal only')).then((s) => first.d.stop(`${s} received`));
+    let sent = false;
     clock.onAdvance(() => {
-      if (!stopping && task.status !== 'running') stopping = first.d.stop('SIGTERM received');
+      if (!sent && task.status !== 'running') sent = signals.emit('SIGTERM', 'SIGTERM');
     });
     expect(first.d.submit({ job: 'checker' })).toBe('started');
     await first.d.runner.idle({ job: 'checker' });
-    expect(stopping).toBeDefined();
-    expect(await stopping!).toEqual({ drained: true });
+    expect(sent).toBe(true);
+    expect(await stopping).toEqual({ drained: true });
 
     const check = first.finished[0]!;
     expect(check.job).toBe('checker');
