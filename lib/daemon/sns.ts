@@ -30,12 +30,13 @@ import type { SubmitResult } from './runner.js';
  * `Notification` → the `Message` is read as a CloudWatch alarm (`AlarmName`, `NewStateValue`;
  * format: Amazon CloudWatch user guide, "Using Amazon CloudWatch alarms" / SNS notifications) and,
  * when it entered `ALARM`, every matching action's job requests are submitted (coalesced per job
- * and task by the runner). Other states and unmatched alarm names are answered 200 and logged.
+ * and task by the runner). Other states and unmatched alarm names are answered 200 and logged. An
+ * alarm that arrives while the daemon shuts down is answered 503, so that SNS delivers it again.
  */
 
 /** What the endpoint answers (HTTP status and a one-line text), plus what was started. */
 export interface SnsOutcome {
-  status: 200 | 403 | 502;
+  status: 200 | 403 | 502 | 503;
   message: string;
   /** Job requests submitted for a notification, with what the runner did with each. */
   submitted: { job: string; task?: string | undefined; result: SubmitResult }[];
@@ -177,6 +178,12 @@ export class SnsHandler {
     const requests = new Map<string, JobRequest>();
     for (const a of actions) for (const r of this.o.requests(a)) requests.set(requestKey(r), r);
     const submitted = [...requests.values()].map((r) => ({ job: r.job, task: r.task?.name, result: this.o.submit(r) }));
+    if (submitted.some((x) => x.result === 'refused')) {
+      // Shutting down: a 5xx makes SNS deliver it again (to the next companion), so the alarm is not lost.
+      this.seen.delete(msg.MessageId!);
+      this.o.log.warn({ alarm: alarm.AlarmName }, `SNS: alarm ${alarm.AlarmName} arrived while shutting down; answered 503 so that SNS retries`);
+      return { status: 503, message: 'shutting down: retry later', submitted };
+    }
     this.o.log.info({ alarm: alarm.AlarmName, reason: alarm.NewStateReason, submitted }, `SNS: alarm ${alarm.AlarmName} → ${submitted.map((s) => `${s.job}${s.task ? ` ${s.task}` : ''} (${s.result})`).join(', ')}`);
     return this.answer(200, `alarm ${alarm.AlarmName}: ${submitted.map((s) => `${s.job}${s.task ? ` ${s.task}` : ''} ${s.result}`).join(', ')}`, submitted, 'accepted');
   }

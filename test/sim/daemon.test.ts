@@ -195,6 +195,13 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     expect(metrics).toContain('dms_companion_job_runs_total{job="memory-guard",outcome="ok"} 1');
     expect(metrics).toContain('dms_companion_job_runs_total{job="checker",outcome="ok"} 1');
     expect(metrics).toMatch(/dms_companion_job_duration_seconds_count\{job="checker"\} 1/);
+
+    // While shutting down, an alarm is answered 503 so that SNS delivers it again (to the next start).
+    const stopping = d.stop('SIGTERM received');
+    const late = sns.alarm('dms-prod-freeable-memory', { timestamp: clock.now() });
+    expect(await d.sns!.handle(late)).toMatchObject({ status: 503, message: 'shutting down: retry later' });
+    await stopping;
+    expect(finished).toHaveLength(2);
   }, 120_000);
 
   it('rejects forged, unsigned, unknown-topic, replayed, stale and malformed messages with 403; nothing runs', async () => {
