@@ -7,7 +7,7 @@ import { parseConfig } from '../config/load.js';
 import { runGapfill } from '../jobs/gapfill/index.js';
 import { systemClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
-import type { JobDeps } from '../lib/runtime.js';
+import type { JobDeps } from '../jobs/runtime.js';
 import { PgClient } from '../lib/sql/pg-client.js';
 import { StateStore } from '../lib/state/store.js';
 import { TaskControl } from '../lib/task-control.js';

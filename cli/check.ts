@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { runChecker, type CheckerReport } from '../jobs/checker/index.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../lib/errors.js';
-import { selectTasks } from '../lib/runtime.js';
+import { selectTasks } from '../jobs/runtime.js';
 import { withRuntime } from './context.js';
 import { renderFix } from './fix.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';

@@ -1,6 +1,6 @@
 import { configPath, loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createRuntime, type Runtime } from '../lib/runtime.js';
+import { createRuntime, type Runtime } from '../jobs/runtime.js';
 import type { GlobalOptions } from './output.js';
 
 /**

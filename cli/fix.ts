@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { runFixer, type FixerReport } from '../jobs/fixer/index.js';
-import { explainJson, parseApplyUpdate } from '../jobs/fixer/parse-update.js';
+import { explainJson, parseApplyUpdate } from '../lib/dms/apply-update.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../lib/errors.js';
-import { selectTasks } from '../lib/runtime.js';
+import { selectTasks } from '../jobs/runtime.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 

@@ -3,7 +3,7 @@ import { formatBytes } from '../config/units.js';
 import { runMaintenanceTick, type MaintenanceTickReport } from '../jobs/maintenance-guard/index.js';
 import { runMemoryTick, type MemoryTickReport } from '../jobs/memory-guard/index.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../lib/errors.js';
-import { selectTasks } from '../lib/runtime.js';
+import { selectTasks } from '../jobs/runtime.js';
 import type { Hold } from '../lib/state/store.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';

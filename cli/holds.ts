@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Hold } from '../lib/state/store.js';
-import { selectTasks } from '../lib/runtime.js';
+import { selectTasks } from '../jobs/runtime.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 

@@ -2,9 +2,9 @@ import type { EventEmitter } from 'node:events';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { InvalidArgumentError, type Command } from 'commander';
 import { configPath, loadConfig } from '../config/load.js';
-import { Daemon } from '../lib/daemon/index.js';
+import { Daemon } from '../daemon/index.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../lib/errors.js';
-import { createRuntime } from '../lib/runtime.js';
+import { createRuntime } from '../jobs/runtime.js';
 import { runCommand, type GlobalOptions } from './output.js';
 
 /** Signals that stop the daemon gracefully. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseQualifiedName } from '../config/schema.js';
 import { CompanionError, UsageError } from '../lib/errors.js';
-import { findTable } from '../lib/runtime.js';
+import { findTable } from '../jobs/runtime.js';
 import { displayName, type QualifiedName } from '../lib/sql/quote.js';
 import {
   describePlanColumns,

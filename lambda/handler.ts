@@ -1,11 +1,11 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Agent } from 'node:https';
 import { configPath, loadConfig } from '../config/load.js';
-import { alarmRequests } from '../lib/daemon/actions.js';
-import { CompanionMetrics } from '../lib/daemon/metrics.js';
-import { JobRunner } from '../lib/daemon/runner.js';
-import { SnsHandler } from '../lib/daemon/sns.js';
-import { createRuntime, type JobDeps } from '../lib/runtime.js';
+import { alarmRequests } from '../daemon/actions.js';
+import { CompanionMetrics } from '../daemon/metrics.js';
+import { JobRunner } from '../daemon/runner.js';
+import { SnsHandler } from '../daemon/sns.js';
+import { createRuntime, type JobDeps } from '../jobs/runtime.js';
 
 /**
  * The alarm actions as an AWS Lambda handler for a function subscribed to the SNS topic

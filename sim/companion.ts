@@ -3,7 +3,7 @@ import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/log.js';
-import type { JobDeps } from '../lib/runtime.js';
+import type { JobDeps } from '../jobs/runtime.js';
 import type { SqlClient } from '../lib/sql/client.js';
 import { StateStore } from '../lib/state/store.js';
 import { TaskControl } from '../lib/task-control.js';

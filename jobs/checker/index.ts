@@ -4,10 +4,10 @@ import { taskDimensions } from '../../lib/aws/cloudwatch.js';
 import { taskResourceId } from '../../lib/aws/dms.js';
 import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
-import type { JobDeps } from '../../lib/runtime.js';
-import { findRolledBackUpdates, type EvidenceSource } from '../fixer/find-rollback.js';
+import type { JobDeps } from '../runtime.js';
+import { findRolledBackUpdates, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
 import { runFixer, type FixerReport } from '../fixer/index.js';
-import { parseApplyUpdate } from '../fixer/parse-update.js';
+import { parseApplyUpdate } from '../../lib/dms/apply-update.js';
 import { countDmsStatements } from './statement-counts.js';
 
 /**

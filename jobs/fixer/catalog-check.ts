@@ -3,7 +3,7 @@ import { RefusedError } from '../../lib/errors.js';
 import type { SqlExecutor } from '../../lib/sql/client.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { describeTargetTable, type TargetColumn } from '../../lib/typemap/index.js';
-import type { ParsedApplyUpdate } from './parse-update.js';
+import type { ParsedApplyUpdate } from '../../lib/dms/apply-update.js';
 
 /**
  * Every identifier parsed out of statement text is checked against the target catalog (and the

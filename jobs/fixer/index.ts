@@ -2,14 +2,14 @@ import { hostname } from 'node:os';
 import type { TaskConfig } from '../../config/schema.js';
 import { checkpoint, CompanionError, errorMessage, ShutdownError } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
-import type { JobDeps } from '../../lib/runtime.js';
+import type { JobDeps } from '../runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { formatKey, insertStatements, planTable, readSourceRows, writeOptions, type SourceRow } from '../../lib/typemap/index.js';
 import { checkAgainstCatalog } from './catalog-check.js';
-import { findRolledBackUpdates, type EvidenceAttempt, type EvidenceSource } from './find-rollback.js';
+import { findRolledBackUpdates, type EvidenceAttempt, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
 import { findMissingKeys } from './missing-keys.js';
-import { explainJson, parseApplyUpdate, StatementParseError, type ParsedApplyUpdate } from './parse-update.js';
-import { repairMissingRows } from './repair.js';
+import { explainJson, parseApplyUpdate, StatementParseError, type ParsedApplyUpdate } from '../../lib/dms/apply-update.js';
+import { repairMissingRows } from '../../lib/repair/insert-missing.js';
 
 /**
  * The fixer: repairs the missing rows behind one-by-one mode.

@@ -2,7 +2,7 @@ import { RefusedError } from '../../lib/errors.js';
 import type { SqlExecutor, SqlParam } from '../../lib/sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import type { CheckedStatement } from './catalog-check.js';
-import type { ParsedApplyUpdate } from './parse-update.js';
+import type { ParsedApplyUpdate } from '../../lib/dms/apply-update.js';
 
 /**
  * The keys of the changes in the statement's seq range, LEFT JOINed against the target: a key

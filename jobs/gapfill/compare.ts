@@ -80,7 +80,7 @@ export async function compareRange(
   range: Segment,
   low: bigint | undefined,
   o: CompareOptions = DEFAULT_COMPARE,
-  onProgress?: (p: Progress) => void,
+  onProgress?: (p: Progress) => void | Promise<void>,
 ): Promise<CompareResult> {
   const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
   const diff = emptyDiff();
@@ -107,7 +107,7 @@ export async function compareRange(
       batch = Math.max(4, Math.min(256, Math.round(o.targetQueryMs / Math.max(per, 0.05))));
       meter.segmentsQueried += segs.length;
       segs.forEach((_x, k) => fps.push([s[k]!, g[k]!]));
-      onProgress?.({ phase: 'fingerprints', done: i, total: queue.length });
+      await onProgress?.({ phase: 'fingerprints', done: i, total: queue.length });
     }
     if (level === 1) rowsCompared = fps.reduce((a, [s]) => a + s.n, 0);
     const differing = queue.map((seg, i) => ({ seg, s: fps[i]![0], g: fps[i]![1] })).filter((x) => !sameFingerprint(x.s, x.g));
@@ -139,7 +139,7 @@ async function diffLeaves(
   o: CompareOptions,
   meter: Meter,
   into: SegmentDiff,
-  onProgress?: (p: Progress) => void,
+  onProgress?: (p: Progress) => void | Promise<void>,
 ): Promise<number> {
   let fetched = 0;
   const total = leaves.reduce((a, l) => a + l.rows, 0);
@@ -162,7 +162,7 @@ async function diffLeaves(
       }
     }
     fetched += round.reduce((a, l) => a + l.rows, 0);
-    onProgress?.({ phase: 'keys', done: fetched, total });
+    await onProgress?.({ phase: 'keys', done: fetched, total });
     round = [];
   };
   let inRound = 0;

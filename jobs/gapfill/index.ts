@@ -5,7 +5,7 @@ import { taskDimensions } from '../../lib/aws/cloudwatch.js';
 import { taskResourceId } from '../../lib/aws/dms.js';
 import { checkpoint, errorMessage, UsageError } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
-import type { JobDeps } from '../../lib/runtime.js';
+import type { JobDeps } from '../runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { planTable } from '../../lib/typemap/index.js';
 import { compareRange, DEFAULT_COMPARE, type Progress } from './compare.js';
@@ -72,7 +72,8 @@ export interface GapfillOptions {
   deleteExtra?: boolean;
   dedupe?: boolean;
   runId?: string;
-  onProgress?: (table: string, day: string, p: Progress) => void;
+  /** Progress callback; a returned promise is awaited before the run goes on. */
+  onProgress?: (table: string, day: string, p: Progress) => void | Promise<void>;
 }
 
 const DAY_MS = 86_400_000;

@@ -3,7 +3,7 @@ import type { TaskConfig } from '../../config/schema.js';
 import { clusterIsAvailable, type ClusterInfo } from '../../lib/aws/redshift.js';
 import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
-import type { JobDeps } from '../../lib/runtime.js';
+import type { JobDeps } from '../runtime.js';
 import type { Hold } from '../../lib/state/store.js';
 import { plannedWindows, type PlannedWindow } from './maintenance-window.js';
 

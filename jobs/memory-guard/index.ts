@@ -4,7 +4,7 @@ import { formatBytes } from '../../config/units.js';
 import { instanceDimensions, type Datapoint } from '../../lib/aws/cloudwatch.js';
 import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
-import type { JobDeps } from '../../lib/runtime.js';
+import type { JobDeps } from '../runtime.js';
 
 /**
  * The memory guard: relieves a replication instance whose memory leaks by stopping and resuming

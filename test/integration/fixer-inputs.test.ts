@@ -1,12 +1,12 @@
 import { DatabaseMigrationServiceClient, StartReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { repairMissingRows } from '../../jobs/fixer/repair.js';
+import { repairMissingRows } from '../../lib/repair/insert-missing.js';
 import { runFixer } from '../../jobs/fixer/index.js';
 import type { Config } from '../../config/schema.js';
 import { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
-import type { JobDeps } from '../../lib/runtime.js';
+import type { JobDeps } from '../../jobs/runtime.js';
 import { PgClient } from '../../lib/sql/pg-client.js';
 import { StateStore } from '../../lib/state/store.js';
 import { TaskControl } from '../../lib/task-control.js';

@@ -176,8 +176,8 @@ describe('gapfill cases', () => {
           if (cut || p.phase !== 'keys') return;
           cut = true;
           // The target goes away between finding the differences and repairing them.
-          void admin.query(`REVOKE CONNECT ON DATABASE ${databases.target} FROM PUBLIC`).then(() =>
-            admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = $2`, [databases.target, COMPANION_USER]),
+          return admin.query(`REVOKE CONNECT ON DATABASE ${databases.target} FROM PUBLIC`).then(() =>
+            admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = $2`, [databases.target, COMPANION_USER]).then(() => undefined),
           );
         },
       });

@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { untilStopSignal } from '../../cli/run.js';
 import { createAlarmHandler } from '../../lambda/handler.js';
 import { ManualClock } from '../../lib/clock.js';
-import type { JobRequest } from '../../lib/daemon/actions.js';
-import { Daemon, type StopReport } from '../../lib/daemon/index.js';
-import type { RunFinished } from '../../lib/daemon/runner.js';
+import type { JobRequest } from '../../daemon/actions.js';
+import { Daemon, type StopReport } from '../../daemon/index.js';
+import type { RunFinished } from '../../daemon/runner.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
@@ -199,7 +199,7 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     // While shutting down, an alarm is answered 503 so that SNS delivers it again (to the next start).
     const stopping = d.stop('SIGTERM received');
     const late = sns.alarm('dms-prod-freeable-memory', { timestamp: clock.now() });
-    expect(await d.sns!.handle(late)).toMatchObject({ status: 503, message: 'shutting down: retry later' });
+    expect(await d.sns!.handle({ ...late })).toMatchObject({ status: 503, message: 'shutting down: retry later' });
     await stopping;
     expect(finished).toHaveLength(2);
   }, 120_000);

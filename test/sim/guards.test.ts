@@ -3,7 +3,7 @@ import { runFixer } from '../../jobs/fixer/index.js';
 import { runMaintenanceTick, type MaintenanceTickReport } from '../../jobs/maintenance-guard/index.js';
 import { runMemoryTick } from '../../jobs/memory-guard/index.js';
 import { ManualClock } from '../../lib/clock.js';
-import type { JobDeps } from '../../lib/runtime.js';
+import type { JobDeps } from '../../jobs/runtime.js';
 import { createSimulation, DEFAULT_TASK, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import type { FaultSpec, SimClusterSpec } from '../../sim/world.js';

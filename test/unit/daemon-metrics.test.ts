@@ -1,8 +1,8 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { JobOutcome } from '../../lib/daemon/actions.js';
-import { CompanionMetrics } from '../../lib/daemon/metrics.js';
+import type { JobOutcome } from '../../daemon/actions.js';
+import { CompanionMetrics } from '../../daemon/metrics.js';
 import { silentLogger } from '../../lib/log.js';
 
 /** Outcomes as the jobs report them (only the fields the metrics read are filled in). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainJson, joinQueryTextPieces, parseApplyUpdate, StatementParseError } from '../../jobs/fixer/parse-update.js';
+import { explainJson, joinQueryTextPieces, parseApplyUpdate, StatementParseError } from '../../lib/dms/apply-update.js';
 import { bulkUpdate } from '../../sim/dms/statements.js';
 
 const CT = '"dms"."awsdms_changes00000000000a1b2"';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
 import type { CompanionMetrics } from './metrics.js';
 import type { SnsHandler } from './sns.js';
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { errorMessage, ShutdownError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { JobDeps } from '../runtime.js';
+import { errorMessage, ShutdownError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { JobDeps } from '../jobs/runtime.js';
 import { requestKey, runJob, type JobName, type JobOutcome, type JobRequest } from './actions.js';
 import type { CompanionMetrics } from './metrics.js';
 

@@ -1,10 +1,10 @@
 import { get as httpsGet, type Agent } from 'node:https';
 import { LRUCache } from 'lru-cache';
 import SnsPayloadValidator from 'sns-payload-validator';
-import type { Config } from '../../config/schema.js';
-import type { Clock } from '../clock.js';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../log.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../lib/clock.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
 import { alarmMatches, requestKey, type JobRequest } from './actions.js';
 import type { SubmitResult } from './runner.js';
 

@@ -1,7 +1,7 @@
-import type { SqlClient, SqlExecutor } from '../../lib/sql/client.js';
-import { displayName, quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
-import type { RepairLogEntry, StateStore } from '../../lib/state/store.js';
-import { formatKey, insertStatements, targetTypeSql, toRedshiftLiteral, type SourceRow, type TablePlan, type WriteOptions } from '../../lib/typemap/index.js';
+import type { SqlClient, SqlExecutor } from '../sql/client.js';
+import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
+import type { RepairLogEntry, StateStore } from '../state/store.js';
+import { formatKey, insertStatements, targetTypeSql, toRedshiftLiteral, type SourceRow, type TablePlan, type WriteOptions } from '../typemap/index.js';
 
 /**
  * The fixer's only write: in one target transaction, lock the table, re-check which of the rows

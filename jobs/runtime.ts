@@ -3,19 +3,19 @@ import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migrati
 import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import type { Config, TableConfig, TaskConfig } from '../config/schema.js';
-import { AwsMetrics, type MetricsApi } from './aws/cloudwatch.js';
-import { AwsReplicationTasks, type ReplicationTaskApi } from './aws/dms.js';
-import { AwsClusters, type ClusterApi } from './aws/redshift.js';
-import { systemClock, type Clock } from './clock.js';
-import { UsageError } from './errors.js';
-import { createLogger, type Logger } from './log.js';
-import { StateStore } from './state/store.js';
-import { TaskControl } from './task-control.js';
-import type { SqlClient } from './sql/client.js';
-import { DataApiClient, DATA_API_MAX_SQL_BYTES } from './sql/data-api-client.js';
-import { PgClient, poolConfig } from './sql/pg-client.js';
-import type { QualifiedName } from './sql/quote.js';
-import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from './typemap/pg-types.js';
+import { AwsMetrics, type MetricsApi } from '../lib/aws/cloudwatch.js';
+import { AwsReplicationTasks, type ReplicationTaskApi } from '../lib/aws/dms.js';
+import { AwsClusters, type ClusterApi } from '../lib/aws/redshift.js';
+import { systemClock, type Clock } from '../lib/clock.js';
+import { UsageError } from '../lib/errors.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { StateStore } from '../lib/state/store.js';
+import { TaskControl } from '../lib/task-control.js';
+import type { SqlClient } from '../lib/sql/client.js';
+import { DataApiClient, DATA_API_MAX_SQL_BYTES } from '../lib/sql/data-api-client.js';
+import { PgClient, poolConfig } from '../lib/sql/pg-client.js';
+import type { QualifiedName } from '../lib/sql/quote.js';
+import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
 
 /**
  * What every job receives (`deps`): the config, the SQL clients, the AWS adapters, the clock, the

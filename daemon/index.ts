@@ -1,9 +1,9 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Agent } from 'node:https';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { TaskConfig } from '../../config/schema.js';
-import { errorMessage } from '../errors.js';
-import type { JobDeps } from '../runtime.js';
+import type { TaskConfig } from '../config/schema.js';
+import { errorMessage } from '../lib/errors.js';
+import type { JobDeps } from '../jobs/runtime.js';
 import { alarmRequests, type JobName, type JobRequest } from './actions.js';
 import { DaemonHttp, type HealthReport } from './http.js';
 import { CompanionMetrics } from './metrics.js';

@@ -1,6 +1,6 @@
-import { RefusedError } from '../../lib/errors.js';
-import type { QualifiedName } from '../../lib/sql/quote.js';
-import { isIdentifier, isKeyword, isOp, SqlSyntaxError, tokenize, type Token } from '../../lib/sql/tokenize.js';
+import { RefusedError } from '../errors.js';
+import type { QualifiedName } from '../sql/quote.js';
+import { isIdentifier, isKeyword, isOp, SqlSyntaxError, tokenize, type Token } from '../sql/tokenize.js';
 
 /**
  * Statement text → what a DMS apply UPDATE touches: target table, changes table, seq column and

@@ -1,12 +1,12 @@
 import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { Logger } from '../log.js';
-import { errorMessage } from '../errors.js';
-import type { CheckerReport } from '../../jobs/checker/index.js';
-import type { FixerReport } from '../../jobs/fixer/index.js';
-import type { GapfillReport } from '../../jobs/gapfill/index.js';
-import type { MaintenanceTickReport } from '../../jobs/maintenance-guard/index.js';
-import type { MemoryTickReport } from '../../jobs/memory-guard/index.js';
+import type { Logger } from '../lib/log.js';
+import { errorMessage } from '../lib/errors.js';
+import type { CheckerReport } from '../jobs/checker/index.js';
+import type { FixerReport } from '../jobs/fixer/index.js';
+import type { GapfillReport } from '../jobs/gapfill/index.js';
+import type { MaintenanceTickReport } from '../jobs/maintenance-guard/index.js';
+import type { MemoryTickReport } from '../jobs/memory-guard/index.js';
 import type { JobOutcome } from './actions.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { SqlExecutor } from '../../lib/sql/client.js';
-import { SqlError } from '../../lib/sql/client.js';
-import { utcText } from '../../lib/state/store.js';
-import { joinQueryTextPieces } from './parse-update.js';
+import type { SqlExecutor } from '../sql/client.js';
+import { SqlError } from '../sql/client.js';
+import { utcText } from '../state/store.js';
+import { joinQueryTextPieces } from './apply-update.js';
 
 /**
  * Finding the most recent rolled-back DMS UPDATE in Redshift's system views (NOTES-DMS.md §3).

@@ -1,10 +1,10 @@
-import type { AlarmAction, TaskConfig } from '../../config/schema.js';
-import { runChecker, type CheckerReport } from '../../jobs/checker/index.js';
-import { runFixer, type FixerReport } from '../../jobs/fixer/index.js';
-import { runGapfill, type GapfillReport } from '../../jobs/gapfill/index.js';
-import { runMaintenanceTick, type MaintenanceTickReport } from '../../jobs/maintenance-guard/index.js';
-import { runMemoryTick, type MemoryTickReport } from '../../jobs/memory-guard/index.js';
-import type { JobDeps } from '../runtime.js';
+import type { AlarmAction, TaskConfig } from '../config/schema.js';
+import { runChecker, type CheckerReport } from '../jobs/checker/index.js';
+import { runFixer, type FixerReport } from '../jobs/fixer/index.js';
+import { runGapfill, type GapfillReport } from '../jobs/gapfill/index.js';
+import { runMaintenanceTick, type MaintenanceTickReport } from '../jobs/maintenance-guard/index.js';
+import { runMemoryTick, type MemoryTickReport } from '../jobs/memory-guard/index.js';
+import type { JobDeps } from '../jobs/runtime.js';
 
 /**
  * The jobs as the daemon, the SNS endpoint and the Lambda handler run them: one name, an optional
