@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { runChecker, type CheckerReport } from '../jobs/checker/index.js';
+import { checkAndFix, jobs, type CheckAndFixReport } from '../jobs/registry.js';
 import { EXIT_OK, EXIT_PROBLEM } from '../lib/errors.js';
 import { selectTasks } from '../jobs/runtime.js';
 import { withRuntime } from './context.js';
 import { renderFix } from './fix.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
-export function renderCheck(r: CheckerReport): string {
+export function renderCheck(r: CheckAndFixReport): string {
   const lines: string[] = [];
   for (const t of r.tasks) {
     const e = t.evidence;
@@ -35,9 +35,9 @@ export function registerCheck(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
         withRuntime(g, async (rt, config) => {
-          const report = await runChecker(rt, { tasks: selectTasks(config, opts.task), dryRun: g.dryRun ?? false });
+          const report = await checkAndFix(rt, { tasks: selectTasks(config, opts.task), dryRun: g.dryRun ?? false });
           printResult(report, g.json, renderCheck);
-          return report.problems === 0 ? EXIT_OK : EXIT_PROBLEM;
+          return jobs.checker.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );
     });

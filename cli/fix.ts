@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { runFixer, type FixerReport } from '../jobs/fixer/index.js';
+import type { FixerReport } from '../jobs/fixer/index.js';
+import { jobs } from '../jobs/registry.js';
 import { explainJson, parseApplyUpdate } from '../lib/dms/apply-update.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../lib/errors.js';
 import { selectTasks } from '../jobs/runtime.js';
@@ -42,10 +43,9 @@ export function registerFix(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
         withRuntime(g, async (rt, config) => {
-          const reports: FixerReport[] = [];
-          for (const task of selectTasks(config, opts.task)) reports.push(await runFixer(rt, { task, dryRun: g.dryRun ?? false }));
-          printResult({ results: reports }, g.json, (r) => r.results.map(renderFix).join('\n\n'));
-          return reports.some((r) => r.status === 'failed' || r.status === 'skipped') ? EXIT_PROBLEM : EXIT_OK;
+          const report = await jobs.fixer.run(rt, { tasks: selectTasks(config, opts.task), dryRun: g.dryRun ?? false });
+          printResult({ results: report.runs }, g.json, (r) => r.results.map(renderFix).join('\n\n'));
+          return jobs.fixer.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );
     });

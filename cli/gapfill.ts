@@ -1,3 +1,4 @@
+import { jobs } from '../jobs/registry.js';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { dayList, parseDay, runGapfill, type GapfillReport } from '../jobs/gapfill/index.js';
@@ -72,7 +73,7 @@ export function registerGapfill(program: Command): void {
           });
           if (current) bar?.stop();
           printResult(report, g.json, renderGapfill);
-          return report.problems === 0 ? EXIT_OK : EXIT_PROBLEM;
+          return jobs.gapfill.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );
     });

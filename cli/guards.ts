@@ -1,3 +1,4 @@
+import { jobs } from '../jobs/registry.js';
 import type { Command } from 'commander';
 import { formatBytes } from '../config/units.js';
 import { runMaintenanceTick, type MaintenanceTickReport } from '../jobs/maintenance-guard/index.js';
@@ -69,7 +70,7 @@ export function registerGuards(program: Command): void {
         withRuntime(g, async (rt) => {
           const r = await runMaintenanceTick(rt, { dryRun: g.dryRun ?? false });
           printResult(r, g.json, renderMaintenance);
-          return r.alerts.length || r.actions.some((a) => a.error) ? EXIT_PROBLEM : EXIT_OK;
+          return jobs['maintenance-guard'].isProblem(r) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );
     });
@@ -120,7 +121,7 @@ export function registerGuards(program: Command): void {
         withRuntime(g, async (rt) => {
           const r = await runMemoryTick(rt, { dryRun: g.dryRun ?? false });
           printResult(r, g.json, renderMemory);
-          return r.instances.some((i) => i.warnings.length || i.restarted.some((x) => x.error)) ? EXIT_PROBLEM : EXIT_OK;
+          return jobs['memory-guard'].isProblem(r) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );
     });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseQualifiedName } from '../config/schema.js';
 import { CompanionError, UsageError } from '../lib/errors.js';
-import { findTable } from '../jobs/runtime.js';
+import { findTable, writeOptions } from '../jobs/runtime.js';
 import { displayName, type QualifiedName } from '../lib/sql/quote.js';
 import {
   describePlanColumns,
@@ -11,7 +11,6 @@ import {
   planTable,
   readSourceRows,
   sourcePrimaryKey,
-  writeOptions,
 } from '../lib/typemap/index.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';

@@ -2,12 +2,7 @@ import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../lib/log.js';
 import { errorMessage } from '../lib/errors.js';
-import type { CheckerReport } from '../jobs/checker/index.js';
-import type { FixerReport } from '../jobs/fixer/index.js';
-import type { GapfillReport } from '../jobs/gapfill/index.js';
-import type { MaintenanceTickReport } from '../jobs/maintenance-guard/index.js';
-import type { MemoryTickReport } from '../jobs/memory-guard/index.js';
-import type { JobOutcome } from './actions.js';
+import type { JobOutcome } from '../jobs/registry.js';
 
 /**
  * The companion's own metrics, so users can alarm on the companion itself: rows repaired, gaps
@@ -54,18 +49,18 @@ export class CompanionMetrics {
       this.failures.inc({ job });
       points.push({ name: 'JobFailures', value: 1, unit: 'Count', dimensions: { Job: job } });
     }
-    if ('report' in outcome) {
-      for (const p of extract(outcome)) {
-        if (p.kind === 'repaired') this.rowsRepaired.inc({ job, table: p.table, action: p.action }, p.n);
-        if (p.kind === 'gap') this.gapsFound.inc({ table: p.table, class: p.cls }, p.n);
-        if (p.kind === 'restart') this.restarts.inc({ task: p.task, reason: p.reason }, 1);
-        points.push(
-          p.kind === 'repaired'
-            ? { name: 'RowsRepaired', value: p.n, unit: 'Count', dimensions: { Job: job, Table: p.table } }
-            : p.kind === 'gap'
-              ? { name: 'GapsFound', value: p.n, unit: 'Count', dimensions: { Table: p.table, Class: p.cls } }
-              : { name: 'TaskRestarts', value: 1, unit: 'Count', dimensions: { Task: p.task, Reason: p.reason } },
-        );
+    if ('effects' in outcome) {
+      for (const e of outcome.effects) {
+        if (e.kind === 'repaired') {
+          this.rowsRepaired.inc({ job, table: e.table, action: e.action }, e.rows);
+          points.push({ name: 'RowsRepaired', value: e.rows, unit: 'Count', dimensions: { Job: job, Table: e.table } });
+        } else if (e.kind === 'gap') {
+          this.gapsFound.inc({ table: e.table, class: e.cls }, e.keys);
+          points.push({ name: 'GapsFound', value: e.keys, unit: 'Count', dimensions: { Table: e.table, Class: e.cls } });
+        } else {
+          this.restarts.inc({ task: e.task, reason: e.reason }, 1);
+          points.push({ name: 'TaskRestarts', value: 1, unit: 'Count', dimensions: { Task: e.task, Reason: e.reason } });
+        }
       }
     }
     await this.publish(points).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'could not publish metrics to CloudWatch'));
@@ -99,37 +94,4 @@ export class CompanionMetrics {
 function loadEmf(): Promise<typeof import('aws-embedded-metrics')> {
   process.env.AWS_EMF_ENVIRONMENT ??= 'Local';
   return import('aws-embedded-metrics');
-}
-
-type Extracted = { kind: 'repaired'; table: string; action: string; n: number } | { kind: 'gap'; table: string; cls: string; n: number } | { kind: 'restart'; task: string; reason: string };
-
-/** Repairs, gaps and restarts in a run's report. */
-function extract(o: JobOutcome): Extracted[] {
-  const out: Extracted[] = [];
-  const fixer = (f: { task: string; table?: string | undefined; inserted: string[][]; hold: { stopped: boolean } }) => {
-    if (f.inserted.length) out.push({ kind: 'repaired', table: f.table ?? '', action: 'insert', n: f.inserted.length });
-    if (f.hold.stopped) out.push({ kind: 'restart', task: f.task, reason: 'fixer' });
-  };
-  const r = o.report;
-  switch (o.job) {
-    case 'checker':
-      for (const t of (r as CheckerReport).tasks) if (t.fix) fixer(t.fix);
-      break;
-    case 'fixer':
-      fixer(r as FixerReport);
-      break;
-    case 'gapfill':
-      for (const x of (r as GapfillReport).results) {
-        for (const cls of ['missing', 'extra', 'duplicated', 'stale'] as const) if (x[cls].length) out.push({ kind: 'gap', table: x.table, cls, n: x[cls].length });
-        for (const [action, n] of Object.entries(x.repaired)) if (n > 0) out.push({ kind: 'repaired', table: x.table, action, n });
-      }
-      break;
-    case 'maintenance-guard':
-      for (const a of (r as MaintenanceTickReport).actions) if (a.action === 'hold' && a.result === 'stopped') out.push({ kind: 'restart', task: a.task, reason: 'maintenance' });
-      break;
-    case 'memory-guard':
-      for (const i of (r as MemoryTickReport).instances) for (const x of i.restarted) if (!x.error) out.push({ kind: 'restart', task: x.task, reason: 'memory' });
-      break;
-  }
-  return out;
 }

@@ -2,7 +2,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { RedshiftClient } from '@aws-sdk/client-redshift';
 import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
-import type { Config, TableConfig, TaskConfig } from '../config/schema.js';
+import type pg from 'pg';
+import type { Config, PgConnectionConfig, TableConfig, TaskConfig, TypemapConfig } from '../config/schema.js';
 import { AwsMetrics, type MetricsApi } from '../lib/aws/cloudwatch.js';
 import { AwsReplicationTasks, type ReplicationTaskApi } from '../lib/aws/dms.js';
 import { AwsClusters, type ClusterApi } from '../lib/aws/redshift.js';
@@ -13,9 +14,10 @@ import { StateStore } from '../lib/state/store.js';
 import { TaskControl } from '../lib/task-control.js';
 import type { SqlClient } from '../lib/sql/client.js';
 import { DataApiClient, DATA_API_MAX_SQL_BYTES } from '../lib/sql/data-api-client.js';
-import { PgClient, poolConfig } from '../lib/sql/pg-client.js';
+import { PgClient } from '../lib/sql/pg-client.js';
 import type { QualifiedName } from '../lib/sql/quote.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
+import type { WriteOptions } from '../lib/typemap/values.js';
 
 /**
  * What every job receives (`deps`): the config, the SQL clients, the AWS adapters, the clock, the
@@ -151,4 +153,23 @@ export function findTable(config: Config, name: QualifiedName): { task: TaskConf
 
 function sameName(a: QualifiedName, b: QualifiedName): boolean {
   return a.schema === b.schema && a.name === b.name;
+}
+
+/** pg pool settings for a connection section of the config file (statement timeout in seconds → ms). */
+export function poolConfig(c: PgConnectionConfig): pg.PoolConfig {
+  return {
+    host: c.host,
+    port: c.port,
+    database: c.database,
+    user: c.user,
+    password: c.password,
+    ssl: c.ssl === false ? undefined : c.ssl === true ? { rejectUnauthorized: true } : c.ssl,
+    max: c.maxConnections,
+    statement_timeout: c.statementTimeout > 0 ? Math.round(c.statementTimeout * 1000) : undefined,
+  };
+}
+
+/** The typemap's write options from the `typemap` config section. */
+export function writeOptions(c: TypemapConfig): WriteOptions {
+  return { booleanText: c.booleanText, truncateText: c.truncateText, arrayFormat: c.arrayFormat, infinity: c.infinity };
 }

@@ -1,9 +1,4 @@
 import { createWriteStream } from 'node:fs';
-import type { CheckerReport } from '../jobs/checker/index.js';
-import type { FixerReport } from '../jobs/fixer/index.js';
-import type { GapfillReport } from '../jobs/gapfill/index.js';
-import type { MaintenanceTickReport } from '../jobs/maintenance-guard/index.js';
-import type { MemoryTickReport } from '../jobs/memory-guard/index.js';
 import { formatBytes } from '../config/units.js';
 import { ScaledClock } from '../lib/clock.js';
 import { Daemon } from '../daemon/index.js';
@@ -336,7 +331,7 @@ class FaultBook {
     const has = (keys: string[][], f: DemoFault | undefined) => !!f?.key && keys.some((k) => k.join() === f.key!.join());
     switch (r.job) {
       case 'checker': {
-        const rep = r.report as CheckerReport;
+        const rep = r.report;
         const lost = this.find('lost-insert');
         for (const t of rep.tasks) {
           if (t.status === 'one-by-one') this.detect(lost, 'checker');
@@ -345,16 +340,15 @@ class FaultBook {
         return rep.tasks.some((t) => t.status !== 'ok' || t.fix) ? `checker: ${r.summary}` : undefined;
       }
       case 'fixer': {
-        const rep = r.report as FixerReport;
         const lost = this.find('lost-insert');
-        if (has(rep.inserted, lost)) {
+        if (r.report.runs.some((x) => has(x.inserted, lost))) {
           this.detect(lost, 'fixer');
           this.repair(lost);
         }
         return `fixer: ${r.summary}`;
       }
       case 'gapfill': {
-        const rep = r.report as GapfillReport;
+        const rep = r.report;
         const lines: string[] = [];
         for (const x of rep.results) {
           for (const [kind, list] of [['lost-update', x.stale], ['lost-delete', x.extra], ['lost-insert', x.missing]] as const) {
@@ -373,7 +367,7 @@ class FaultBook {
         return lines.length ? lines.join('\n') : undefined;
       }
       case 'maintenance-guard': {
-        const rep = r.report as MaintenanceTickReport;
+        const rep = r.report;
         const f = this.find('maintenance-reboot');
         if (rep.actions.some((a) => a.action === 'hold' && !a.error)) this.detect(f, 'maintenance-guard');
         if (rep.actions.some((a) => a.action === 'release' && a.result === 'resumed')) this.repair(f);
@@ -383,7 +377,7 @@ class FaultBook {
         return acted || changed ? `maintenance-guard: ${r.summary}${rep.window ? ` (window ${hhmmss(new Date(rep.window.start))}–${hhmmss(new Date(rep.window.end))}, resume planned ${hhmmss(new Date(rep.window.plannedResume))})` : ''}` : undefined;
       }
       case 'memory-guard': {
-        const rep = r.report as MemoryTickReport;
+        const rep = r.report;
         const f = this.find('memory-leak');
         for (const i of rep.instances) {
           if (i.decision === 'restart') this.detect(f, 'memory-guard');

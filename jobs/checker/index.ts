@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import type { TaskConfig } from '../../config/schema.js';
 import { taskDimensions } from '../../lib/aws/cloudwatch.js';
 import { taskResourceId } from '../../lib/aws/dms.js';
@@ -6,9 +5,11 @@ import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
 import type { JobDeps } from '../runtime.js';
 import { findRolledBackUpdates, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
-import { runFixer, type FixerReport } from '../fixer/index.js';
 import { parseApplyUpdate } from '../../lib/dms/apply-update.js';
 import { countDmsStatements } from './statement-counts.js';
+import { classifyTask } from './classify.js';
+import { leaseSeconds, withJobRun } from '../job-run.js';
+import { recentRunsOf } from '../run-summaries.js';
 
 /**
  * The checker: spots one-by-one mode, per replication task, over the last window (3 minutes by
@@ -28,7 +29,12 @@ import { countDmsStatements } from './statement-counts.js';
 
 export type CheckStatus = 'ok' | 'one-by-one' | 'stalled' | 'not-running';
 
-export interface TaskCheck {
+/** What the checker needs to know of a fixer run it started (jobs/registry.ts wires the fixer in). */
+export interface FixRun {
+  status: string;
+}
+
+export interface TaskCheck<F extends FixRun = FixRun> {
   task: string;
   taskArn: string;
   status: CheckStatus;
@@ -55,41 +61,43 @@ export interface TaskCheck {
   /** What the checker did about it. */
   action: 'none' | 'fixer' | 'cooldown' | 'fixer-disabled' | 'skipped';
   cooldownUntil?: string;
-  fix?: FixerReport;
+  fix?: F;
   /** True when the task still needs a person (a problem the run did not fix). */
   problem: boolean;
   error?: string;
 }
 
-export interface CheckerReport {
+export interface CheckerReport<F extends FixRun = FixRun> {
   job: 'checker';
   runId: string;
   checkedAt: string;
   dryRun: boolean;
-  tasks: TaskCheck[];
+  tasks: TaskCheck<F>[];
   /** Tasks with a problem the run did not fix. */
   problems: number;
 }
 
-export interface CheckerOptions {
+export interface CheckerOptions<F extends FixRun> {
   tasks: TaskConfig[];
   dryRun: boolean;
   runId?: string;
+  /** Starts the fixer for a task in one-by-one mode (dry when the checker runs dry), under the checker's run id. */
+  startFixer: (task: TaskConfig, runId: string) => Promise<F>;
 }
 
-export async function runChecker(deps: JobDeps, o: CheckerOptions): Promise<CheckerReport> {
+export async function runChecker<F extends FixRun>(deps: JobDeps, o: CheckerOptions<F>): Promise<CheckerReport<F>> {
   const runId = o.runId ?? newRunId();
   const now = deps.clock.now();
-  const results: TaskCheck[] = [];
-  for (const task of o.tasks) results.push(await checkTask(deps, task, runId, now, o.dryRun));
+  const results: TaskCheck<F>[] = [];
+  for (const task of o.tasks) results.push(await checkTask(deps, task, runId, now, o));
   return { job: 'checker', runId, checkedAt: now.toISOString(), dryRun: o.dryRun, tasks: results, problems: results.filter((r) => r.problem).length };
 }
 
-async function checkTask(deps: JobDeps, task: TaskConfig, runId: string, now: Date, dryRun: boolean): Promise<TaskCheck> {
+async function checkTask<F extends FixRun>(deps: JobDeps, task: TaskConfig, runId: string, now: Date, o: CheckerOptions<F>): Promise<TaskCheck<F>> {
   const cfg = deps.config.jobs.checker;
   const log = jobLogger(deps.log, 'checker', runId, task.name);
   const from = new Date(now.getTime() - cfg.window * 1000);
-  const base: TaskCheck = {
+  const base: TaskCheck<F> = {
     task: task.name,
     taskArn: task.arn,
     status: 'ok',
@@ -109,47 +117,49 @@ async function checkTask(deps: JobDeps, task: TaskConfig, runId: string, now: Da
     action: 'none',
     problem: false,
   };
-  const lease = `checker:${task.arn}`;
-  const holder = `${hostname()}:${process.pid}:${runId}`;
-  if (!dryRun && !(await deps.state.acquireLease(lease, holder, now, Math.max(60, cfg.window) + deps.config.jobs.fixer.stopTimeout + deps.config.jobs.fixer.resumeTimeout))) {
-    return { ...base, action: 'skipped', error: 'another companion is checking this task' };
-  }
-  if (!dryRun) await deps.state.startRun({ runId, job: 'checker', taskArn: task.arn, startedAt: now, status: 'running' });
-  let result: TaskCheck;
-  try {
-    result = await evaluate(deps, task, runId, base, from, now, dryRun, log);
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, 'check failed');
-    result = { ...base, problem: true, error: errorMessage(err) };
-  } finally {
-    if (!dryRun) await deps.state.releaseLease(lease, holder).catch(() => undefined);
-  }
-  if (!dryRun) {
-    await deps.state
-      .finishRun(runId, 'checker', task.arn, deps.clock.now(), result.error ? 'failed' : result.problem ? 'problem' : 'ok', {
-        status: result.status,
-        dmsUpdates: result.evidence.dmsUpdates,
-        singleRowUpdates: result.evidence.singleRowUpdates,
-        rolledBackUpdates: result.evidence.rolledBackUpdates,
-        cdcLatencyTarget: result.evidence.cdcLatencyTarget,
-        action: result.action,
-      })
-      .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not record the run'));
-  }
+  const run = await withJobRun(
+    deps,
+    {
+      kind: 'checker',
+      runId,
+      taskArn: task.arn,
+      lease: { name: `checker:${task.arn}`, seconds: leaseSeconds.checker(deps.config) },
+      dryRun: o.dryRun,
+      log,
+      record: (r: TaskCheck<F>) => ({
+        status: r.error ? 'failed' : r.problem ? 'problem' : 'ok',
+        summary: {
+          status: r.status,
+          dmsUpdates: r.evidence.dmsUpdates,
+          singleRowUpdates: r.evidence.singleRowUpdates,
+          rolledBackUpdates: r.evidence.rolledBackUpdates,
+          cdcLatencyTarget: r.evidence.cdcLatencyTarget,
+          action: r.action,
+        },
+      }),
+      onError: (err) => {
+        log.error({ err: errorMessage(err) }, 'check failed');
+        return { ...base, problem: true, error: errorMessage(err) };
+      },
+    },
+    () => evaluate(deps, task, runId, base, from, now, o, log),
+  );
+  if (!run.ran) return { ...base, action: 'skipped', error: 'another companion is checking this task' };
+  const result = run.result;
   log.info({ status: result.status, action: result.action, evidence: result.evidence }, `task ${result.status}`);
   return result;
 }
 
-async function evaluate(
+async function evaluate<F extends FixRun>(
   deps: JobDeps,
   task: TaskConfig,
   runId: string,
-  base: TaskCheck,
+  base: TaskCheck<F>,
   from: Date,
   now: Date,
-  dryRun: boolean,
+  o: CheckerOptions<F>,
   log: ReturnType<typeof jobLogger>,
-): Promise<TaskCheck> {
+): Promise<TaskCheck<F>> {
   const cfg = deps.config.jobs.checker;
   const state = await deps.tasks.describeTask(task.arn);
   // What happened before the fixer's last successful run has been dealt with: judge what came after.
@@ -175,12 +185,11 @@ async function evaluate(
   const cdcLatencyTarget = latency && latency.length > 0 ? Math.max(...latency.map((d) => d.value)) : null;
   let historyMedian: number | undefined;
   if (cfg.historyFactor !== undefined) {
-    const past = await deps.state.recentRuns('checker', task.arn, 20);
-    const counts0 = past.map((r) => (r.summary as { singleRowUpdates?: number } | undefined)?.singleRowUpdates).filter((n): n is number => typeof n === 'number');
+    const counts0 = (await recentRunsOf(deps.state, 'checker', task.arn, 20)).map((r) => r.summary.singleRowUpdates);
     if (counts0.length > 0) historyMedian = median(counts0);
   }
   const holds = await deps.state.activeHolds(task.arn).catch(() => []);
-  const evidence: TaskCheck['evidence'] = {
+  const evidence: TaskCheck<F>['evidence'] = {
     ...base.evidence,
     windowStart: since.toISOString(),
     taskStatus: state.status,
@@ -194,14 +203,11 @@ async function evaluate(
     cdcLatencyTarget,
     heldBy: holds.map((h) => h.owner),
   };
-  const n = counts.singleRowUpdates;
-  const overThreshold = n > cfg.updateThreshold && (historyMedian === undefined || cfg.historyFactor === undefined || n > cfg.historyFactor * historyMedian);
-  let status: CheckStatus;
-  if (state.status !== 'running') status = 'not-running';
-  else if (ours.length > 0 || overThreshold) status = 'one-by-one';
-  else if (counts.statements === 0 && cdcLatencyTarget !== null && cdcLatencyTarget >= cfg.stallLatency) status = 'stalled';
-  else status = 'ok';
-  const result: TaskCheck = { ...base, status, evidence };
+  const status = classifyTask(
+    { taskStatus: state.status, rolledBackUpdates: ours.length, singleRowUpdates: counts.singleRowUpdates, dmsStatements: counts.statements, cdcLatencyTarget, historyMedian },
+    cfg,
+  );
+  const result: TaskCheck<F> = { ...base, status, evidence };
 
   if (status === 'not-running') return { ...result, problem: evidence.heldBy.length === 0 };
   if (status === 'stalled') return { ...result, problem: true };
@@ -210,7 +216,7 @@ async function evaluate(
   const cooldown = await deps.state.cooldownUntil(task.arn, 'fixer', now);
   if (cooldown) return { ...result, action: 'cooldown', cooldownUntil: cooldown.toISOString(), problem: true };
   log.warn({ evidence }, 'one-by-one mode: starting the fixer');
-  const fix = await runFixer(deps, { task, dryRun, runId });
+  const fix = await o.startFixer(task, runId);
   // A dry run repairs nothing: the task still needs attention.
   return { ...result, action: 'fixer', fix, problem: fix.status !== 'repaired' };
 }

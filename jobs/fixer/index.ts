@@ -1,10 +1,12 @@
-import { hostname } from 'node:os';
 import type { TaskConfig } from '../../config/schema.js';
 import { checkpoint, CompanionError, errorMessage, ShutdownError } from '../../lib/errors.js';
+import type { RunStatus } from '../../lib/state/store.js';
+import { leaseSeconds, withJobRun } from '../job-run.js';
+import type { RunSummary } from '../run-summaries.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
-import type { JobDeps } from '../runtime.js';
+import { writeOptions, type JobDeps } from '../runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
-import { formatKey, insertStatements, planTable, readSourceRows, writeOptions, type SourceRow } from '../../lib/typemap/index.js';
+import { formatKey, insertStatements, planTable, readSourceRows, type SourceRow } from '../../lib/typemap/index.js';
 import { checkAgainstCatalog } from './catalog-check.js';
 import { findRolledBackUpdates, type EvidenceAttempt, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
 import { findMissingKeys } from './missing-keys.js';
@@ -69,14 +71,10 @@ export interface FixerOptions {
   runId?: string;
 }
 
-/** Margin on top of the stop and resume timeouts for the lease and the hold's expected end (seconds). */
-const LEASE_EXTRA_SECONDS = 600;
-
 export async function runFixer(deps: JobDeps, o: FixerOptions): Promise<FixerReport> {
   const started = deps.clock.now();
   const runId = o.runId ?? newRunId();
   const log = jobLogger(deps.log, 'fixer', runId, o.task.name);
-  const cfg = deps.config.jobs.fixer;
   const report: FixerReport = {
     job: 'fixer',
     runId,
@@ -94,32 +92,38 @@ export async function runFixer(deps: JobDeps, o: FixerOptions): Promise<FixerRep
     durationMs: 0,
   };
   const finish = (r: FixerReport) => ({ ...r, durationMs: deps.clock.now().getTime() - started.getTime() });
-  const leaseName = `fixer:${o.task.arn}`;
-  const holder = `${hostname()}:${process.pid}:${runId}`;
-  let leased = false;
-  if (!o.dryRun) {
-    leased = await deps.state.acquireLease(leaseName, holder, started, cfg.stopTimeout + cfg.resumeTimeout + LEASE_EXTRA_SECONDS);
-    if (!leased) {
-      log.warn('another companion is fixing this task; skipped');
-      return finish({ ...report, status: 'skipped', reason: 'another companion holds the fixer lease for this task' });
-    }
-    await deps.state.startRun({ runId, job: 'fixer', taskArn: o.task.arn, startedAt: started, status: 'running' });
+  const run = await withJobRun(
+    deps,
+    {
+      kind: 'fixer',
+      runId,
+      taskArn: o.task.arn,
+      lease: { name: `fixer:${o.task.arn}`, seconds: leaseSeconds.fixer(deps.config) },
+      dryRun: o.dryRun,
+      log,
+      record: (r: FixerReport) => ({ status: fixerRunStatus(r), summary: summarize(r) }),
+      onError: (err, interrupted) => {
+        if (interrupted) log.warn(`${errorMessage(err)}; nothing was written, the next start runs the fixer again`);
+        else log.error({ err: errorMessage(err) }, 'fixer failed; nothing was written');
+        return { ...report, status: 'failed' as const, reason: errorMessage(err) };
+      },
+    },
+    async () => {
+      const result = await fix(deps, o, report, log);
+      if (!o.dryRun) await releaseLeftoverHold(deps, o.task, runId, result, log);
+      return result;
+    },
+  );
+  if (!run.ran) {
+    log.warn('another companion is fixing this task; skipped');
+    return finish({ ...report, status: 'skipped', reason: 'another companion holds the fixer lease for this task' });
   }
-  try {
-    const result = await fix(deps, o, report, log);
-    if (!o.dryRun) await releaseLeftoverHold(deps, o.task, runId, result, log);
-    if (!o.dryRun) await deps.state.finishRun(runId, 'fixer', o.task.arn, deps.clock.now(), result.status === 'repaired' || result.status === 'nothing-missing' || result.status === 'no-rollback-found' ? 'ok' : 'problem', summarize(result));
-    return finish(result);
-  } catch (err) {
-    const interrupted = err instanceof ShutdownError;
-    if (interrupted) log.warn(`${errorMessage(err)}; nothing was written, the next start runs the fixer again`);
-    else log.error({ err: errorMessage(err) }, 'fixer failed; nothing was written');
-    const failed = { ...report, status: 'failed' as const, reason: errorMessage(err) };
-    if (!o.dryRun) await deps.state.finishRun(runId, 'fixer', o.task.arn, deps.clock.now(), interrupted ? 'interrupted' : 'failed', summarize(failed)).catch(() => undefined);
-    return finish(failed);
-  } finally {
-    if (leased) await deps.state.releaseLease(leaseName, holder).catch(() => undefined);
-  }
+  return finish(run.result);
+}
+
+function fixerRunStatus(r: FixerReport): RunStatus {
+  if (r.status === 'failed') return 'failed';
+  return r.status === 'repaired' || r.status === 'nothing-missing' || r.status === 'no-rollback-found' ? 'ok' : 'problem';
 }
 
 /**
@@ -137,7 +141,7 @@ async function releaseLeftoverHold(deps: JobDeps, task: TaskConfig, runId: strin
   result.warnings.push(why);
 }
 
-function summarize(r: FixerReport): unknown {
+function summarize(r: FixerReport): RunSummary<'fixer'> {
   return { status: r.status, reason: r.reason, table: r.table, missing: r.missing.length, inserted: r.inserted.length, queryId: r.evidence?.queryId };
 }
 
@@ -202,7 +206,7 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
 
   // 6. Hold, repair, release, cool-down.
   checkpoint(deps.signal, 'stopping the task');
-  const until = new Date(now.getTime() + (cfg.stopTimeout + cfg.resumeTimeout + LEASE_EXTRA_SECONDS) * 1000);
+  const until = new Date(now.getTime() + leaseSeconds.fixer(deps.config) * 1000);
   const reason = `repair ${rows.length} missing row(s) of ${report.table} behind rolled-back UPDATE query ${u.queryId}`;
   const held = await deps.control.hold(o.task.arn, 'fixer', reason, { until, runId: report.runId, stopTimeout: cfg.stopTimeout });
   report.hold.stopped = held.stopped;

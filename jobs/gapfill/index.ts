@@ -1,10 +1,11 @@
-import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { TableConfig, TaskConfig } from '../../config/schema.js';
 import { taskDimensions } from '../../lib/aws/cloudwatch.js';
 import { taskResourceId } from '../../lib/aws/dms.js';
 import { checkpoint, errorMessage, UsageError } from '../../lib/errors.js';
-import { jobLogger, newRunId } from '../../lib/log.js';
+import { jobLogger, newRunId, type Logger } from '../../lib/log.js';
+import { leaseSeconds, withJobRun } from '../job-run.js';
+import { recentRunsOf } from '../run-summaries.js';
 import type { JobDeps } from '../runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { planTable } from '../../lib/typemap/index.js';
@@ -113,14 +114,13 @@ function selectTables(deps: JobDeps, name: string | undefined): TableRef[] {
 /** Days to process for a table when none are given: after the last processed one, up to yesterday. */
 async function catchUpDays(deps: JobDeps, ref: TableRef, now: Date): Promise<string[]> {
   const yesterday = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - DAY_MS).toISOString().slice(0, 10);
-  const runs = await deps.state.recentRuns('gapfill', ref.task.arn, 500);
+  const runs = await recentRunsOf(deps.state, 'gapfill', ref.task.arn, 500);
   const name = displayName(ref.table.target);
   const done = runs
     .filter((r) => r.status === 'ok' || r.status === 'problem')
-    .map((r) => r.summary as { table?: string; day?: string; complete?: boolean } | undefined)
     // A day compared only in part (up to the settle cutoff) is not done.
-    .filter((s) => s?.table === name && typeof s.day === 'string' && s.complete !== false)
-    .map((s) => s!.day!)
+    .filter((r) => r.summary.table === name && r.summary.complete)
+    .map((r) => r.summary.day)
     .sort();
   const last = done[done.length - 1];
   if (!last) return [yesterday];
@@ -198,55 +198,74 @@ async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: stri
   }
   const until = cutoff < dayEnd ? cutoff : dayEnd;
   result.comparedUntil = until.toISOString();
-  const lease = `gapfill:${ref.task.arn}:${table}`;
-  const holder = `${hostname()}:${process.pid}:${runId}`;
-  if (!o.dryRun) {
-    if (!(await deps.state.acquireLease(lease, holder, now, 6 * 3600))) return finish({ ...result, status: 'skipped', error: 'another companion is gap-filling this table' });
-    await deps.state.startRun({ runId, job: 'gapfill', taskArn: ref.task.arn, startedAt: now, status: 'running' });
-  }
+  const complete = until.getTime() === dayEnd.getTime();
+  const run = await withJobRun(
+    deps,
+    {
+      kind: 'gapfill',
+      runId,
+      taskArn: ref.task.arn,
+      lease: { name: `gapfill:${ref.task.arn}:${table}`, seconds: leaseSeconds.gapfill() },
+      dryRun: o.dryRun,
+      log,
+      record: (f: GapfillResult) => ({
+        status: f.status === 'failed' ? 'failed' : f.status === 'differences' ? 'problem' : 'ok',
+        summary: { table, day, complete, status: f.status, missing: f.missing.length, extra: f.extra.length, duplicated: f.duplicated.length, stale: f.stale.length, repaired: f.repaired },
+      }),
+      onError: (err: unknown) => {
+        log.error({ err: errorMessage(err) }, 'gap-filling failed');
+        return { ...result, status: 'failed' as const, error: errorMessage(err) };
+      },
+    },
+    () => compareAndRepair(deps, o, ref, result, meter, { table, day, dayStart, until, runId }, log),
+  );
+  if (!run.ran) return finish({ ...result, status: 'skipped', error: 'another companion is gap-filling this table' });
+  return finish(run.result);
+}
+
+/** Compares one table-day up to `until` and, unless dry, repairs what differs. */
+async function compareAndRepair(
+  deps: JobDeps,
+  o: GapfillOptions,
+  ref: TableRef,
+  result: GapfillResult,
+  meter: Meter,
+  at: { table: string; day: string; dayStart: Date; until: Date; runId: string },
+  log: Logger,
+): Promise<GapfillResult> {
+  const cfg = deps.config.jobs.gapfill;
+  const { table, day, dayStart, until, runId } = at;
   let final: GapfillResult;
-  try {
-    const t = await describeGapTable(deps.source, deps.target, ref.task, ref.table);
-    const range = await dayKeyRange(deps.source, deps.target, t, dayStart, until, meter);
-    result.warnings.push(...range.warnings);
-    const compared = await compareRange({ source: deps.source, target: deps.target }, t, range.range, range.low, { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 }, (p) =>
-      o.onProgress?.(table, day, p),
-    );
-    const d = compared.diff;
-    meter.queries += compared.meter.queries;
-    meter.bytesRead += compared.meter.bytesRead;
-    meter.segmentsQueried += compared.meter.segmentsQueried;
-    Object.assign(result, { rowsCompared: compared.rowsCompared, missing: d.missing, extra: d.extra, duplicated: d.duplicated, stale: d.stale });
-    const differences = d.missing.length + d.extra.length + d.duplicated.length + d.stale.length;
-    log.info({ rowsCompared: compared.rowsCompared, missing: d.missing.length, extra: d.extra.length, duplicated: d.duplicated.length, stale: d.stale.length, levels: compared.levels, queries: meter.queries }, 'compared');
-    if (differences === 0) {
-      final = { ...result, status: 'ok' };
-    } else if (o.dryRun) {
-      final = { ...result, status: 'planned' };
-    } else {
-      checkpoint(deps.signal, 'the repairs');
-      const plan = await planTable(deps.source, deps.target, ref.table.source, ref.table.target, { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean });
-      const deleteExtra = o.deleteExtra ?? cfg.deleteExtra;
-      const dedupe = o.dedupe ?? cfg.dedupe;
-      const r: GapRepairs = await repairGaps(deps, t, plan, d, { deleteExtra, dedupe, runId, day });
-      result.repaired = { inserted: r.inserted.length, replaced: r.replaced.length, deleted: r.deleted.length, deduped: r.deduped.length };
-      if (r.skipped.length > 0) result.warnings.push(`${r.skipped.length} key(s) not repaired: gone from the source or fixed since the comparison`);
-      const left = (deleteExtra ? 0 : d.extra.length) + (dedupe ? 0 : d.duplicated.length);
-      if (left > 0) result.warnings.push(`${left} key(s) reported only: extra rows are removed with --delete-extra, duplicates with --dedupe`);
-      log.info({ repaired: result.repaired }, 'repaired');
-      final = { ...result, status: left > 0 ? 'differences' : 'repaired' };
-    }
-  } catch (err) {
-    log.error({ err: errorMessage(err) }, 'gap-filling failed');
-    final = { ...result, status: 'failed', error: errorMessage(err) };
-  } finally {
-    if (!o.dryRun) await deps.state.releaseLease(lease, holder).catch(() => undefined);
+  const t = await describeGapTable(deps.source, deps.target, ref.task, ref.table);
+  const range = await dayKeyRange(deps.source, deps.target, t, dayStart, until, meter);
+  result.warnings.push(...range.warnings);
+  const compared = await compareRange({ source: deps.source, target: deps.target }, t, range.range, range.low, { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 }, (p) =>
+    o.onProgress?.(table, day, p),
+  );
+  const d = compared.diff;
+  meter.queries += compared.meter.queries;
+  meter.bytesRead += compared.meter.bytesRead;
+  meter.segmentsQueried += compared.meter.segmentsQueried;
+  Object.assign(result, { rowsCompared: compared.rowsCompared, missing: d.missing, extra: d.extra, duplicated: d.duplicated, stale: d.stale });
+  const differences = d.missing.length + d.extra.length + d.duplicated.length + d.stale.length;
+  log.info({ rowsCompared: compared.rowsCompared, missing: d.missing.length, extra: d.extra.length, duplicated: d.duplicated.length, stale: d.stale.length, levels: compared.levels, queries: meter.queries }, 'compared');
+  if (differences === 0) {
+    final = { ...result, status: 'ok' };
+  } else if (o.dryRun) {
+    final = { ...result, status: 'planned' };
+  } else {
+    checkpoint(deps.signal, 'the repairs');
+    const plan = await planTable(deps.source, deps.target, ref.table.source, ref.table.target, { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean });
+    const deleteExtra = o.deleteExtra ?? cfg.deleteExtra;
+    const dedupe = o.dedupe ?? cfg.dedupe;
+    const r: GapRepairs = await repairGaps(deps, t, plan, d, { deleteExtra, dedupe, runId, day });
+    result.repaired = { inserted: r.inserted.length, replaced: r.replaced.length, deleted: r.deleted.length, deduped: r.deduped.length };
+    if (r.skipped.length > 0) result.warnings.push(`${r.skipped.length} key(s) not repaired: gone from the source or fixed since the comparison`);
+    const left = (deleteExtra ? 0 : d.extra.length) + (dedupe ? 0 : d.duplicated.length);
+    if (left > 0) result.warnings.push(`${left} key(s) reported only: extra rows are removed with --delete-extra, duplicates with --dedupe`);
+    log.info({ repaired: result.repaired }, 'repaired');
+    final = { ...result, status: left > 0 ? 'differences' : 'repaired' };
   }
-  if (!o.dryRun) {
-    const status = final.status === 'failed' ? 'failed' : final.status === 'differences' ? 'problem' : 'ok';
-    await deps.state
-      .finishRun(runId, 'gapfill', ref.task.arn, deps.clock.now(), status, { table, day, complete: until.getTime() === dayEnd.getTime(), status: final.status, missing: final.missing.length, extra: final.extra.length, duplicated: final.duplicated.length, stale: final.stale.length, repaired: final.repaired })
-      .catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'could not record the run'));
-  }
-  return finish(final);
+  return final;
+
 }

@@ -1,10 +1,10 @@
 import { checkpoint } from '../../lib/errors.js';
-import type { JobDeps } from '../runtime.js';
+import { writeOptions, type JobDeps } from '../runtime.js';
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlParam } from '../../lib/sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import type { RepairLogEntry } from '../../lib/state/store.js';
-import { formatKey, insertStatements, readSourceRows, writeOptions, type SourceRow, type TablePlan } from '../../lib/typemap/index.js';
+import { formatKey, insertStatements, readSourceRows, type SourceRow, type TablePlan } from '../../lib/typemap/index.js';
 import { repairMissingRows, stillMissing } from '../../lib/repair/insert-missing.js';
 import { castParam, normalisedText } from './dialect.js';
 import type { SegmentDiff } from './diff.js';

@@ -1,8 +1,9 @@
-import { hostname } from 'node:os';
 import type { TaskConfig } from '../../config/schema.js';
 import { clusterIsAvailable, type ClusterInfo } from '../../lib/aws/redshift.js';
 import { errorMessage } from '../../lib/errors.js';
-import { jobLogger, newRunId } from '../../lib/log.js';
+import { jobLogger, newRunId, type Logger } from '../../lib/log.js';
+import { leaseSeconds, withJobRun } from '../job-run.js';
+import { recentRunsOf } from '../run-summaries.js';
 import type { JobDeps } from '../runtime.js';
 import type { Hold } from '../../lib/state/store.js';
 import { plannedWindows, type PlannedWindow } from './maintenance-window.js';
@@ -63,68 +64,71 @@ export async function runMaintenanceTick(deps: JobDeps, o: MaintenanceTickOption
   const runId = o.runId ?? newRunId();
   const log = jobLogger(deps.log, 'maintenance-guard', runId);
   const now = deps.clock.now();
-  const cfg = deps.config.jobs.maintenanceGuard;
   const report: MaintenanceTickReport = { job: 'maintenance-guard', runId, at: now.toISOString(), dryRun: o.dryRun, phase: 'idle', actions: [], alerts: [] };
   const clusterId = deps.config.cluster?.identifier;
   if (!clusterId) return { ...report, phase: 'no-cluster' };
-  const lease = `maintenance-guard:${clusterId}`;
-  const holder = `${hostname()}:${process.pid}:${runId}`;
-  if (!o.dryRun && !(await deps.state.acquireLease(lease, holder, now, 600))) {
-    return { ...report, alerts: ['another companion is running the maintenance guard; skipped'] };
-  }
-  try {
-    const c = await deps.clusters.describeCluster(clusterId);
-    report.cluster = describe(c);
-    const available = clusterIsAvailable(c);
-    const windows = plannedWindows(c, now, cfg.hold);
-    const stopAt = (w: PlannedWindow) => new Date(w.start.getTime() - cfg.lead * 1000);
-    const resumeAt = (w: PlannedWindow) => new Date(w.start.getTime() + (cfg.hold - cfg.lead) * 1000);
-    const current = windows.find((w) => now >= stopAt(w) && now < resumeAt(w));
-    const shown = current ?? windows.find((w) => stopAt(w) > now) ?? windows.find((w) => resumeAt(w) <= now);
-    if (shown) report.window = { start: shown.start.toISOString(), end: shown.end.toISOString(), source: shown.source, plannedStop: stopAt(shown).toISOString(), plannedResume: resumeAt(shown).toISOString() };
+  const run = await withJobRun(
+    deps,
+    {
+      kind: 'maintenance-guard',
+      runId,
+      lease: { name: `maintenance-guard:${clusterId}`, seconds: leaseSeconds.maintenanceGuard() },
+      dryRun: o.dryRun,
+      log,
+      record: (r: MaintenanceTickReport) => ({
+        status: r.actions.some((x) => x.error) ? 'failed' : r.alerts.length > 0 ? 'problem' : 'ok',
+        summary: { phase: r.phase, windowStart: r.window?.start, actions: r.actions.filter((x) => x.action !== 'none').map((x) => `${x.task}:${x.action}`) },
+      }),
+    },
+    () => tick(deps, clusterId, report, now, o.dryRun, log),
+  );
+  if (!run.ran) return { ...report, alerts: ['another companion is running the maintenance guard; skipped'] };
+  return run.result;
+}
 
-    const holds = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER);
-    const heldTasks = new Set(holds.map((h) => h.taskArn));
-    let desired: 'hold' | 'release';
-    if (current) {
-      desired = 'hold';
-      report.phase = 'holding';
-    } else if (!available) {
-      desired = 'hold';
-      report.phase = heldTasks.size > 0 ? 'waiting-for-cluster' : 'unplanned';
-      if (report.phase === 'unplanned') report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} outside any maintenance window: holding the tasks until it is available`);
-    } else {
-      desired = 'release';
-      report.phase = 'idle';
-    }
-    if (report.phase === 'waiting-for-cluster') {
-      const tries = await waitingTicks(deps, holds);
-      if (tries >= cfg.releaseRetries) {
-        report.phase = 'gave-up';
-        report.alerts.push(`cluster ${clusterId} still ${c.status}/${c.availability ?? '?'} after ${tries} ticks past the planned resume: the tasks stay held; release them by hand once it is available (dms-companion holds release --task T --owner maintenance)`);
-      } else {
-        report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} past the planned resume: keeping the hold (tick ${tries + 1} of ${cfg.releaseRetries})`);
-      }
-    }
-    for (const task of deps.config.tasks) {
-      if (deps.signal?.aborted) break; // the next tick reconciles the rest
-      report.actions.push(await reconcile(deps, task, desired, heldTasks.has(task.arn), report, o.dryRun, shown, resumeAt));
-    }
-    for (const a of report.alerts) log.error({ phase: report.phase }, a);
-    log.info({ phase: report.phase, window: report.window, actions: report.actions.filter((a) => a.action !== 'none') }, `maintenance guard: ${report.phase}`);
-    if (!o.dryRun) {
-      await deps.state.startRun({ runId, job: 'maintenance-guard', startedAt: now, status: 'running' });
-      const failed = report.actions.some((a) => a.error);
-      await deps.state.finishRun(runId, 'maintenance-guard', undefined, deps.clock.now(), failed ? 'failed' : report.alerts.length > 0 ? 'problem' : 'ok', {
-        phase: report.phase,
-        windowStart: report.window?.start,
-        actions: report.actions.filter((a) => a.action !== 'none').map((a) => `${a.task}:${a.action}`),
-      });
-    }
-    return report;
-  } finally {
-    if (!o.dryRun) await deps.state.releaseLease(lease, holder).catch(() => undefined);
+/** One tick: where the cluster and its windows stand, what every task should be, and the holds taken or released. */
+async function tick(deps: JobDeps, clusterId: string, report: MaintenanceTickReport, now: Date, dryRun: boolean, log: Logger): Promise<MaintenanceTickReport> {
+  const cfg = deps.config.jobs.maintenanceGuard;
+  const c = await deps.clusters.describeCluster(clusterId);
+  report.cluster = describe(c);
+  const available = clusterIsAvailable(c);
+  const windows = plannedWindows(c, now, cfg.hold);
+  const stopAt = (w: PlannedWindow) => new Date(w.start.getTime() - cfg.lead * 1000);
+  const resumeAt = (w: PlannedWindow) => new Date(w.start.getTime() + (cfg.hold - cfg.lead) * 1000);
+  const current = windows.find((w) => now >= stopAt(w) && now < resumeAt(w));
+  const shown = current ?? windows.find((w) => stopAt(w) > now) ?? windows.find((w) => resumeAt(w) <= now);
+  if (shown) report.window = { start: shown.start.toISOString(), end: shown.end.toISOString(), source: shown.source, plannedStop: stopAt(shown).toISOString(), plannedResume: resumeAt(shown).toISOString() };
+
+  const holds = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER);
+  const heldTasks = new Set(holds.map((h) => h.taskArn));
+  let desired: 'hold' | 'release';
+  if (current) {
+    desired = 'hold';
+    report.phase = 'holding';
+  } else if (!available) {
+    desired = 'hold';
+    report.phase = heldTasks.size > 0 ? 'waiting-for-cluster' : 'unplanned';
+    if (report.phase === 'unplanned') report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} outside any maintenance window: holding the tasks until it is available`);
+  } else {
+    desired = 'release';
+    report.phase = 'idle';
   }
+  if (report.phase === 'waiting-for-cluster') {
+    const tries = await waitingTicks(deps, holds);
+    if (tries >= cfg.releaseRetries) {
+      report.phase = 'gave-up';
+      report.alerts.push(`cluster ${clusterId} still ${c.status}/${c.availability ?? '?'} after ${tries} ticks past the planned resume: the tasks stay held; release them by hand once it is available (dms-companion holds release --task T --owner maintenance)`);
+    } else {
+      report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} past the planned resume: keeping the hold (tick ${tries + 1} of ${cfg.releaseRetries})`);
+    }
+  }
+  for (const task of deps.config.tasks) {
+    if (deps.signal?.aborted) break; // the next tick reconciles the rest
+    report.actions.push(await reconcile(deps, task, desired, heldTasks.has(task.arn), report, dryRun, shown, resumeAt));
+  }
+  for (const a of report.alerts) log.error({ phase: report.phase }, a);
+  log.info({ phase: report.phase, window: report.window, actions: report.actions.filter((a) => a.action !== 'none') }, `maintenance guard: ${report.phase}`);
+  return report;
 }
 
 async function reconcile(
@@ -162,8 +166,8 @@ async function reconcile(
 /** Ticks spent waiting for the cluster since the oldest maintenance hold's planned release (from run history). */
 async function waitingTicks(deps: JobDeps, holds: Hold[]): Promise<number> {
   const since = holds.map((h) => h.until?.getTime() ?? h.createdAt.getTime()).reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
-  const runs = await deps.state.recentRuns('maintenance-guard', undefined, 500);
-  return runs.filter((r) => r.startedAt.getTime() >= since && (r.summary as { phase?: string } | undefined)?.phase === 'waiting-for-cluster').length;
+  const runs = await recentRunsOf(deps.state, 'maintenance-guard', undefined, 500);
+  return runs.filter((r) => r.startedAt.getTime() >= since && r.summary.phase === 'waiting-for-cluster').length;
 }
 
 function describe(c: ClusterInfo): NonNullable<MaintenanceTickReport['cluster']> {

@@ -1,9 +1,11 @@
-import { hostname } from 'node:os';
 import type { TaskConfig } from '../../config/schema.js';
 import { formatBytes } from '../../config/units.js';
 import { instanceDimensions, type Datapoint } from '../../lib/aws/cloudwatch.js';
 import { errorMessage } from '../../lib/errors.js';
-import { jobLogger, newRunId } from '../../lib/log.js';
+import { jobLogger, newRunId, type Logger } from '../../lib/log.js';
+import { leaseSeconds, withJobRun } from '../job-run.js';
+import { recentRunsOf } from '../run-summaries.js';
+import { decideMemory } from './decide.js';
 import type { JobDeps } from '../runtime.js';
 
 /**
@@ -66,90 +68,76 @@ async function tickInstance(deps: JobDeps, instance: string, tasks: TaskConfig[]
   const cfg = deps.config.jobs.memoryGuard;
   const log = jobLogger(deps.log, 'memory-guard', runId).child({ instance });
   const r: InstanceReport = { instance, freeableMemory: null, minimum: null, swapUsage: null, latestDatapoint: null, threshold: cfg.threshold, decision: 'ok', restartsInWindow: 0, restarted: [], skipped: [], warnings: [] };
-  const lease = `memory-guard:${instance}`;
-  const holder = `${hostname()}:${process.pid}:${runId}`;
-  if (!dryRun && !(await deps.state.acquireLease(lease, holder, now, Math.max(900, 2 * deps.config.jobs.fixer.stopTimeout * tasks.length)))) {
-    return { ...r, warnings: ['another companion is running the memory guard for this instance; skipped'] };
-  }
-  try {
-    // An interrupted restart leaves a memory hold: finish it (resume) first.
-    const leftovers = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER && tasks.some((t) => t.arn === h.taskArn));
-    for (const h of leftovers) {
-      if (dryRun) {
-        r.warnings.push(`would release the memory hold left on ${h.taskArn}`);
-        continue;
-      }
-      const rel = await deps.control.release(h.taskArn, OWNER, 'finishing an interrupted memory restart').catch((err: unknown) => ({ resumed: false, reason: errorMessage(err) }));
-      r.warnings.push(`released the memory hold left on ${h.taskArn}: ${rel.resumed ? 'resumed' : `not resumed (${rel.reason ?? ''})`}`);
-    }
+  const run = await withJobRun(
+    deps,
+    {
+      kind: 'memory-guard',
+      runId: `${runId}:${instance}`.slice(0, 64),
+      lease: { name: `memory-guard:${instance}`, seconds: leaseSeconds.memoryGuard(deps.config, tasks.length) },
+      dryRun,
+      log,
+      record: (x: InstanceReport) => ({
+        status: x.restarted.some((y) => y.error) ? 'failed' : x.warnings.length ? 'problem' : 'ok',
+        summary: { instance, decision: x.decision, minimum: x.minimum },
+      }),
+    },
+    () => tickWork(deps, instance, tasks, runId, now, dryRun, r, log),
+  );
+  if (!run.ran) return { ...r, warnings: ['another companion is running the memory guard for this instance; skipped'] };
+  return run.result;
+}
 
-    const [mem, swap] = await deps.metrics.getDmsMetrics(
-      [
-        { metric: 'FreeableMemory', dimensions: instanceDimensions(instance), stat: 'Minimum' },
-        { metric: 'SwapUsage', dimensions: instanceDimensions(instance), stat: 'Maximum' },
-      ],
-      new Date(now.getTime() - cfg.lookback * 1000),
-      now,
-      60,
-    );
-    let points: Datapoint[] = mem ?? [];
-    const latest = points[points.length - 1];
-    r.swapUsage = swap?.[swap.length - 1]?.value ?? null;
-    if (!latest) {
-      r.decision = 'no-data';
-      r.warnings.push(`no FreeableMemory datapoints for ${instance} in the last ${cfg.lookback} s: no action`);
-      return r;
+async function tickWork(deps: JobDeps, instance: string, tasks: TaskConfig[], runId: string, now: Date, dryRun: boolean, r: InstanceReport, log: Logger): Promise<InstanceReport> {
+  const cfg = deps.config.jobs.memoryGuard;
+  // An interrupted restart leaves a memory hold: finish it (resume) first.
+  const leftovers = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER && tasks.some((t) => t.arn === h.taskArn));
+  for (const h of leftovers) {
+    if (dryRun) {
+      r.warnings.push(`would release the memory hold left on ${h.taskArn}`);
+      continue;
     }
-    r.freeableMemory = latest.value;
-    r.latestDatapoint = latest.timestamp.toISOString();
-    if (now.getTime() - latest.timestamp.getTime() > cfg.staleAfter * 1000) {
-      r.decision = 'no-data';
-      r.warnings.push(`the latest FreeableMemory datapoint for ${instance} is from ${latest.timestamp.toISOString()}, older than ${cfg.staleAfter} s: no action`);
-      return r;
-    }
-    const restarts = await restartHistory(deps, tasks, instance, new Date(now.getTime() - cfg.restartWindow * 1000));
+    const rel = await deps.control.release(h.taskArn, OWNER, 'finishing an interrupted memory restart').catch((err: unknown) => ({ resumed: false, reason: errorMessage(err) }));
+    r.warnings.push(`released the memory hold left on ${h.taskArn}: ${rel.resumed ? 'resumed' : `not resumed (${rel.reason ?? ''})`}`);
+  }
+
+  const [mem, swap] = await deps.metrics.getDmsMetrics(
+    [
+      { metric: 'FreeableMemory', dimensions: instanceDimensions(instance), stat: 'Minimum' },
+      { metric: 'SwapUsage', dimensions: instanceDimensions(instance), stat: 'Maximum' },
+    ],
+    new Date(now.getTime() - cfg.lookback * 1000),
+    now,
+    60,
+  );
+  const points: Datapoint[] = mem ?? [];
+  const latest = points[points.length - 1];
+  r.swapUsage = swap?.[swap.length - 1]?.value ?? null;
+  r.freeableMemory = latest?.value ?? null;
+  r.latestDatapoint = latest?.timestamp.toISOString() ?? null;
+  const fresh = latest !== undefined && now.getTime() - latest.timestamp.getTime() <= cfg.staleAfter * 1000;
+  const restarts = fresh ? await restartHistory(deps, tasks, instance, new Date(now.getTime() - cfg.restartWindow * 1000)) : [];
+  const last = restarts[0];
+  const ticksSinceRestart = last ? await ticksSince(deps, instance, last) : 0;
+  const verdict = decideMemory({ points, now, restarts, ticksSinceRestart }, cfg, instance, formatBytes);
+  r.decision = verdict.decision;
+  r.minimum = verdict.minimum;
+  if (verdict.warning) r.warnings.push(verdict.warning);
+  if (fresh) {
     r.restartsInWindow = restarts.length;
-    const last = restarts[0];
     r.lastRestart = last?.toISOString();
-    // What happened before the last restart is history: judge the memory since.
-    if (last) points = points.filter((p) => p.timestamp > last);
-    r.minimum = points.length > 0 ? Math.min(...points.map((p) => p.value)) : null;
-    if (r.minimum === null) {
-      r.decision = 'waiting-for-recovery';
-    } else if (r.minimum >= cfg.threshold) {
-      r.decision = 'ok';
-    } else if (last && !points.some((p) => p.value >= cfg.threshold)) {
-      // Memory has not come back since the last restart.
-      const ticks = await ticksSince(deps, instance, last);
-      r.decision = ticks < cfg.recoveryTicks ? 'waiting-for-recovery' : 'not-recovered';
-      if (r.decision === 'not-recovered') r.warnings.push(`FreeableMemory of ${instance} is still ${formatBytes(r.minimum)} after the restart at ${last.toISOString()}: not restarting again; the instance needs a person`);
-    } else if (restarts.length >= cfg.maxRestarts) {
-      r.decision = 'restart-limit';
-      r.warnings.push(`${restarts.length} restarts of ${instance} within ${cfg.restartWindow} s (limit ${cfg.maxRestarts}): not restarting again; the instance needs a person`);
-    } else {
-      r.decision = 'restart';
-    }
-    if (r.decision === 'restart') {
-      log.warn({ minimum: r.minimum, threshold: cfg.threshold }, `FreeableMemory ${formatBytes(r.minimum!)} below ${formatBytes(cfg.threshold)}: restarting the tasks one at a time`);
-      for (const task of tasks) {
-        if (deps.signal?.aborted) {
-          r.warnings.push('companion shutting down: remaining restarts left to the next tick');
-          break;
-        }
-        await restartOne(deps, task, instance, runId, dryRun, r);
+  }
+  if (r.decision === 'restart') {
+    log.warn({ minimum: r.minimum, threshold: cfg.threshold }, `FreeableMemory ${formatBytes(r.minimum!)} below ${formatBytes(cfg.threshold)}: restarting the tasks one at a time`);
+    for (const task of tasks) {
+      if (deps.signal?.aborted) {
+        r.warnings.push('companion shutting down: remaining restarts left to the next tick');
+        break;
       }
-    }
-    for (const w of r.warnings) log.warn(w);
-    return r;
-  } finally {
-    if (!dryRun) {
-      await deps.state.startRun({ runId: `${runId}:${instance}`.slice(0, 64), job: 'memory-guard', startedAt: now, status: 'running' }).catch(() => undefined);
-      await deps.state
-        .finishRun(`${runId}:${instance}`.slice(0, 64), 'memory-guard', undefined, deps.clock.now(), r.restarted.some((x) => x.error) ? 'failed' : r.warnings.length ? 'problem' : 'ok', { instance, decision: r.decision, minimum: r.minimum })
-        .catch(() => undefined);
-      await deps.state.releaseLease(lease, holder).catch(() => undefined);
+      await restartOne(deps, task, instance, runId, dryRun, r);
     }
   }
+  for (const w of r.warnings) log.warn(w);
+  return r;
 }
 
 async function restartOne(deps: JobDeps, task: TaskConfig, instance: string, runId: string, dryRun: boolean, r: InstanceReport): Promise<void> {
@@ -168,17 +156,30 @@ async function restartOne(deps: JobDeps, task: TaskConfig, instance: string, run
     return;
   }
   const started = deps.clock.now();
-  const restartId = `${runId}:${task.name}`.slice(0, 64);
-  await deps.state.startRun({ runId: restartId, job: 'memory-restart', taskArn: task.arn, startedAt: started, status: 'running' });
-  try {
-    await deps.control.hold(task.arn, OWNER, `FreeableMemory of ${instance} below ${formatBytes(cfg.threshold)}`, { until: new Date(started.getTime() + 2 * deps.config.jobs.fixer.stopTimeout * 1000), stopTimeout: deps.config.jobs.fixer.stopTimeout, runId });
-    const rel = await deps.control.release(task.arn, OWNER, 'memory restart');
-    r.restarted.push({ task: task.name, result: rel.resumed ? 'stopped and resumed' : `stopped, not resumed: ${rel.reason ?? ''}` });
-    await deps.state.finishRun(restartId, 'memory-restart', task.arn, deps.clock.now(), 'ok', { instance, tick: runId, resumed: rel.resumed });
-  } catch (err) {
-    r.restarted.push({ task: task.name, result: 'failed', error: errorMessage(err) });
-    await deps.state.finishRun(restartId, 'memory-restart', task.arn, deps.clock.now(), 'failed', { instance, tick: runId, error: errorMessage(err) }).catch(() => undefined);
-  }
+  const log = jobLogger(deps.log, 'memory-guard', runId, task.name);
+  const stopTimeout = deps.config.jobs.fixer.stopTimeout;
+  await withJobRun(
+    deps,
+    {
+      kind: 'memory-restart',
+      runId: `${runId}:${task.name}`.slice(0, 64),
+      taskArn: task.arn,
+      lease: { name: `memory-restart:${task.arn}`, seconds: leaseSeconds.memoryGuard(deps.config, 1) },
+      dryRun: false,
+      log,
+      record: (x: { resumed: boolean; error?: string }) => ({ status: x.error ? 'failed' : 'ok', summary: { instance, tick: runId, resumed: x.resumed, error: x.error } }),
+      onError: (err) => {
+        r.restarted.push({ task: task.name, result: 'failed', error: errorMessage(err) });
+        return { resumed: false, error: errorMessage(err) };
+      },
+    },
+    async () => {
+      await deps.control.hold(task.arn, OWNER, `FreeableMemory of ${instance} below ${formatBytes(cfg.threshold)}`, { until: new Date(started.getTime() + 2 * stopTimeout * 1000), stopTimeout, runId });
+      const rel = await deps.control.release(task.arn, OWNER, 'memory restart');
+      r.restarted.push({ task: task.name, result: rel.resumed ? 'stopped and resumed' : `stopped, not resumed: ${rel.reason ?? ''}` });
+      return { resumed: rel.resumed };
+    },
+  );
 }
 
 /** Restart times on this instance since `since`, newest first. */
@@ -186,11 +187,10 @@ async function restartHistory(deps: JobDeps, tasks: TaskConfig[], instance: stri
   // Tasks restarted in one tick count as one restart of the instance: the earliest time per tick.
   const byTick = new Map<string, Date>();
   for (const t of tasks) {
-    const runs = await deps.state.recentRuns('memory-restart', t.arn, 100);
+    const runs = await recentRunsOf(deps.state, 'memory-restart', t.arn, 100);
     for (const run of runs) {
-      const s = run.summary as { instance?: string; tick?: string } | undefined;
-      if (run.startedAt < since || s?.instance !== instance) continue;
-      const tick = s.tick ?? run.runId;
+      if (run.startedAt < since || run.summary.instance !== instance) continue;
+      const tick = run.summary.tick;
       const seen = byTick.get(tick);
       if (!seen || run.startedAt < seen) byTick.set(tick, run.startedAt);
     }
@@ -200,6 +200,6 @@ async function restartHistory(deps: JobDeps, tasks: TaskConfig[], instance: stri
 
 /** Memory-guard ticks for the instance since `since` (from run history). */
 async function ticksSince(deps: JobDeps, instance: string, since: Date): Promise<number> {
-  const runs = await deps.state.recentRuns('memory-guard', undefined, 200);
-  return runs.filter((r) => r.startedAt > since && (r.summary as { instance?: string } | undefined)?.instance === instance).length;
+  const runs = await recentRunsOf(deps.state, 'memory-guard', undefined, 200);
+  return runs.filter((r) => r.startedAt > since && r.summary.instance === instance).length;
 }

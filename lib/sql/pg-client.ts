@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { PgConnectionConfig } from '../../config/schema.js';
 import { SqlError, type QueryResult, type Row, type SqlClient, type SqlExecutor, type SqlParam } from './client.js';
 
 /**
@@ -10,7 +9,7 @@ import { SqlError, type QueryResult, type Row, type SqlClient, type SqlExecutor,
 export interface PgClientOptions {
   role: string;
   dialect: 'postgres' | 'redshift';
-  /** pg pool settings; from a config file's connection use {@link poolConfig}. */
+  /** pg pool settings; built from a config file's connection by `poolConfig` in jobs/runtime.ts. */
   connection: pg.PoolConfig;
   /** Type parsers for this pool only (the typemap's lossless parsers for the source). */
   types?: pg.CustomTypesConfig;
@@ -79,20 +78,6 @@ export class PgClient implements SqlClient {
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-/** pg pool settings for a connection section of the config file. */
-export function poolConfig(c: PgConnectionConfig): pg.PoolConfig {
-  return {
-    host: c.host,
-    port: c.port,
-    database: c.database,
-    user: c.user,
-    password: c.password,
-    ssl: c.ssl === false ? undefined : c.ssl === true ? { rejectUnauthorized: true } : c.ssl,
-    max: c.maxConnections,
-    statement_timeout: c.statementTimeout > 0 ? Math.round(c.statementTimeout * 1000) : undefined,
-  };
 }
 
 async function runQuery<R extends object>(q: pg.Pool | pg.PoolClient, role: string, sql: string, params: readonly SqlParam[]): Promise<QueryResult<R>> {

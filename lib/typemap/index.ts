@@ -3,7 +3,6 @@
  * to Redshift goes through here. See values.ts for the conversions and NOTES-DMS.md §7 for the
  * facts they rest on.
  */
-import type { TypemapConfig } from '../../config/schema.js';
 import type { SqlExecutor } from '../sql/client.js';
 import type { TablePlan } from './plan.js';
 import { buildInserts, insertPrefix, rowValues, selectByKeys, sourceKeyTypes, type SourceRow } from './statements.js';
@@ -15,11 +14,6 @@ export * from './plan.js';
 export * from './statements.js';
 export * from './types.js';
 export * from './values.js';
-
-/** Write options from the `typemap` config section. */
-export function writeOptions(c: TypemapConfig): WriteOptions {
-  return { booleanText: c.booleanText, truncateText: c.truncateText, arrayFormat: c.arrayFormat, infinity: c.infinity };
-}
 
 /**
  * Reads the rows with the given keys from the source (keys as text, one array per key in key

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runChecker } from '../../jobs/checker/index.js';
+import { checkAndFix } from '../../jobs/registry.js';
 import { runFixer } from '../../jobs/fixer/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { PgClient } from '../../lib/sql/pg-client.js';
@@ -45,7 +45,7 @@ describe('checker + fixer end to end on the simulator', () => {
       await runFor(clock, 150, workload);
       expect(task.mode).toBe('one-by-one');
 
-      const report = await runChecker(deps, { tasks: config.tasks, dryRun: false });
+      const report = await checkAndFix(deps, { tasks: config.tasks, dryRun: false });
       const check = report.tasks[0]!;
       expect(check.status).toBe('one-by-one');
       expect(check.evidence.rolledBackUpdates).toBe(1);
@@ -85,7 +85,7 @@ describe('checker + fixer end to end on the simulator', () => {
 
       // A later check: ok (and the cool-down keeps the fixer away meanwhile).
       await runFor(clock, 180, workload);
-      const again = await runChecker(deps, { tasks: config.tasks, dryRun: false });
+      const again = await checkAndFix(deps, { tasks: config.tasks, dryRun: false });
       expect(again.tasks[0]!.evidence.singleRowUpdates).toBe(0);
       expect(again.tasks[0]!.status).toBe('ok');
     }, 180_000);

@@ -1,0 +1,65 @@
+import type { Datapoint } from '../../lib/aws/cloudwatch.js';
+import type { MemoryDecision } from './index.js';
+
+/** What the memory guard knows at a tick about one replication instance. */
+export interface MemoryFacts {
+  /** FreeableMemory datapoints (bytes, minimum per period), oldest first, over the look-back. */
+  points: readonly Datapoint[];
+  now: Date;
+  /** Restarts of the instance within the restart window, newest first (UTC). */
+  restarts: readonly Date[];
+  /** Memory-guard ticks for the instance since the newest restart. */
+  ticksSinceRestart: number;
+}
+
+export interface MemoryRules {
+  /** Seconds of datapoints read (for the message). */
+  lookback: number;
+  /** Bytes of FreeableMemory below which the tasks are restarted. */
+  threshold: number;
+  /** Seconds after which the newest datapoint is too old to act on. */
+  staleAfter: number;
+  maxRestarts: number;
+  /** Seconds of the window `maxRestarts` counts in (for the message). */
+  restartWindow: number;
+  /** Ticks to wait for memory to come back after a restart. */
+  recoveryTicks: number;
+}
+
+export interface MemoryVerdict {
+  decision: MemoryDecision;
+  /** The lowest FreeableMemory since the newest restart (bytes); null when none. */
+  minimum: number | null;
+  /** Why no action was taken, for a person. */
+  warning?: string;
+}
+
+/**
+ * The memory guard's decision, a pure function: no datapoint or a stale one → `no-data`; memory judged only since
+ * the newest restart; at or above the threshold → `ok`; below it and not back since a restart → wait
+ * `recoveryTicks`, then `not-recovered` (an alert, no second restart); below it with `maxRestarts` restarts in the
+ * window → `restart-limit`; else `restart`.
+ */
+export function decideMemory(f: MemoryFacts, r: MemoryRules, instance: string, fmt: (bytes: number) => string): MemoryVerdict {
+  const latest = f.points[f.points.length - 1];
+  if (!latest) return { decision: 'no-data', minimum: null, warning: `no FreeableMemory datapoints for ${instance} in the last ${r.lookback} s: no action` };
+  if (f.now.getTime() - latest.timestamp.getTime() > r.staleAfter * 1000) {
+    const at = latest.timestamp.toISOString();
+    return { decision: 'no-data', minimum: null, warning: `the latest FreeableMemory datapoint for ${instance} is from ${at}, older than ${r.staleAfter} s: no action` };
+  }
+  const last = f.restarts[0];
+  const since = last ? f.points.filter((p) => p.timestamp > last) : f.points;
+  const minimum = since.length > 0 ? Math.min(...since.map((p) => p.value)) : null;
+  if (minimum === null) return { decision: 'waiting-for-recovery', minimum };
+  if (minimum >= r.threshold) return { decision: 'ok', minimum };
+  if (last && !since.some((p) => p.value >= r.threshold)) {
+    if (f.ticksSinceRestart < r.recoveryTicks) return { decision: 'waiting-for-recovery', minimum };
+    const warning = `FreeableMemory of ${instance} is still ${fmt(minimum)} after the restart at ${last.toISOString()}: not restarting again; the instance needs a person`;
+    return { decision: 'not-recovered', minimum, warning };
+  }
+  if (f.restarts.length >= r.maxRestarts) {
+    const warning = `${f.restarts.length} restarts of ${instance} within ${r.restartWindow} s (limit ${r.maxRestarts}): not restarting again; the instance needs a person`;
+    return { decision: 'restart-limit', minimum, warning };
+  }
+  return { decision: 'restart', minimum };
+}
