@@ -29,12 +29,19 @@ export async function benchFixer(env: Environment): Promise<FixerBenchResult> {
   const clock = new ManualClock('2026-07-01T00:00:00Z');
   const sim = await createSimulation({ env, clock, faults: [{ kind: 'lose-insert', table: 'public.rental', nth: 1 }] });
   try {
-    const workload = new Workload(env.sourceAdmin, clock, { seed: 9, ratePerSecond: 20, mix: { 'rental-insert': 0, 'rental-delete': 0 } });
+    const workload = new Workload(env.sourceAdmin, clock, {
+      seed: 9,
+      ratePerSecond: 20,
+      mix: { 'rental-insert': 0, 'rental-delete': 0 },
+    });
     for (let i = 0; i < 5; i++) {
       await workload.run(1);
       await clock.advance(1000);
     }
-    const r = await env.sourceAdmin.query<{ id: number }>(`INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 9, 9, 1) RETURNING rental_id AS id`, [clock.now()]);
+    const r = await env.sourceAdmin.query<{ id: number }>(
+      `INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 9, 9, 1) RETURNING rental_id AS id`,
+      [clock.now()],
+    );
     await clock.advance(2000);
     await env.sourceAdmin.query('UPDATE public.rental SET return_date = now() WHERE rental_id = $1', [r.rows[0]!.id]);
     let rolledBackAt = 0;
@@ -42,20 +49,48 @@ export async function benchFixer(env: Environment): Promise<FixerBenchResult> {
       await clock.advance(1000);
       rolledBackAt = clock.now().getTime();
     }
-    const conn = (database: string) => ({ host: env.server.host, port: env.server.port, database, user: COMPANION_USER, password: 'local-only' });
+    const conn = (database: string) => ({
+      host: env.server.host,
+      port: env.server.port,
+      database,
+      user: COMPANION_USER,
+      password: 'local-only',
+    });
     const config = parseConfig(
       stringify({
         region: 'us-east-1',
         source: conn(env.databases.source),
         target: { kind: 'direct', ...conn(env.databases.target) },
         dmsUser: 'dms_user',
-        tasks: [{ name: DEFAULT_TASK.name, arn: DEFAULT_TASK.arn, replicationInstance: DEFAULT_TASK.replicationInstance, tables: DEFAULT_TASK.tables.map((t) => ({ source: `${t.source.schema}.${t.source.name}`, primaryKey: t.primaryKey })) }],
+        tasks: [
+          {
+            name: DEFAULT_TASK.name,
+            arn: DEFAULT_TASK.arn,
+            replicationInstance: DEFAULT_TASK.replicationInstance,
+            tables: DEFAULT_TASK.tables.map((t) => ({
+              source: `${t.source.schema}.${t.source.name}`,
+              primaryKey: t.primaryKey,
+            })),
+          },
+        ],
       }),
       {},
     );
     const state = new StateStore(env.target, 'dms_companion');
     const log = silentLogger();
-    const deps = { config, source: env.source, target: env.target, tasks: sim.api.tasks, metrics: sim.api.metrics, clusters: sim.api.clusters, clock, log, statementBudget: 100_000, state, control: new TaskControl(sim.api.tasks, state, clock, log) };
+    const deps = {
+      config,
+      source: env.source,
+      target: env.target,
+      tasks: sim.api.tasks,
+      metrics: sim.api.metrics,
+      clusters: sim.api.clusters,
+      clock,
+      log,
+      statementBudget: 100_000,
+      state,
+      control: new TaskControl(sim.api.tasks, state, clock, log),
+    };
     const t0 = performance.now();
     const report = await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
     const wall = performance.now() - t0;

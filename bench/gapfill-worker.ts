@@ -21,14 +21,27 @@ import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-typ
  * Prints one JSON line: { ms, missing, extra, bytes, maxRssMB }.
  */
 const [method, port, sourceDb, targetDb] = process.argv.slice(2) as [string, string, string, string];
-const conn = (database: string) => ({ host: '127.0.0.1', port: Number(port), user: 'postgres', password: 'postgres', database, max: 4 });
+const conn = (database: string) => ({
+  host: '127.0.0.1',
+  port: Number(port),
+  user: 'postgres',
+  password: 'postgres',
+  database,
+  max: 4,
+});
 const sockets = new Set<Socket>();
-const track = (p: pg.Pool) => p.on('connect', (c) => sockets.add((c as unknown as { connection: { stream: Socket } }).connection.stream));
+const track = (p: pg.Pool) =>
+  p.on('connect', (c) => sockets.add((c as unknown as { connection: { stream: Socket } }).connection.stream));
 const bytes = () => [...sockets].reduce((a, s) => a + s.bytesRead, 0);
 const RANGE = 'WHERE id > 0 AND id <= 10000000';
 
 async function gapfill() {
-  const source = new PgClient({ role: 'source', dialect: 'postgres', connection: { ...conn(sourceDb), options: SOURCE_SESSION_OPTIONS }, types: sourceTypeParsers });
+  const source = new PgClient({
+    role: 'source',
+    dialect: 'postgres',
+    connection: { ...conn(sourceDb), options: SOURCE_SESSION_OPTIONS },
+    types: sourceTypeParsers,
+  });
   const target = new PgClient({ role: 'target', dialect: 'redshift', connection: conn(targetDb) });
   track(source.pool);
   track(target.pool);
@@ -39,7 +52,14 @@ async function gapfill() {
       source: { ...c, database: sourceDb },
       target: { kind: 'direct', ...c, database: targetDb },
       dmsUser: 'dms_user',
-      tasks: [{ name: 'bench', arn: 'arn:aws:dms:us-east-1:123456789012:task:BENCH', replicationInstance: 'ri', tables: [{ source: 'public.events', primaryKey: ['id'], dayColumn: 'created_at' }] }],
+      tasks: [
+        {
+          name: 'bench',
+          arn: 'arn:aws:dms:us-east-1:123456789012:task:BENCH',
+          replicationInstance: 'ri',
+          tables: [{ source: 'public.events', primaryKey: ['id'], dayColumn: 'created_at' }],
+        },
+      ],
     }),
     {},
   );
@@ -127,7 +147,10 @@ async function count() {
   track(src);
   track(tgt);
   const t0 = performance.now();
-  await Promise.all([src.query(`SELECT count(*) FROM events ${RANGE}`), tgt.query(`SELECT count(*) FROM events ${RANGE}`)]);
+  await Promise.all([
+    src.query(`SELECT count(*) FROM events ${RANGE}`),
+    tgt.query(`SELECT count(*) FROM events ${RANGE}`),
+  ]);
   const ms = performance.now() - t0;
   await src.end();
   await tgt.end();

@@ -22,17 +22,43 @@ export interface GapfillBenchRow {
 
 const N = 10_000_000;
 
-function run(method: string, server: ServerInfo, env: Environment): { ms: number; missing?: number; bytes: number; maxRssMB: number } {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/gapfill-worker.ts', method, String(server.port), env.databases.source, env.databases.target], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as { ms: number; missing?: number; bytes: number; maxRssMB: number };
+function run(
+  method: string,
+  server: ServerInfo,
+  env: Environment,
+): { ms: number; missing?: number; bytes: number; maxRssMB: number } {
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/gapfill-worker.ts',
+      method,
+      String(server.port),
+      env.databases.source,
+      env.databases.target,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!) as {
+    ms: number;
+    missing?: number;
+    bytes: number;
+    maxRssMB: number;
+  };
 }
 
-export async function benchGapfill(env: Environment, log: (line: string) => void = console.log): Promise<GapfillBenchRow[]> {
+export async function benchGapfill(
+  env: Environment,
+  log: (line: string) => void = console.log,
+): Promise<GapfillBenchRow[]> {
   const { sourceAdmin, targetAdmin } = env;
   log(`generating ${N.toLocaleString()} rows on each side…`);
   for (const c of [sourceAdmin, targetAdmin]) {
     await c.query(`CREATE TABLE public.events (id bigint NOT NULL, created_at timestamptz NOT NULL, payload text)`);
-    await c.query(`INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g`);
+    await c.query(
+      `INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g`,
+    );
     await c.query(`CREATE UNIQUE INDEX events_id ON public.events (id)`);
     await c.query(`VACUUM ANALYZE public.events`);
     await c.query(`CREATE EXTENSION IF NOT EXISTS pg_prewarm`);
@@ -43,11 +69,17 @@ export async function benchGapfill(env: Environment, log: (line: string) => void
   const scenario = async (name: string, missingIds: string) => {
     if (missingIds) await targetAdmin.query(`DELETE FROM public.events WHERE id IN (${missingIds})`);
     await targetAdmin.query(`VACUUM public.events`);
-    const floors = [run('count', env.server, env), run('count', env.server, env), run('count', env.server, env)].sort((a, b) => a.ms - b.ms);
+    const floors = [run('count', env.server, env), run('count', env.server, env), run('count', env.server, env)].sort(
+      (a, b) => a.ms - b.ms,
+    );
     const floor = floors[1]!;
     const g = run('gapfill', env.server, env);
     const d = run('dump', env.server, env);
-    for (const [method, r] of [['count(*) floor', floor], ['gapfill', g], ['dump-and-diff', d]] as const) {
+    for (const [method, r] of [
+      ['count(*) floor', floor],
+      ['gapfill', g],
+      ['dump-and-diff', d],
+    ] as const) {
       rows.push({
         scenario: name,
         method,
@@ -58,9 +90,13 @@ export async function benchGapfill(env: Environment, log: (line: string) => void
         bytesTransferredMB: Number((r.bytes / 1024 / 1024).toFixed(1)),
       });
     }
-    log(`${name}: floor ${(floor.ms / 1000).toFixed(2)} s, gapfill ${(g.ms / 1000).toFixed(2)} s, dump-and-diff ${(d.ms / 1000).toFixed(2)} s`);
+    log(
+      `${name}: floor ${(floor.ms / 1000).toFixed(2)} s, gapfill ${(g.ms / 1000).toFixed(2)} s, dump-and-diff ${(d.ms / 1000).toFixed(2)} s`,
+    );
     if (missingIds) {
-      await targetAdmin.query(`INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g WHERE g IN (${missingIds})`);
+      await targetAdmin.query(
+        `INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g WHERE g IN (${missingIds})`,
+      );
     }
   };
   await scenario('identical', '');

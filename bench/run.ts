@@ -27,7 +27,9 @@ try {
     const env = await openEnvironment(server, 'bench_fixer');
     try {
       const r = await benchFixer(env);
-      console.log('\nfixer: rolled-back UPDATE → task resumed with the row repaired (simulator, checker interval excluded)');
+      console.log(
+        '\nfixer: rolled-back UPDATE → task resumed with the row repaired (simulator, checker interval excluded)',
+      );
       console.table([r]);
     } finally {
       await env.close();

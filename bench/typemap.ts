@@ -1,6 +1,16 @@
 import { performance } from 'node:perf_hooks';
 import { quoteQualified } from '../lib/sql/quote.js';
-import { DEFAULT_WRITE_OPTIONS, describeSourceTable, generateDdl, insertPrefix, planTable, rowValues, sourcePrimaryKey, buildInserts, type SourceRow } from '../lib/typemap/index.js';
+import {
+  DEFAULT_WRITE_OPTIONS,
+  describeSourceTable,
+  generateDdl,
+  insertPrefix,
+  planTable,
+  rowValues,
+  sourcePrimaryKey,
+  buildInserts,
+  type SourceRow,
+} from '../lib/typemap/index.js';
 import type { Environment } from '../sim/embedded.js';
 
 export interface TypemapBenchResult {
@@ -26,7 +36,11 @@ export async function benchTypemap(env: Environment, seconds = 2): Promise<Typem
     const pk = await sourcePrimaryKey(env.source, table);
     await env.target.query(generateDdl(table, cols, pk, { mapBooleanAsBoolean: false, ifNotExists: true }));
     const plan = await planTable(env.source, env.target, table, table, { mapBooleanAsBoolean: false });
-    const rows = (await env.source.query<SourceRow>(`SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(table)}`)).rows;
+    const rows = (
+      await env.source.query<SourceRow>(
+        `SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(table)}`,
+      )
+    ).rows;
     const run = (withStatements: boolean) => {
       let n = 0;
       const start = performance.now();

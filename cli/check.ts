@@ -18,7 +18,12 @@ export function renderCheck(r: CheckAndFixReport): string {
     );
     if (t.action === 'cooldown') lines.push(`  fixer not started: cool-down until ${t.cooldownUntil}`);
     if (t.action === 'fixer-disabled') lines.push('  fixer disabled in the config: repair by hand (dms-companion fix)');
-    if (t.fix) lines.push(...renderFix(t.fix).split('\n').map((l) => `  ${l}`));
+    if (t.fix)
+      lines.push(
+        ...renderFix(t.fix)
+          .split('\n')
+          .map((l) => `  ${l}`),
+      );
   }
   lines.push('', r.problems === 0 ? 'no problem left' : `${r.problems} task(s) need attention`);
   return lines.join('\n');
@@ -30,7 +35,10 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('look for one-by-one mode (and stalled tasks) now; start the fixer on one-by-one unless in cool-down')
     .option('--task <name>', 'only this task (name or ARN)')
-    .addHelpText('after', '\nExit codes: 0 every task ok (or repaired), 1 a task needs attention, 2 usage/config error.\nWith --dry-run the fixer only plans.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every task ok (or repaired), 1 a task needs attention, 2 usage/config error.\nWith --dry-run the fixer only plans.',
+    )
     .action(async (opts: { task?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>

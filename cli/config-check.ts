@@ -7,7 +7,9 @@ export function registerConfig(program: Command): void {
   const config = program.command('config').description('work with the configuration file');
   config
     .command('check')
-    .description('validate the configuration and print it resolved (durations in seconds, sizes in bytes), secrets masked')
+    .description(
+      'validate the configuration and print it resolved (durations in seconds, sizes in bytes), secrets masked',
+    )
     .addHelpText('after', '\nExit codes: 0 valid, 2 invalid (every problem is listed with its path).')
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();

@@ -18,7 +18,10 @@ async function loadDemo(): Promise<typeof import('../sim/demo.js')> {
   try {
     return await import('../sim/demo.js');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') throw new UsageError(`the demo needs the development dependencies (run \`npm ci\` in a clone of the repository): ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND')
+      throw new UsageError(
+        `the demo needs the development dependencies (run \`npm ci\` in a clone of the repository): ${(err as Error).message}`,
+      );
     throw err;
   }
 }
@@ -32,10 +35,20 @@ async function loadDemo(): Promise<typeof import('../sim/demo.js')> {
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('run the daemon against the simulated replication (Pagila → emulated Redshift) with injected faults, then show when each was detected and repaired')
-    .option('--duration <seconds>', 'real seconds of scenario (one real second is one simulated minute)', number('--duration', 75), 90)
+    .description(
+      'run the daemon against the simulated replication (Pagila → emulated Redshift) with injected faults, then show when each was detected and repaired',
+    )
+    .option(
+      '--duration <seconds>',
+      'real seconds of scenario (one real second is one simulated minute)',
+      number('--duration', 75),
+      90,
+    )
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
-    .addHelpText('after', '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.',
+    )
     .action(async (opts: { duration: number; seed: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const tty = process.stderr.isTTY;
@@ -57,8 +70,17 @@ export function registerDemo(program: Command): void {
       await runCommand(g.json, async () => {
         const { runDemo, renderDemo } = await loadDemo();
         const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
-        if (!g.json) process.stderr.write(`starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ${logFile}\n`);
-        const report = await runDemo({ duration: opts.duration, seed: opts.seed, logFile, onStatus: g.json ? undefined : onStatus, onEvent: g.json ? undefined : onEvent });
+        if (!g.json)
+          process.stderr.write(
+            `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ${logFile}\n`,
+          );
+        const report = await runDemo({
+          duration: opts.duration,
+          seed: opts.seed,
+          logFile,
+          onStatus: g.json ? undefined : onStatus,
+          onEvent: g.json ? undefined : onEvent,
+        });
         if (tty && !g.json) process.stderr.write('\n');
         printResult(report, g.json, renderDemo);
         return report.targetEqualsSource && report.allRepaired ? 0 : 1;

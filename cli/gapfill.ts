@@ -6,7 +6,13 @@ import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../lib/errors.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
-const keys = (ks: string[][], max = 8) => (ks.length === 0 ? '-' : `${ks.slice(0, max).map((k) => k.join(',')).join(' ')}${ks.length > max ? ` … (${ks.length})` : ''}`);
+const keys = (ks: string[][], max = 8) =>
+  ks.length === 0
+    ? '-'
+    : `${ks
+        .slice(0, max)
+        .map((k) => k.join(','))
+        .join(' ')}${ks.length > max ? ` … (${ks.length})` : ''}`;
 
 export function renderGapfill(r: GapfillReport): string {
   if (r.results.length === 0) return 'nothing to do: every day up to yesterday has been reconciled';
@@ -36,45 +42,65 @@ export function renderGapfill(r: GapfillReport): string {
 export function registerGapfill(program: Command): void {
   program
     .command('gapfill')
-    .description('reconcile each UTC day\'s primary-key range between source and target and backfill what is missing (default: the days since the last run, up to yesterday)')
+    .description(
+      "reconcile each UTC day's primary-key range between source and target and backfill what is missing (default: the days since the last run, up to yesterday)",
+    )
     .option('--table <schema.table>', 'only this table')
     .option('--day <YYYY-MM-DD>', 'only this UTC day')
     .option('--from <YYYY-MM-DD>', 'first UTC day of a span (with --to)')
     .option('--to <YYYY-MM-DD>', 'last UTC day of a span (with --from)')
     .option('--delete-extra', 'delete target rows the source does not have (default: report them)')
     .option('--dedupe', 'replace keys present more than once on the target by the source row (default: report them)')
-    .addHelpText('after', '\nKeys are assumed to grow with the day column. Exit codes: 0 no difference left, 1 differences left or a failure, 2 usage/config error.\n--dry-run compares and prints the plan without writing.')
-    .action(async (opts: { table?: string; day?: string; from?: string; to?: string; deleteExtra?: boolean; dedupe?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      await runCommand(g.json, () =>
-        withRuntime(g, async (rt) => {
-          if (opts.day && (opts.from || opts.to)) throw new UsageError('use either --day or --from/--to');
-          if (Boolean(opts.from) !== Boolean(opts.to)) throw new UsageError('--from and --to go together');
-          if (opts.day) parseDay(opts.day);
-          const days = opts.day ? [opts.day] : opts.from && opts.to ? dayList(opts.from, opts.to) : undefined;
-          const bar = process.stderr.isTTY && !g.json ? new SingleBar({ format: '{table} {day} {phase} [{bar}] {value}/{total}', stream: process.stderr, clearOnComplete: true }, Presets.shades_classic) : undefined;
-          let current = '';
-          const report = await runGapfill(rt, {
-            table: opts.table,
-            days,
-            dryRun: g.dryRun ?? false,
-            deleteExtra: opts.deleteExtra,
-            dedupe: opts.dedupe,
-            onProgress: bar
-              ? (table, day, p) => {
-                  const key = `${table} ${day} ${p.phase}`;
-                  if (key !== current) {
-                    if (current) bar.stop();
-                    bar.start(p.total, p.done, { table, day, phase: p.phase });
-                    current = key;
-                  } else bar.update(p.done);
-                }
-              : undefined,
-          });
-          if (current) bar?.stop();
-          printResult(report, g.json, renderGapfill);
-          return jobs.gapfill.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
-        }),
-      );
-    });
+    .addHelpText(
+      'after',
+      '\nKeys are assumed to grow with the day column. Exit codes: 0 no difference left, 1 differences left or a failure, 2 usage/config error.\n--dry-run compares and prints the plan without writing.',
+    )
+    .action(
+      async (
+        opts: { table?: string; day?: string; from?: string; to?: string; deleteExtra?: boolean; dedupe?: boolean },
+        cmd: Command,
+      ) => {
+        const g = cmd.optsWithGlobals<GlobalOptions>();
+        await runCommand(g.json, () =>
+          withRuntime(g, async (rt) => {
+            if (opts.day && (opts.from || opts.to)) throw new UsageError('use either --day or --from/--to');
+            if (Boolean(opts.from) !== Boolean(opts.to)) throw new UsageError('--from and --to go together');
+            if (opts.day) parseDay(opts.day);
+            const days = opts.day ? [opts.day] : opts.from && opts.to ? dayList(opts.from, opts.to) : undefined;
+            const bar =
+              process.stderr.isTTY && !g.json
+                ? new SingleBar(
+                    {
+                      format: '{table} {day} {phase} [{bar}] {value}/{total}',
+                      stream: process.stderr,
+                      clearOnComplete: true,
+                    },
+                    Presets.shades_classic,
+                  )
+                : undefined;
+            let current = '';
+            const report = await runGapfill(rt, {
+              table: opts.table,
+              days,
+              dryRun: g.dryRun ?? false,
+              deleteExtra: opts.deleteExtra,
+              dedupe: opts.dedupe,
+              onProgress: bar
+                ? (table, day, p) => {
+                    const key = `${table} ${day} ${p.phase}`;
+                    if (key !== current) {
+                      if (current) bar.stop();
+                      bar.start(p.total, p.done, { table, day, phase: p.phase });
+                      current = key;
+                    } else bar.update(p.done);
+                  }
+                : undefined,
+            });
+            if (current) bar?.stop();
+            printResult(report, g.json, renderGapfill);
+            return jobs.gapfill.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
+          }),
+        );
+      },
+    );
 }

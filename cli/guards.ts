@@ -18,18 +18,32 @@ function both(iso: string | undefined): string {
 
 function renderMaintenance(r: MaintenanceTickReport & { holds?: Hold[] }): string {
   const lines: string[] = [];
-  if (r.phase === 'no-cluster') return 'no cluster in the config (cluster.identifier): the maintenance guard has nothing to watch';
+  if (r.phase === 'no-cluster')
+    return 'no cluster in the config (cluster.identifier): the maintenance guard has nothing to watch';
   if (r.cluster) {
-    lines.push(`cluster ${r.cluster.identifier}: ${r.cluster.status}${r.cluster.availability ? ` / ${r.cluster.availability}` : ''}; preferred window ${r.cluster.preferredMaintenanceWindow ?? '-'}`);
-    if (r.cluster.deferred.length) lines.push(`deferred: ${r.cluster.deferred.map((d) => `${d.start} → ${d.end}`).join(', ')}`);
+    lines.push(
+      `cluster ${r.cluster.identifier}: ${r.cluster.status}${r.cluster.availability ? ` / ${r.cluster.availability}` : ''}; preferred window ${r.cluster.preferredMaintenanceWindow ?? '-'}`,
+    );
+    if (r.cluster.deferred.length)
+      lines.push(`deferred: ${r.cluster.deferred.map((d) => `${d.start} → ${d.end}`).join(', ')}`);
   }
   if (r.window) {
-    lines.push(`window:         ${both(r.window.start)} → ${both(r.window.end)} [${r.window.source}]`, `planned stop:   ${both(r.window.plannedStop)}`, `planned resume: ${both(r.window.plannedResume)}`);
+    lines.push(
+      `window:         ${both(r.window.start)} → ${both(r.window.end)} [${r.window.source}]`,
+      `planned stop:   ${both(r.window.plannedStop)}`,
+      `planned resume: ${both(r.window.plannedResume)}`,
+    );
   } else lines.push('no maintenance window ahead');
   lines.push(`guard: ${r.phase}`);
-  for (const a of r.actions) if (a.action !== 'none' || a.error) lines.push(`  ${a.task}: ${a.action} — ${a.result}${a.error ? ` (${a.error})` : ''}`);
+  for (const a of r.actions)
+    if (a.action !== 'none' || a.error)
+      lines.push(`  ${a.task}: ${a.action} — ${a.result}${a.error ? ` (${a.error})` : ''}`);
   for (const a of r.alerts) lines.push(`ALERT: ${a}`);
-  if (r.holds) lines.push(r.holds.length ? 'holds:' : 'holds: none', ...r.holds.map((h) => `  ${h.taskArn}  ${h.owner}  since ${h.createdAt.toISOString()}  ${h.reason}`));
+  if (r.holds)
+    lines.push(
+      r.holds.length ? 'holds:' : 'holds: none',
+      ...r.holds.map((h) => `  ${h.taskArn}  ${h.owner}  since ${h.createdAt.toISOString()}  ${h.reason}`),
+    );
   return lines.join('\n');
 }
 
@@ -50,9 +64,13 @@ function renderMemory(r: MemoryTickReport): string {
 
 /** `dms-companion maintenance status|tick|stop|resume` and `memory status|tick`. */
 export function registerGuards(program: Command): void {
-  const m = program.command('maintenance').description('the maintenance guard: tasks stopped around Redshift maintenance');
+  const m = program
+    .command('maintenance')
+    .description('the maintenance guard: tasks stopped around Redshift maintenance');
   m.command('status')
-    .description('show the next maintenance window, the planned stop and resume (UTC and local), what the guard would do now, and the holds')
+    .description(
+      'show the next maintenance window, the planned stop and resume (UTC and local), what the guard would do now, and the holds',
+    )
     .action(async (_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
@@ -83,8 +101,19 @@ export function registerGuards(program: Command): void {
       await runCommand(g.json, () =>
         withRuntime(g, async (rt, config) => {
           const out = [];
-          for (const t of selectTasks(config, o.task)) out.push({ task: t.name, ...(await rt.control.hold(t.arn, 'person', o.reason, { stopTimeout: config.jobs.fixer.stopTimeout })) });
-          printResult({ stopped: out }, g.json, (r) => r.stopped.map((x) => `${x.task}: ${x.alreadyHeld ? 'already held' : x.stopped ? 'stopped' : `held (task ${x.status})`}`).join('\n'));
+          for (const t of selectTasks(config, o.task))
+            out.push({
+              task: t.name,
+              ...(await rt.control.hold(t.arn, 'person', o.reason, { stopTimeout: config.jobs.fixer.stopTimeout })),
+            });
+          printResult({ stopped: out }, g.json, (r) =>
+            r.stopped
+              .map(
+                (x) =>
+                  `${x.task}: ${x.alreadyHeld ? 'already held' : x.stopped ? 'stopped' : `held (task ${x.status})`}`,
+              )
+              .join('\n'),
+          );
         }),
       );
     });
@@ -96,15 +125,23 @@ export function registerGuards(program: Command): void {
       await runCommand(g.json, () =>
         withRuntime(g, async (rt, config) => {
           const out = [];
-          for (const t of selectTasks(config, o.task)) out.push({ task: t.name, ...(await rt.control.release(t.arn, 'person', 'resumed by a person')) });
-          printResult({ resumed: out }, g.json, (r) => r.resumed.map((x) => `${x.task}: ${x.resumed ? 'resumed' : `not resumed: ${x.reason ?? ''}`}`).join('\n'));
+          for (const t of selectTasks(config, o.task))
+            out.push({ task: t.name, ...(await rt.control.release(t.arn, 'person', 'resumed by a person')) });
+          printResult({ resumed: out }, g.json, (r) =>
+            r.resumed.map((x) => `${x.task}: ${x.resumed ? 'resumed' : `not resumed: ${x.reason ?? ''}`}`).join('\n'),
+          );
         }),
       );
     });
 
-  const mem = program.command('memory').description('the memory guard: tasks stopped and resumed when the replication instance runs out of memory');
-  mem.command('status')
-    .description('per replication instance: FreeableMemory now, the threshold, recent restarts, and what the guard would do now')
+  const mem = program
+    .command('memory')
+    .description('the memory guard: tasks stopped and resumed when the replication instance runs out of memory');
+  mem
+    .command('status')
+    .description(
+      'per replication instance: FreeableMemory now, the threshold, recent restarts, and what the guard would do now',
+    )
     .action(async (_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
@@ -113,7 +150,8 @@ export function registerGuards(program: Command): void {
         }),
       );
     });
-  mem.command('tick')
+  mem
+    .command('tick')
     .description('run one memory-guard tick now (what the daemon runs every minute)')
     .action(async (_o: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();

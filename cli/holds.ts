@@ -18,7 +18,12 @@ export function registerHolds(program: Command): void {
           printResult({ holds: list.map((h) => ({ ...h, task: names.get(h.taskArn) ?? h.taskArn })) }, g.json, (r) =>
             r.holds.length === 0
               ? 'no holds'
-              : r.holds.map((h: Hold & { task: string }) => `${h.task}  ${h.owner}  since ${h.createdAt.toISOString()}${h.until ? `  until ${h.until.toISOString()}` : ''}  ${h.reason}`).join('\n'),
+              : r.holds
+                  .map(
+                    (h: Hold & { task: string }) =>
+                      `${h.task}  ${h.owner}  since ${h.createdAt.toISOString()}${h.until ? `  until ${h.until.toISOString()}` : ''}  ${h.reason}`,
+                  )
+                  .join('\n'),
           );
         }),
       );
@@ -26,9 +31,11 @@ export function registerHolds(program: Command): void {
 
   holds
     .command('release')
-    .description('release a hold (a person clearing one); the task is resumed only when no other hold remains and it was running before the first hold')
+    .description(
+      'release a hold (a person clearing one); the task is resumed only when no other hold remains and it was running before the first hold',
+    )
     .requiredOption('--task <name>', 'task name or ARN')
-    .requiredOption('--owner <owner>', 'the hold\'s owner (fixer, maintenance, memory, person, …)')
+    .requiredOption('--owner <owner>', "the hold's owner (fixer, maintenance, memory, person, …)")
     .action(async (opts: { task: string; owner: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
@@ -36,7 +43,9 @@ export function registerHolds(program: Command): void {
           const [task] = selectTasks(config, opts.task);
           const r = await rt.control.release(task!.arn, opts.owner, 'released by a person (holds release)');
           printResult({ task: task!.name, owner: opts.owner, ...r }, g.json, (x) =>
-            !x.released ? `no hold by ${x.owner} on ${x.task}` : `released ${x.owner}'s hold on ${x.task}; ${x.resumed ? 'task resumed' : `task not resumed: ${x.reason}`}`,
+            !x.released
+              ? `no hold by ${x.owner} on ${x.task}`
+              : `released ${x.owner}'s hold on ${x.task}; ${x.resumed ? 'task resumed' : `task not resumed: ${x.reason}`}`,
           );
           return r.released ? 0 : 1;
         }),

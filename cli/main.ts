@@ -24,7 +24,10 @@ export function buildProgram(): Command {
     .option('--json', 'print one JSON document instead of text')
     .option('--dry-run', 'plan only: read, decide and print, but stop no task and write nothing')
     .showHelpAfterError()
-    .addHelpText('after', '\nExit codes: 0 ok, 1 a job found a problem it could not fix (or failed), 2 usage or configuration error.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 ok, 1 a job found a problem it could not fix (or failed), 2 usage or configuration error.',
+    )
     .exitOverride();
   registerConfig(program);
   registerCheck(program);
@@ -69,7 +72,9 @@ export async function main(argv: string[]): Promise<void> {
  */
 async function exitWhenFlushed(): Promise<never> {
   const code = typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? 0);
-  await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
+  await Promise.all(
+    [process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))),
+  );
   process.exit(code);
 }
 

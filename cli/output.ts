@@ -19,7 +19,12 @@ export function printResult<T>(result: T, json: boolean | undefined, human: (r: 
 /** JSON.stringify replacer: bigint as string, Buffer as hex, Date as ISO (UTC). */
 export function jsonReplacer(_key: string, value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
-  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    (value as { type?: string }).type === 'Buffer' &&
+    Array.isArray((value as { data?: unknown }).data)
+  ) {
     return Buffer.from((value as { data: number[] }).data).toString('hex');
   }
   return value;
@@ -35,7 +40,10 @@ export function toYaml(value: unknown): string {
  * the number it returns, or the error's exit code (2 for usage/config, 1 otherwise) with the
  * message on stderr (as JSON `{"error": …}` on stdout too with `--json`).
  */
-export async function runCommand(json: boolean | undefined, body: () => Promise<number | void> | number | void): Promise<void> {
+export async function runCommand(
+  json: boolean | undefined,
+  body: () => Promise<number | void> | number | void,
+): Promise<void> {
   try {
     const code = await body();
     process.exitCode = code ?? 0;
@@ -44,7 +52,8 @@ export async function runCommand(json: boolean | undefined, body: () => Promise<
     const message = errorMessage(err);
     process.stderr.write(`dms-companion: ${message}\n`);
     if (json) process.stdout.write(`${JSON.stringify({ error: message, exitCode })}\n`);
-    if (!(err instanceof CompanionError) && process.env.DMS_COMPANION_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (!(err instanceof CompanionError) && process.env.DMS_COMPANION_DEBUG && err instanceof Error)
+      process.stderr.write(`${err.stack}\n`);
     process.exitCode = exitCode;
   }
 }

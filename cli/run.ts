@@ -31,7 +31,8 @@ export function untilStopSignal(emitter: EventEmitter, onForce: (signal: string)
 
 function port(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('--port must be an integer from 0 to 65535');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('--port must be an integer from 0 to 65535');
   return n;
 }
 
@@ -43,19 +44,27 @@ function port(v: string): number {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('the daemon: schedule every enabled job (UTC), serve GET /healthz, GET /metrics and POST /sns, stop gracefully on SIGTERM/SIGINT')
+    .description(
+      'the daemon: schedule every enabled job (UTC), serve GET /healthz, GET /metrics and POST /sns, stop gracefully on SIGTERM/SIGINT',
+    )
     .option('--port <n>', 'HTTP port (default: daemon.port from the config)', port)
-    .addHelpText('after', '\nWith --dry-run every scheduled run only plans and logs.\nExit codes: 0 stopped cleanly, 1 a job was still running when the shutdown grace ended, 2 configuration error.')
+    .addHelpText(
+      'after',
+      '\nWith --dry-run every scheduled run only plans and logs.\nExit codes: 0 stopped cleanly, 1 a job was still running when the shutdown grace ended, 2 configuration error.',
+    )
     .action(async (opts: { port?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, async () => {
         const config = loadConfig(configPath(g.config));
         const rt = createRuntime(config);
-        const cloudwatch = config.metrics.cloudwatch === 'put-metric-data' ? new CloudWatchClient({ region: config.region }) : undefined;
+        const cloudwatch =
+          config.metrics.cloudwatch === 'put-metric-data' ? new CloudWatchClient({ region: config.region }) : undefined;
         try {
           const daemon = new Daemon(rt, { port: opts.port, dryRun: g.dryRun ?? false, cloudwatch });
           const signal = untilStopSignal(process, (s) => {
-            rt.log.error(`${s} again: exiting now; holds taken by running jobs stay recorded and are recovered at the next start`);
+            rt.log.error(
+              `${s} again: exiting now; holds taken by running jobs stay recorded and are recovered at the next start`,
+            );
             process.exit(EXIT_PROBLEM);
           });
           await daemon.start();

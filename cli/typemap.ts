@@ -55,9 +55,11 @@ export function registerTypemap(program: Command): void {
     });
 
   tm.command('row')
-    .description('print the INSERT a repair would run for one source row (reads the source, and the target column types if the table exists)')
+    .description(
+      'print the INSERT a repair would run for one source row (reads the source, and the target column types if the table exists)',
+    )
     .requiredOption('--table <schema.table>', 'source table')
-    .requiredOption('--key <column=value[,column=value]>', 'the row\'s primary key')
+    .requiredOption('--key <column=value[,column=value]>', "the row's primary key")
     .action(async (opts: { table: string; key: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
@@ -71,12 +73,23 @@ export function registerTypemap(program: Command): void {
             throw new UsageError(`--key must name the primary key of ${displayName(table)}: ${pk.join(', ')}`);
           }
           const target = configured?.table.target ?? table;
-          const plan = await planTable(rt.source, rt.target, table, target, { mapBooleanAsBoolean: config.typemap.mapBooleanAsBoolean });
+          const plan = await planTable(rt.source, rt.target, table, target, {
+            mapBooleanAsBoolean: config.typemap.mapBooleanAsBoolean,
+          });
           const rows = await readSourceRows(rt.source, plan, keyColumns, [pairs.map(([, v]) => v)]);
-          if (rows.length === 0) throw new CompanionError(`no row with ${opts.key} in source table ${displayName(table)}`);
+          if (rows.length === 0)
+            throw new CompanionError(`no row with ${opts.key} in source table ${displayName(table)}`);
           const statements = insertStatements(plan, rows, keyColumns, writeOptions(config.typemap), rt.statementBudget);
           printResult(
-            { source: table, target, targetExists: plan.targetExists, key: Object.fromEntries(pairs), columns: describePlanColumns(plan.columns), skipped: plan.skipped, statements },
+            {
+              source: table,
+              target,
+              targetExists: plan.targetExists,
+              key: Object.fromEntries(pairs),
+              columns: describePlanColumns(plan.columns),
+              skipped: plan.skipped,
+              statements,
+            },
             g.json,
             (r) =>
               [

@@ -16,7 +16,11 @@ import { configSchema, type Config } from './schema.js';
 /** Where the config file is: `--config`, else `DMS_COMPANION_CONFIG`. */
 export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const p = flag ?? env.DMS_COMPANION_CONFIG;
-  if (!p) throw new ConfigError(['no configuration file: pass --config FILE or set DMS_COMPANION_CONFIG'], 'missing configuration');
+  if (!p)
+    throw new ConfigError(
+      ['no configuration file: pass --config FILE or set DMS_COMPANION_CONFIG'],
+      'missing configuration',
+    );
   return p;
 }
 
@@ -29,7 +33,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError([`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`], 'cannot read configuration');
+    throw new ConfigError(
+      [`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`],
+      'cannot read configuration',
+    );
   }
   return parseConfig(text, env, file);
 }
@@ -39,7 +46,9 @@ export function parseConfig(text: string, env: NodeJS.ProcessEnv = process.env, 
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map(
+        (e) => `${file}:${e.linePos?.[0]?.line ?? '?'}:${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]}`,
+      ),
       'configuration is not valid YAML',
     );
   }
@@ -66,7 +75,8 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   const out: string[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) out.push(`${formatPath([...issue.path, key])}: unknown key (check its spelling against config/example.yaml)`);
+      for (const key of issue.keys)
+        out.push(`${formatPath([...issue.path, key])}: unknown key (check its spelling against config/example.yaml)`);
       continue;
     }
     if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0) {
@@ -115,7 +125,9 @@ export function maskSecrets<T>(value: T): T {
   const walk = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEY_RE.test(k) && x !== undefined ? '***' : walk(x)]));
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => [k, SECRET_KEY_RE.test(k) && x !== undefined ? '***' : walk(x)]),
+      );
     }
     return v;
   };

@@ -27,7 +27,10 @@ export const duration = () =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
     const seconds = parseDuration(value);
     if (seconds === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like "35m" or "90s", got ${JSON.stringify(value)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a duration like "35m" or "90s", got ${JSON.stringify(value)}`,
+      });
       return z.NEVER;
     }
     return seconds;
@@ -36,20 +39,29 @@ export const duration = () =>
 /** A five-field cron expression, evaluated in UTC. */
 export const schedule = () =>
   z.string().superRefine((s, ctx) => {
-    if (!cron.validate(s)) ctx.addIssue({ code: 'custom', message: `expected a cron expression like "*/3 * * * *", got ${JSON.stringify(s)}` });
+    if (!cron.validate(s))
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected a cron expression like "*/3 * * * *", got ${JSON.stringify(s)}`,
+      });
   });
 
 /** `schema.table` (either part may be double-quoted) or `{ schema, name }` → `{ schema, name }`. */
 export const tableName = () =>
-  z.union([z.string(), z.strictObject({ schema: z.string().min(1), name: z.string().min(1) })]).transform((value, ctx) => {
-    if (typeof value !== 'string') return value;
-    const parsed = parseQualifiedName(value);
-    if (!parsed) {
-      ctx.addIssue({ code: 'custom', message: `expected a table name like "public.rental", got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+  z
+    .union([z.string(), z.strictObject({ schema: z.string().min(1), name: z.string().min(1) })])
+    .transform((value, ctx) => {
+      if (typeof value !== 'string') return value;
+      const parsed = parseQualifiedName(value);
+      if (!parsed) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a table name like "public.rental", got ${JSON.stringify(value)}`,
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    });
 
 /** A qualified table name. Names are exact (case-sensitive), never quoted. */
 export interface TableName {
@@ -149,31 +161,44 @@ const dataApiTarget = z
   })
   .superRefine((t, ctx) => {
     if (!t.clusterIdentifier === !t.workgroupName) {
-      ctx.addIssue({ code: 'custom', message: 'set exactly one of clusterIdentifier (provisioned) or workgroupName (Serverless)' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'set exactly one of clusterIdentifier (provisioned) or workgroupName (Serverless)',
+      });
     }
     if (t.clusterIdentifier && !t.dbUser && !t.secretArn) {
-      ctx.addIssue({ code: 'custom', message: 'a provisioned cluster needs dbUser (temporary credentials) or secretArn' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a provisioned cluster needs dbUser (temporary credentials) or secretArn',
+      });
     }
     if (t.dbUser && t.secretArn) {
       ctx.addIssue({ code: 'custom', message: 'set only one of dbUser or secretArn' });
     }
   });
 
-const tableConfig = z.strictObject({
-  source: tableName(),
-  /** Defaults to the same schema and name as the source. */
-  target: tableName().optional(),
-  primaryKey: z.array(z.string().min(1)).min(1),
-  /** A date/timestamp column of the source, indexed there, that places a row in a UTC day (gap-filling). */
-  dayColumn: z.string().min(1).optional(),
-  /** A column that changes on every UPDATE (e.g. `last_update`); lets gap-filling spot stale rows. */
-  versionColumn: z.string().min(1).optional(),
-}).transform((t) => ({ ...t, target: t.target ?? t.source }));
+const tableConfig = z
+  .strictObject({
+    source: tableName(),
+    /** Defaults to the same schema and name as the source. */
+    target: tableName().optional(),
+    primaryKey: z.array(z.string().min(1)).min(1),
+    /** A date/timestamp column of the source, indexed there, that places a row in a UTC day (gap-filling). */
+    dayColumn: z.string().min(1).optional(),
+    /** A column that changes on every UPDATE (e.g. `last_update`); lets gap-filling spot stale rows. */
+    versionColumn: z.string().min(1).optional(),
+  })
+  .transform((t) => ({ ...t, target: t.target ?? t.source }));
 
 const taskConfig = z.strictObject({
   /** Short name used by `--task`, in logs and in the state store. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'expected letters, digits, "-", "_" or "."'),
-  arn: z.string().regex(/^arn:aws[a-z-]*:dms:[a-z0-9-]+:\d{12}:task:[A-Za-z0-9-]+$/, 'expected a replication task ARN like "arn:aws:dms:us-east-1:123456789012:task:ABCD…"'),
+  arn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:dms:[a-z0-9-]+:\d{12}:task:[A-Za-z0-9-]+$/,
+      'expected a replication task ARN like "arn:aws:dms:us-east-1:123456789012:task:ABCD…"',
+    ),
   /** ReplicationInstanceIdentifier (the CloudWatch dimension), not the ARN. */
   replicationInstance: z.string().min(1),
   tables: z.array(tableConfig).min(1),
@@ -322,7 +347,9 @@ const alarmAction = z.strictObject({
 
 const alarmsConfig = z.strictObject({
   /** SNS topic ARNs whose notifications are accepted; any other topic is refused (403). */
-  topics: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'expected an SNS topic ARN')).default([]),
+  topics: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'expected an SNS topic ARN'))
+    .default([]),
   /** Notifications older than this, or seen before, are replays: refused (seconds). */
   maxAge: duration().default(3600),
   actions: z.array(alarmAction).default([]),
@@ -369,23 +396,42 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     const names = new Set<string>();
     c.tasks.forEach((t, i) => {
-      if (names.has(t.name)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'name'], message: `task name "${t.name}" is used twice` });
+      if (names.has(t.name))
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'name'], message: `task name "${t.name}" is used twice` });
       names.add(t.name);
       const seen = new Set<string>();
       t.tables.forEach((tb, j) => {
         const key = `${tb.source.schema}.${tb.source.name}`;
-        if (seen.has(key)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'tables', j, 'source'], message: `table ${key} is listed twice` });
+        if (seen.has(key))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tasks', i, 'tables', j, 'source'],
+            message: `table ${key} is listed twice`,
+          });
         seen.add(key);
         if (new Set(tb.primaryKey).size !== tb.primaryKey.length) {
-          ctx.addIssue({ code: 'custom', path: ['tasks', i, 'tables', j, 'primaryKey'], message: 'a column is listed twice' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tasks', i, 'tables', j, 'primaryKey'],
+            message: 'a column is listed twice',
+          });
         }
       });
     });
     c.alarms.actions.forEach((a, i) => {
-      if (a.task !== undefined && !names.has(a.task)) ctx.addIssue({ code: 'custom', path: ['alarms', 'actions', i, 'task'], message: `no task "${a.task}" in tasks` });
+      if (a.task !== undefined && !names.has(a.task))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarms', 'actions', i, 'task'],
+          message: `no task "${a.task}" in tasks`,
+        });
     });
     if (c.jobs.maintenanceGuard.hold <= 2 * c.jobs.maintenanceGuard.lead) {
-      ctx.addIssue({ code: 'custom', path: ['jobs', 'maintenanceGuard', 'hold'], message: 'must be longer than twice the lead' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jobs', 'maintenanceGuard', 'hold'],
+        message: 'must be longer than twice the lead',
+      });
     }
   });
 

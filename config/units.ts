@@ -19,7 +19,10 @@ export function parseSize(input: unknown): number | undefined {
   if (typeof input === 'number') return Number.isInteger(input) && input >= 0 ? input : undefined;
   if (typeof input !== 'string' || !SIZE_RE.test(input)) return undefined;
   // xbytes reads a lowercase final "b" as bits; sizes in this config are always bytes.
-  const normalised = input.trim().replace(/b$/, 'B').replace(/([kmgtp])(i?)B$/i, (_m, p: string, i: string) => `${p.toUpperCase()}${i ? 'i' : ''}B`);
+  const normalised = input
+    .trim()
+    .replace(/b$/, 'B')
+    .replace(/([kmgtp])(i?)B$/i, (_m, p: string, i: string) => `${p.toUpperCase()}${i ? 'i' : ''}B`);
   const bytes = xbytes.parseSize(normalised);
   return typeof bytes === 'number' && Number.isFinite(bytes) && bytes >= 0 ? Math.round(bytes) : undefined;
 }

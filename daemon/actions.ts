@@ -44,6 +44,11 @@ export function alarmRequests(deps: JobDeps, a: AlarmAction): JobRequest[] {
 
 /** True when an alarm name matches a configured pattern (`*` matches any text). */
 export function alarmMatches(pattern: string, name: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(name);
 }

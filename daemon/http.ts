@@ -19,7 +19,18 @@ export const SNS_MAX_BODY = 256 * 1024;
 export interface HealthReport {
   ok: boolean;
   /** Per job: last success (UTC ISO), age limit (seconds), and why it is unhealthy. */
-  jobs: Record<string, { ok: boolean; lastSuccess?: string | undefined; lastFailure?: string | undefined; lastError?: string | undefined; maxAge: number; running: boolean; problem?: string | undefined }>;
+  jobs: Record<
+    string,
+    {
+      ok: boolean;
+      lastSuccess?: string | undefined;
+      lastFailure?: string | undefined;
+      lastError?: string | undefined;
+      maxAge: number;
+      running: boolean;
+      problem?: string | undefined;
+    }
+  >;
 }
 
 export interface HttpOptions {

@@ -71,11 +71,23 @@ export class Daemon {
   ) {
     const deps: JobDeps = { ...depsIn, signal: this.abort.signal };
     this.startedAt = deps.clock.now();
-    this.metrics = new CompanionMetrics({ cloudwatch: deps.config.metrics.cloudwatch, namespace: deps.config.metrics.namespace, client: o.cloudwatch, log: deps.log });
+    this.metrics = new CompanionMetrics({
+      cloudwatch: deps.config.metrics.cloudwatch,
+      namespace: deps.config.metrics.namespace,
+      client: o.cloudwatch,
+      log: deps.log,
+    });
     this.runner = new JobRunner(deps, deps.log, this.metrics, o.dryRun ?? false);
     this.sns =
       deps.config.alarms.topics.length > 0
-        ? new SnsHandler({ alarms: deps.config.alarms, clock: deps.clock, log: deps.log, requests: (a) => alarmRequests(deps, a), submit: (r) => this.runner.submit(r), agent: o.snsAgent })
+        ? new SnsHandler({
+            alarms: deps.config.alarms,
+            clock: deps.clock,
+            log: deps.log,
+            requests: (a) => alarmRequests(deps, a),
+            submit: (r) => this.runner.submit(r),
+            agent: o.snsAgent,
+          })
         : undefined;
   }
 
@@ -85,7 +97,10 @@ export class Daemon {
 
   /** The jobs this daemon schedules (enabled in the config), with their cron expressions. */
   scheduled(): { job: JobName; schedule: string }[] {
-    return SCHEDULED.filter(({ key }) => this.deps.config.jobs[key].enabled).map(({ job, key }) => ({ job, schedule: this.o.schedules?.[job] ?? this.deps.config.jobs[key].schedule }));
+    return SCHEDULED.filter(({ key }) => this.deps.config.jobs[key].enabled).map(({ job, key }) => ({
+      job,
+      schedule: this.o.schedules?.[job] ?? this.deps.config.jobs[key].schedule,
+    }));
   }
 
   /** Recovers what an interrupted companion left, schedules the jobs, listens. */
@@ -98,7 +113,8 @@ export class Daemon {
         const task = cron.schedule(
           schedule,
           () => {
-            if (this.runner.submit({ job }, { queue: false }) === 'skipped') log.info({ job }, `${job}: previous run still in progress; this tick skipped`);
+            if (this.runner.submit({ job }, { queue: false }) === 'skipped')
+              log.info({ job }, `${job}: previous run still in progress; this tick skipped`);
           },
           { timezone: 'UTC', noOverlap: true, name: job },
         );
@@ -107,9 +123,19 @@ export class Daemon {
       }
     }
     if (this.o.http ?? true) {
-      this.http = new DaemonHttp({ host: this.deps.config.daemon.host, port: this.o.port ?? this.deps.config.daemon.port, health: () => this.health(), metrics: this.metrics, sns: this.sns, log });
+      this.http = new DaemonHttp({
+        host: this.deps.config.daemon.host,
+        port: this.o.port ?? this.deps.config.daemon.port,
+        health: () => this.health(),
+        metrics: this.metrics,
+        sns: this.sns,
+        log,
+      });
       this.port = await this.http.listen();
-      log.info({ port: this.port }, `listening on ${this.deps.config.daemon.host}:${this.port} (GET /healthz, GET /metrics${this.sns ? ', POST /sns' : ''})`);
+      log.info(
+        { port: this.port },
+        `listening on ${this.deps.config.daemon.host}:${this.port} (GET /healthz, GET /metrics${this.sns ? ', POST /sns' : ''})`,
+      );
     }
   }
 
@@ -122,7 +148,12 @@ export class Daemon {
   health(): HealthReport {
     const now = this.deps.clock.now().getTime();
     const maxAge = this.deps.config.daemon.healthMaxAge;
-    const limits: Record<string, number> = { checker: maxAge.checker, gapfill: maxAge.gapfill, 'maintenance-guard': maxAge.maintenanceGuard, 'memory-guard': maxAge.memoryGuard };
+    const limits: Record<string, number> = {
+      checker: maxAge.checker,
+      gapfill: maxAge.gapfill,
+      'maintenance-guard': maxAge.maintenanceGuard,
+      'memory-guard': maxAge.memoryGuard,
+    };
     const jobs: HealthReport['jobs'] = {};
     for (const { job } of this.scheduled()) {
       const h = this.runner.health.get(job);
@@ -137,7 +168,11 @@ export class Daemon {
         lastError: h?.lastError,
         maxAge: limit,
         running: h?.running ?? false,
-        problem: ok ? undefined : h?.lastSuccess ? `no successful run for ${Math.round(age)} s (limit ${limit} s)` : `no successful run since the start ${Math.round(age)} s ago (limit ${limit} s)`,
+        problem: ok
+          ? undefined
+          : h?.lastSuccess
+            ? `no successful run for ${Math.round(age)} s (limit ${limit} s)`
+            : `no successful run since the start ${Math.round(age)} s ago (limit ${limit} s)`,
       };
     }
     return { ok: Object.values(jobs).every((j) => j.ok) && !this.stopping, jobs };
@@ -155,11 +190,17 @@ export class Daemon {
   private async doStop(reason: string): Promise<StopReport> {
     const log = this.deps.log;
     const running = this.runner.running;
-    log.warn({ reason, running }, `shutting down (${reason}): ${running ? `waiting up to ${this.deps.config.daemon.shutdownGrace} s for ${running} running job(s) to reach a safe point` : 'no job running'}`);
+    log.warn(
+      { reason, running },
+      `shutting down (${reason}): ${running ? `waiting up to ${this.deps.config.daemon.shutdownGrace} s for ${running} running job(s) to reach a safe point` : 'no job running'}`,
+    );
     for (const c of this.crons) await c.stop();
     this.abort.abort(new Error(reason));
     const drained = await this.runner.drain(this.deps.config.daemon.shutdownGrace * 1000);
-    if (!drained) log.error('shutdown grace elapsed with a job still running: its holds stay recorded (with their expected end) and the next start recovers them');
+    if (!drained)
+      log.error(
+        'shutdown grace elapsed with a job still running: its holds stay recorded (with their expected end) and the next start recovers them',
+      );
     for (const c of this.crons) await c.destroy();
     await this.http?.close();
     log.info('stopped');
@@ -172,24 +213,36 @@ export class Daemon {
     try {
       holds = await this.deps.control.holds();
     } catch (err) {
-      log.error({ err: errorMessage(err) }, 'startup: could not read holds from the state store; recovery left to the jobs');
+      log.error(
+        { err: errorMessage(err) },
+        'startup: could not read holds from the state store; recovery left to the jobs',
+      );
       return;
     }
     const redo = new Set<TaskConfig>();
     for (const h of holds.filter((x) => x.owner === 'fixer')) {
       const task = this.deps.config.tasks.find((t) => t.arn === h.taskArn);
       if (!task) {
-        log.warn({ taskArn: h.taskArn }, 'startup: a fixer hold on a task that is not in the config; left for a person (`dms-companion holds`)');
+        log.warn(
+          { taskArn: h.taskArn },
+          'startup: a fixer hold on a task that is not in the config; left for a person (`dms-companion holds`)',
+        );
         continue;
       }
-      log.warn({ task: task.name, since: h.createdAt.toISOString(), runId: h.runId }, 'startup: a fixer run was killed mid-repair (its hold is still there); running the fixer again to complete it');
+      log.warn(
+        { task: task.name, since: h.createdAt.toISOString(), runId: h.runId },
+        'startup: a fixer run was killed mid-repair (its hold is still there); running the fixer again to complete it',
+      );
       redo.add(task);
     }
     for (const task of this.deps.config.tasks) {
       if (redo.has(task)) continue;
       const last = (await this.deps.state.recentRuns('fixer', task.arn, 1).catch(() => []))[0];
       if (last?.status !== 'interrupted') continue;
-      log.warn({ task: task.name, runId: last.runId }, 'startup: the last fixer run was interrupted by a shutdown; running the fixer again to complete it');
+      log.warn(
+        { task: task.name, runId: last.runId },
+        'startup: the last fixer run was interrupted by a shutdown; running the fixer again to complete it',
+      );
       redo.add(task);
     }
     for (const task of redo) this.runner.submit({ job: 'fixer', task });

@@ -29,12 +29,43 @@ interface Point {
 
 export class CompanionMetrics {
   readonly registry = new Registry();
-  private readonly rowsRepaired = new Counter({ name: 'dms_companion_rows_repaired_total', help: 'Rows the companion wrote or deleted on the target', labelNames: ['job', 'table', 'action'], registers: [this.registry] });
-  private readonly gapsFound = new Counter({ name: 'dms_companion_gaps_found_total', help: 'Differences gap-filling found, by class', labelNames: ['table', 'class'], registers: [this.registry] });
-  private readonly restarts = new Counter({ name: 'dms_companion_task_restarts_total', help: 'Replication tasks stopped by the companion, by reason', labelNames: ['task', 'reason'], registers: [this.registry] });
-  private readonly duration = new Histogram({ name: 'dms_companion_job_duration_seconds', help: 'Job run duration', labelNames: ['job'], buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800], registers: [this.registry] });
-  private readonly failures = new Counter({ name: 'dms_companion_job_failures_total', help: 'Job runs that failed or left a problem', labelNames: ['job'], registers: [this.registry] });
-  private readonly runs = new Counter({ name: 'dms_companion_job_runs_total', help: 'Job runs, by outcome', labelNames: ['job', 'outcome'], registers: [this.registry] });
+  private readonly rowsRepaired = new Counter({
+    name: 'dms_companion_rows_repaired_total',
+    help: 'Rows the companion wrote or deleted on the target',
+    labelNames: ['job', 'table', 'action'],
+    registers: [this.registry],
+  });
+  private readonly gapsFound = new Counter({
+    name: 'dms_companion_gaps_found_total',
+    help: 'Differences gap-filling found, by class',
+    labelNames: ['table', 'class'],
+    registers: [this.registry],
+  });
+  private readonly restarts = new Counter({
+    name: 'dms_companion_task_restarts_total',
+    help: 'Replication tasks stopped by the companion, by reason',
+    labelNames: ['task', 'reason'],
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'dms_companion_job_duration_seconds',
+    help: 'Job run duration',
+    labelNames: ['job'],
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+    registers: [this.registry],
+  });
+  private readonly failures = new Counter({
+    name: 'dms_companion_job_failures_total',
+    help: 'Job runs that failed or left a problem',
+    labelNames: ['job'],
+    registers: [this.registry],
+  });
+  private readonly runs = new Counter({
+    name: 'dms_companion_job_runs_total',
+    help: 'Job runs, by outcome',
+    labelNames: ['job', 'outcome'],
+    registers: [this.registry],
+  });
 
   constructor(private readonly o: MetricsOptions) {}
 
@@ -56,14 +87,26 @@ export class CompanionMetrics {
           points.push({ name: 'RowsRepaired', value: e.rows, unit: 'Count', dimensions: { Job: job, Table: e.table } });
         } else if (e.kind === 'gap') {
           this.gapsFound.inc({ table: e.table, class: e.cls }, e.keys);
-          points.push({ name: 'GapsFound', value: e.keys, unit: 'Count', dimensions: { Table: e.table, Class: e.cls } });
+          points.push({
+            name: 'GapsFound',
+            value: e.keys,
+            unit: 'Count',
+            dimensions: { Table: e.table, Class: e.cls },
+          });
         } else {
           this.restarts.inc({ task: e.task, reason: e.reason }, 1);
-          points.push({ name: 'TaskRestarts', value: 1, unit: 'Count', dimensions: { Task: e.task, Reason: e.reason } });
+          points.push({
+            name: 'TaskRestarts',
+            value: 1,
+            unit: 'Count',
+            dimensions: { Task: e.task, Reason: e.reason },
+          });
         }
       }
     }
-    await this.publish(points).catch((err: unknown) => this.o.log.warn({ err: errorMessage(err) }, 'could not publish metrics to CloudWatch'));
+    await this.publish(points).catch((err: unknown) =>
+      this.o.log.warn({ err: errorMessage(err) }, 'could not publish metrics to CloudWatch'),
+    );
   }
 
   private async publish(points: Point[]): Promise<void> {
@@ -80,8 +123,16 @@ export class CompanionMetrics {
       return;
     }
     if (!this.o.client) return;
-    const data: MetricDatum[] = points.map((p) => ({ MetricName: p.name, Value: p.value, Unit: p.unit, Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })) }));
-    for (let i = 0; i < data.length; i += 1000) await this.o.client.send(new PutMetricDataCommand({ Namespace: this.o.namespace, MetricData: data.slice(i, i + 1000) }));
+    const data: MetricDatum[] = points.map((p) => ({
+      MetricName: p.name,
+      Value: p.value,
+      Unit: p.unit,
+      Dimensions: Object.entries(p.dimensions).map(([Name, Value]) => ({ Name, Value })),
+    }));
+    for (let i = 0; i < data.length; i += 1000)
+      await this.o.client.send(
+        new PutMetricDataCommand({ Namespace: this.o.namespace, MetricData: data.slice(i, i + 1000) }),
+      );
   }
 }
 

@@ -129,7 +129,10 @@ export class JobRunner {
       h.lastSummary = outcome.summary;
       if (outcome.ok) h.lastSuccess = this.deps.clock.now();
       else h.lastFailure = this.deps.clock.now();
-      log[outcome.ok ? 'info' : 'warn']({ ok: outcome.ok, seconds: Number(seconds.toFixed(3)) }, `${r.job}: ${outcome.summary}`);
+      log[outcome.ok ? 'info' : 'warn'](
+        { ok: outcome.ok, seconds: Number(seconds.toFixed(3)) },
+        `${r.job}: ${outcome.summary}`,
+      );
       await this.metrics?.record(outcome, seconds);
       for (const l of this.listeners) l(outcome);
     } catch (err) {

@@ -85,7 +85,11 @@ export class SnsHandler {
     this.validator = new SnsPayloadValidator(o.agent ? { requestAgent: o.agent } : {});
     this.topics = new Set(o.alarms.topics);
     // MessageIds are kept for maxAge: anything older is refused by its Timestamp anyway.
-    this.seen = new LRUCache<string, true>({ max: 100_000, ttl: Math.max(1, o.alarms.maxAge) * 1000, ttlAutopurge: false });
+    this.seen = new LRUCache<string, true>({
+      max: 100_000,
+      ttl: Math.max(1, o.alarms.maxAge) * 1000,
+      ttlAutopurge: false,
+    });
   }
 
   /**
@@ -118,7 +122,9 @@ export class SnsHandler {
     }
   }
 
-  private shape(body: string | Record<string, unknown>): Record<string, string> & { Type: string; MessageId: string; TopicArn: string; Timestamp: string } {
+  private shape(
+    body: string | Record<string, unknown>,
+  ): Record<string, string> & { Type: string; MessageId: string; TopicArn: string; Timestamp: string } {
     let value: unknown = body;
     if (typeof body === 'string') {
       try {
@@ -127,12 +133,15 @@ export class SnsHandler {
         throw new Rejected('the body is not JSON');
       }
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Rejected('the body is not a JSON object');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Rejected('the body is not a JSON object');
     const v = value as Record<string, unknown>;
     for (const k of ['Type', 'MessageId', 'TopicArn', 'Timestamp', 'Signature', 'SignatureVersion'] as const) {
-      if (typeof v[k] !== 'string' || v[k] === '') throw new Rejected(`"${k}" is missing (not an SNS message, or unsigned)`);
+      if (typeof v[k] !== 'string' || v[k] === '')
+        throw new Rejected(`"${k}" is missing (not an SNS message, or unsigned)`);
     }
-    if (!['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'].includes(v.Type as string)) throw new Rejected(`unknown Type ${JSON.stringify(v.Type)}`);
+    if (!['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'].includes(v.Type as string))
+      throw new Rejected(`unknown Type ${JSON.stringify(v.Type)}`);
     return v as Record<string, string> & { Type: string; MessageId: string; TopicArn: string; Timestamp: string };
   }
 
@@ -140,7 +149,10 @@ export class SnsHandler {
     const at = Date.parse(msg.Timestamp);
     if (Number.isNaN(at)) throw new Rejected(`Timestamp ${JSON.stringify(msg.Timestamp)} is not a time`);
     const age = this.o.clock.now().getTime() - at;
-    if (age > this.o.alarms.maxAge * 1000) throw new Rejected(`replayed: published ${Math.round(age / 1000)} s ago, more than alarms.maxAge (${this.o.alarms.maxAge} s)`);
+    if (age > this.o.alarms.maxAge * 1000)
+      throw new Rejected(
+        `replayed: published ${Math.round(age / 1000)} s ago, more than alarms.maxAge (${this.o.alarms.maxAge} s)`,
+      );
     if (age < -FUTURE_SKEW_MS) throw new Rejected(`Timestamp ${msg.Timestamp} is in the future`);
     if (this.seen.has(msg.MessageId)) throw new Rejected(`replayed: MessageId ${msg.MessageId} was already handled`);
   }
@@ -165,30 +177,72 @@ export class SnsHandler {
     let alarm: AlarmNotification;
     try {
       const parsed = JSON.parse(msg.Message ?? '') as unknown;
-      if (typeof parsed !== 'object' || parsed === null || typeof (parsed as AlarmNotification).AlarmName !== 'string' || typeof (parsed as AlarmNotification).NewStateValue !== 'string') {
+      if (
+        typeof parsed !== 'object' ||
+        parsed === null ||
+        typeof (parsed as AlarmNotification).AlarmName !== 'string' ||
+        typeof (parsed as AlarmNotification).NewStateValue !== 'string'
+      ) {
         throw new Error('no AlarmName/NewStateValue');
       }
       alarm = parsed as AlarmNotification;
     } catch (err) {
-      return this.answer(200, `ignored: the message is not a CloudWatch alarm state change (${errorMessage(err)})`, [], 'ignored', summary);
+      return this.answer(
+        200,
+        `ignored: the message is not a CloudWatch alarm state change (${errorMessage(err)})`,
+        [],
+        'ignored',
+        summary,
+      );
     }
-    if (alarm.NewStateValue !== 'ALARM') return this.answer(200, `ignored: alarm ${alarm.AlarmName} went to ${alarm.NewStateValue}`, [], 'ignored', summary);
+    if (alarm.NewStateValue !== 'ALARM')
+      return this.answer(
+        200,
+        `ignored: alarm ${alarm.AlarmName} went to ${alarm.NewStateValue}`,
+        [],
+        'ignored',
+        summary,
+      );
     const actions = this.o.alarms.actions.filter((a) => alarmMatches(a.alarm, alarm.AlarmName));
-    if (actions.length === 0) return this.answer(200, `ignored: no action in alarms.actions matches alarm ${alarm.AlarmName}`, [], 'ignored', summary);
+    if (actions.length === 0)
+      return this.answer(
+        200,
+        `ignored: no action in alarms.actions matches alarm ${alarm.AlarmName}`,
+        [],
+        'ignored',
+        summary,
+      );
     const requests = new Map<string, JobRequest>();
     for (const a of actions) for (const r of this.o.requests(a)) requests.set(requestKey(r), r);
     const submitted = [...requests.values()].map((r) => ({ job: r.job, task: r.task?.name, result: this.o.submit(r) }));
     if (submitted.some((x) => x.result === 'refused')) {
       // Shutting down: a 5xx makes SNS deliver it again (to the next companion), so the alarm is not lost.
       this.seen.delete(msg.MessageId!);
-      this.o.log.warn({ alarm: alarm.AlarmName }, `SNS: alarm ${alarm.AlarmName} arrived while shutting down; answered 503 so that SNS retries`);
+      this.o.log.warn(
+        { alarm: alarm.AlarmName },
+        `SNS: alarm ${alarm.AlarmName} arrived while shutting down; answered 503 so that SNS retries`,
+      );
       return { status: 503, message: 'shutting down: retry later', submitted };
     }
-    this.o.log.info({ alarm: alarm.AlarmName, reason: alarm.NewStateReason, submitted }, `SNS: alarm ${alarm.AlarmName} → ${submitted.map((s) => `${s.job}${s.task ? ` ${s.task}` : ''} (${s.result})`).join(', ')}`);
-    return this.answer(200, `alarm ${alarm.AlarmName}: ${submitted.map((s) => `${s.job}${s.task ? ` ${s.task}` : ''} ${s.result}`).join(', ')}`, submitted, 'accepted');
+    this.o.log.info(
+      { alarm: alarm.AlarmName, reason: alarm.NewStateReason, submitted },
+      `SNS: alarm ${alarm.AlarmName} → ${submitted.map((s) => `${s.job}${s.task ? ` ${s.task}` : ''} (${s.result})`).join(', ')}`,
+    );
+    return this.answer(
+      200,
+      `alarm ${alarm.AlarmName}: ${submitted.map((s) => `${s.job}${s.task ? ` ${s.task}` : ''} ${s.result}`).join(', ')}`,
+      submitted,
+      'accepted',
+    );
   }
 
-  private answer(status: 200, message: string, submitted: SnsOutcome['submitted'], kind: 'accepted' | 'ignored', summary?: string): SnsOutcome {
+  private answer(
+    status: 200,
+    message: string,
+    submitted: SnsOutcome['submitted'],
+    kind: 'accepted' | 'ignored',
+    summary?: string,
+  ): SnsOutcome {
     this.counts[kind]++;
     if (kind === 'ignored') this.o.log.info(`SNS: ${summary ?? ''} ${message}`.trim());
     return { status, message, submitted };
@@ -200,7 +254,11 @@ function visit(url: string, agent: Agent | undefined, timeoutMs: number): Promis
   return new Promise((resolve, reject) => {
     const req = httpsGet(url, { ...(agent ? { agent } : {}), timeout: timeoutMs }, (res) => {
       res.resume();
-      res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode ?? '?'}`))));
+      res.on('end', () =>
+        (res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300
+          ? resolve()
+          : reject(new Error(`HTTP ${res.statusCode ?? '?'}`)),
+      );
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -22,7 +22,8 @@ export const layerRules = [
     files: ['jobs/**/*.ts'],
     rules: restrict(up('daemon', 'cli', 'lambda', 'sim', 'bench', 'test'), {
       regex: `^\\.\\./(${JOBS.join('|')})/`,
-      message: 'a job does not import another job’s files: shared DMS knowledge lives in lib/dms, shared repair writes in lib/repair, wiring in jobs/registry.ts',
+      message:
+        'a job does not import another job’s files: shared DMS knowledge lives in lib/dms, shared repair writes in lib/repair, wiring in jobs/registry.ts',
     }),
   },
   { files: ['daemon/**/*.ts'], rules: restrict(up('cli', 'lambda', 'sim', 'bench', 'test')) },

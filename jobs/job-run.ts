@@ -48,7 +48,11 @@ export interface JobRunSpec<K extends RunKind, T> {
 export type JobRunOutcome<T> = { ran: true; result: T } | { ran: false; reason: string };
 
 /** Runs `work` under the lease with its run recorded. @throws what `work` throws when `onError` is not given. */
-export async function withJobRun<K extends RunKind, T>(deps: JobDeps, spec: JobRunSpec<K, T>, work: () => Promise<T>): Promise<JobRunOutcome<T>> {
+export async function withJobRun<K extends RunKind, T>(
+  deps: JobDeps,
+  spec: JobRunSpec<K, T>,
+  work: () => Promise<T>,
+): Promise<JobRunOutcome<T>> {
   if (spec.dryRun) return { ran: true, result: await work() };
   const holder = `${hostname()}:${process.pid}:${spec.runId}`;
   const startedAt = deps.clock.now();
@@ -56,11 +60,19 @@ export async function withJobRun<K extends RunKind, T>(deps: JobDeps, spec: JobR
     return { ran: false, reason: `another companion holds the lease ${spec.lease.name}` };
   }
   const finish = (status: RunStatus, summary: unknown) =>
-    deps.state.finishRun(spec.runId, spec.kind, spec.taskArn, deps.clock.now(), status, summary).catch((err: unknown) => {
-      spec.log.warn({ err: errorMessage(err) }, 'could not record the end of the run');
-    });
+    deps.state
+      .finishRun(spec.runId, spec.kind, spec.taskArn, deps.clock.now(), status, summary)
+      .catch((err: unknown) => {
+        spec.log.warn({ err: errorMessage(err) }, 'could not record the end of the run');
+      });
   try {
-    await deps.state.startRun({ runId: spec.runId, job: spec.kind, taskArn: spec.taskArn, startedAt, status: 'running' });
+    await deps.state.startRun({
+      runId: spec.runId,
+      job: spec.kind,
+      taskArn: spec.taskArn,
+      startedAt,
+      status: 'running',
+    });
     let result: T;
     try {
       result = await work();

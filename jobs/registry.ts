@@ -78,7 +78,8 @@ export function checkAndFix(deps: JobDeps, o: JobRunOptions & { runId?: string }
 /** What a fixer run did that the metrics count. */
 function fixerEffects(f: FixerReport): JobEffect[] {
   const out: JobEffect[] = [];
-  if (f.inserted.length) out.push({ kind: 'repaired', table: f.table ?? '', action: 'insert', rows: f.inserted.length });
+  if (f.inserted.length)
+    out.push({ kind: 'repaired', table: f.table ?? '', action: 'insert', rows: f.inserted.length });
   if (f.hold.stopped) out.push({ kind: 'restart', task: f.task, reason: 'fixer' });
   return out;
 }
@@ -95,7 +96,9 @@ export const jobs: { [N in JobName]: JobDefinition<N> } = {
     summarize: (r) =>
       r.tasks
         .map((t) => {
-          const fix = t.fix ? ` → fixer ${t.fix.status}${t.fix.inserted.length ? ` (${t.fix.inserted.length} row(s) inserted)` : ''}` : '';
+          const fix = t.fix
+            ? ` → fixer ${t.fix.status}${t.fix.inserted.length ? ` (${t.fix.inserted.length} row(s) inserted)` : ''}`
+            : '';
           return `${t.task}: ${t.status}${fix}${t.action === 'cooldown' ? ' (cool-down)' : ''}`;
         })
         .join('; '),
@@ -121,12 +124,20 @@ export const jobs: { [N in JobName]: JobDefinition<N> } = {
     run: (deps, o) => runGapfill(deps, { dryRun: o.dryRun }),
     isProblem: (r) => r.problems > 0,
     summarize: (r) => {
-      const diffs = r.results.reduce((a, x) => a + x.missing.length + x.extra.length + x.duplicated.length + x.stale.length, 0);
+      const diffs = r.results.reduce(
+        (a, x) => a + x.missing.length + x.extra.length + x.duplicated.length + x.stale.length,
+        0,
+      );
       return `${r.results.length} table-day(s), ${diffs} difference(s), ${r.problems} problem(s)`;
     },
     effects: (r) =>
       r.results.flatMap((x) => [
-        ...GAP_CLASSES.filter((cls) => x[cls].length > 0).map((cls): JobEffect => ({ kind: 'gap', table: x.table, cls, keys: x[cls].length })),
+        ...GAP_CLASSES.filter((cls) => x[cls].length > 0).map((cls): JobEffect => ({
+          kind: 'gap',
+          table: x.table,
+          cls,
+          keys: x[cls].length,
+        })),
         ...Object.entries(x.repaired)
           .filter(([, n]) => n > 0)
           .map(([action, rows]): JobEffect => ({ kind: 'repaired', table: x.table, action, rows })),
@@ -143,20 +154,32 @@ export const jobs: { [N in JobName]: JobDefinition<N> } = {
       return `${r.phase}${acted.length ? ` — ${acted.join(', ')}` : ''}`;
     },
     effects: (r) =>
-      r.actions.filter((a) => a.action === 'hold' && a.result === 'stopped').map((a): JobEffect => ({ kind: 'restart', task: a.task, reason: 'maintenance' })),
+      r.actions
+        .filter((a) => a.action === 'hold' && a.result === 'stopped')
+        .map((a): JobEffect => ({ kind: 'restart', task: a.task, reason: 'maintenance' })),
   },
   'memory-guard': {
     name: 'memory-guard',
     configKey: 'memoryGuard',
     command: 'memory tick',
     run: (deps, o) => runMemoryTick(deps, { dryRun: o.dryRun }),
-    isProblem: (r) => r.instances.some((i) => i.restarted.some((x) => x.error) || i.decision === 'not-recovered' || i.decision === 'restart-limit'),
+    isProblem: (r) =>
+      r.instances.some(
+        (i) => i.restarted.some((x) => x.error) || i.decision === 'not-recovered' || i.decision === 'restart-limit',
+      ),
     summarize: (r) =>
       r.instances
-        .map((i) => `${i.instance}: ${i.decision}${i.restarted.length ? ` (${i.restarted.map((x) => `${x.task} ${x.result}`).join(', ')})` : ''}`)
+        .map(
+          (i) =>
+            `${i.instance}: ${i.decision}${i.restarted.length ? ` (${i.restarted.map((x) => `${x.task} ${x.result}`).join(', ')})` : ''}`,
+        )
         .join('; '),
     effects: (r) =>
-      r.instances.flatMap((i) => i.restarted.filter((x) => !x.error).map((x): JobEffect => ({ kind: 'restart', task: x.task, reason: 'memory' }))),
+      r.instances.flatMap((i) =>
+        i.restarted
+          .filter((x) => !x.error)
+          .map((x): JobEffect => ({ kind: 'restart', task: x.task, reason: 'memory' })),
+      ),
   },
 };
 
@@ -164,14 +187,29 @@ export const jobs: { [N in JobName]: JobDefinition<N> } = {
 export const JOB_NAMES = Object.keys(jobs) as JobName[];
 
 /** Runs one job now and describes the outcome with its definition. */
-export async function runDefinedJob<N extends JobName>(deps: JobDeps, name: N, o: JobRunOptions & { task?: string | undefined }): Promise<JobOutcomeOf<N>> {
+export async function runDefinedJob<N extends JobName>(
+  deps: JobDeps,
+  name: N,
+  o: JobRunOptions & { task?: string | undefined },
+): Promise<JobOutcomeOf<N>> {
   const def: JobDefinition<N> = jobs[name];
   const report = await def.run(deps, o);
-  return { job: name, task: o.task, ok: !def.isProblem(report), summary: def.summarize(report), effects: def.effects(report), report };
+  return {
+    job: name,
+    task: o.task,
+    ok: !def.isProblem(report),
+    summary: def.summarize(report),
+    effects: def.effects(report),
+    report,
+  };
 }
 
 /** {@link runDefinedJob} for a name known only at run time, typed as the union every consumer can narrow by `job`. */
-export function runJob(deps: JobDeps, name: JobName, o: JobRunOptions & { task?: string | undefined }): Promise<JobOutcome> {
+export function runJob(
+  deps: JobDeps,
+  name: JobName,
+  o: JobRunOptions & { task?: string | undefined },
+): Promise<JobOutcome> {
   switch (name) {
     case 'checker':
       return runDefinedJob(deps, 'checker', o);

@@ -45,7 +45,12 @@ export type RunSummary<K extends RunKind> = z.infer<(typeof runSummarySchemas)[K
 export type TypedRun<K extends RunKind> = Omit<RunRecord, 'summary'> & { summary: RunSummary<K> };
 
 /** Finished runs of `kind` (and task), newest first, with their summaries parsed; unparseable ones are left out. */
-export async function recentRunsOf<K extends RunKind>(state: StateStore, kind: K, taskArn: string | undefined, limit: number): Promise<TypedRun<K>[]> {
+export async function recentRunsOf<K extends RunKind>(
+  state: StateStore,
+  kind: K,
+  taskArn: string | undefined,
+  limit: number,
+): Promise<TypedRun<K>[]> {
   const runs = await state.recentRuns(kind, taskArn, limit);
   const schema = runSummarySchemas[kind];
   const out: TypedRun<K>[] = [];

@@ -71,7 +71,12 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
   } else {
     const client = new RedshiftDataClient({ region });
     closers.push(() => client.destroy());
-    target = new DataApiClient({ client, target: config.target, pollInterval: config.target.pollInterval, statementTimeout: config.target.statementTimeout });
+    target = new DataApiClient({
+      client,
+      target: config.target,
+      pollInterval: config.target.pollInterval,
+      statementTimeout: config.target.statementTimeout,
+    });
     statementBudget = DATA_API_MAX_SQL_BYTES;
   }
   closers.push(() => target.close());
@@ -137,7 +142,8 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
 export function selectTasks(config: Config, name: string | undefined): TaskConfig[] {
   if (name === undefined) return config.tasks;
   const t = config.tasks.find((x) => x.name === name || x.arn === name);
-  if (!t) throw new UsageError(`no task "${name}" in the config (tasks: ${config.tasks.map((x) => x.name).join(', ')})`);
+  if (!t)
+    throw new UsageError(`no task "${name}" in the config (tasks: ${config.tasks.map((x) => x.name).join(', ')})`);
   return [t];
 }
 

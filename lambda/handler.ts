@@ -26,22 +26,53 @@ export interface SnsEvent {
 
 export interface AlarmHandlerResult {
   records: { messageId?: string | undefined; status: number; message: string }[];
-  runs: { job: string; task?: string | undefined; ok: boolean; summary?: string | undefined; error?: string | undefined }[];
+  runs: {
+    job: string;
+    task?: string | undefined;
+    ok: boolean;
+    summary?: string | undefined;
+    error?: string | undefined;
+  }[];
 }
 
 /** Builds a handler over given job dependencies (tests pass the embedded ones; `agent`: tests only). */
-export function createAlarmHandler(deps: JobDeps, o: { agent?: Agent; cloudwatch?: CloudWatchClient } = {}): (event: SnsEvent) => Promise<AlarmHandlerResult> {
-  const metrics = new CompanionMetrics({ cloudwatch: deps.config.metrics.cloudwatch, namespace: deps.config.metrics.namespace, client: o.cloudwatch, log: deps.log });
+export function createAlarmHandler(
+  deps: JobDeps,
+  o: { agent?: Agent; cloudwatch?: CloudWatchClient } = {},
+): (event: SnsEvent) => Promise<AlarmHandlerResult> {
+  const metrics = new CompanionMetrics({
+    cloudwatch: deps.config.metrics.cloudwatch,
+    namespace: deps.config.metrics.namespace,
+    client: o.cloudwatch,
+    log: deps.log,
+  });
   const runner = new JobRunner(deps, deps.log, metrics);
   let current: AlarmHandlerResult['runs'] = [];
-  runner.onFinished((r) => current.push('report' in r ? { job: r.job, task: r.task, ok: r.ok, summary: r.summary } : { job: r.job, task: r.task, ok: false, error: r.error }));
-  const sns = new SnsHandler({ alarms: deps.config.alarms, clock: deps.clock, log: deps.log, requests: (a) => alarmRequests(deps, a), submit: (r) => runner.submit(r), agent: o.agent });
+  runner.onFinished((r) =>
+    current.push(
+      'report' in r
+        ? { job: r.job, task: r.task, ok: r.ok, summary: r.summary }
+        : { job: r.job, task: r.task, ok: false, error: r.error },
+    ),
+  );
+  const sns = new SnsHandler({
+    alarms: deps.config.alarms,
+    clock: deps.clock,
+    log: deps.log,
+    requests: (a) => alarmRequests(deps, a),
+    submit: (r) => runner.submit(r),
+    agent: o.agent,
+  });
   return async (event) => {
     current = [];
     const records: AlarmHandlerResult['records'] = [];
     for (const rec of Array.isArray(event?.Records) ? event.Records : []) {
       const out = await sns.handle(rec?.Sns && typeof rec.Sns === 'object' ? rec.Sns : {});
-      records.push({ messageId: typeof rec?.Sns?.MessageId === 'string' ? rec.Sns.MessageId : undefined, status: out.status, message: out.message });
+      records.push({
+        messageId: typeof rec?.Sns?.MessageId === 'string' ? rec.Sns.MessageId : undefined,
+        status: out.status,
+        message: out.message,
+      });
     }
     if (records.length === 0) deps.log.warn('Lambda: the event has no SNS records; nothing to do');
     await runner.settled();
@@ -56,7 +87,10 @@ export async function handler(event: SnsEvent): Promise<AlarmHandlerResult> {
   if (!cached) {
     const config = loadConfig(configPath(undefined));
     const rt = createRuntime(config);
-    cached = createAlarmHandler(rt, { cloudwatch: config.metrics.cloudwatch === 'put-metric-data' ? new CloudWatchClient({ region: config.region }) : undefined });
+    cached = createAlarmHandler(rt, {
+      cloudwatch:
+        config.metrics.cloudwatch === 'put-metric-data' ? new CloudWatchClient({ region: config.region }) : undefined,
+    });
   }
   return cached(event);
 }

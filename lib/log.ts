@@ -11,8 +11,18 @@ export type { Logger } from 'pino';
  */
 
 const REDACT = [
-  'password', '*.password', '*.*.password', '*.*.*.password',
-  'secret', '*.secret', 'token', '*.token', 'SecretAccessKey', '*.SecretAccessKey', 'authorization', '*.authorization',
+  'password',
+  '*.password',
+  '*.*.password',
+  '*.*.*.password',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'SecretAccessKey',
+  '*.SecretAccessKey',
+  'authorization',
+  '*.authorization',
 ];
 
 export interface LogOptions {
@@ -26,10 +36,22 @@ export interface LogOptions {
 /** Creates the process's root logger. */
 export function createLogger(options: LogOptions = {}): Logger {
   const level = options.level ?? 'info';
-  const pretty = options.format === 'pretty' || (options.format !== 'json' && !options.destination && process.stderr.isTTY);
-  const base = { level, redact: { paths: REDACT, censor: '***' }, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };
+  const pretty =
+    options.format === 'pretty' || (options.format !== 'json' && !options.destination && process.stderr.isTTY);
+  const base = {
+    level,
+    redact: { paths: REDACT, censor: '***' },
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
   if (pretty) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+    return pino({
+      ...base,
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+      },
+    });
   }
   return pino(base, options.destination ?? pino.destination({ fd: 2, sync: true }));
 }

@@ -80,7 +80,15 @@ export class TaskControl {
       if (mine) return { alreadyHeld: true, wasRunning: mine.wasRunning, first: false };
       // A task stopping or stopped without a hold was stopped by someone else: never resumed by the toolkit.
       const wasRunning = active.length > 0 ? active[0]!.wasRunning : RUNNING.has(before.status);
-      await this.store.insertHold(tx, { taskArn, owner, reason, createdAt: now, until: o.until, wasRunning, runId: o.runId });
+      await this.store.insertHold(tx, {
+        taskArn,
+        owner,
+        reason,
+        createdAt: now,
+        until: o.until,
+        wasRunning,
+        runId: o.runId,
+      });
       return { alreadyHeld: false, wasRunning, first: active.length === 0 };
     });
     if (!recorded.alreadyHeld) this.log.info({ taskArn, owner, reason, wasRunning: recorded.wasRunning }, 'hold taken');
@@ -95,13 +103,16 @@ export class TaskControl {
         await this.tasks.stopTask(taskArn);
         stopped = true;
       }
-      if (stopped || state.status === 'stopping') state = await this.tasks.waitForStatus(taskArn, 'stopped', o.stopTimeout);
+      if (stopped || state.status === 'stopping')
+        state = await this.tasks.waitForStatus(taskArn, 'stopped', o.stopTimeout);
     } catch (err) {
       this.log.error({ taskArn, owner, err: errorMessage(err) }, 'replication task did not stop; releasing the hold');
       await this.release(taskArn, owner, `stop failed: ${errorMessage(err)}`).catch((e: unknown) => {
         this.log.error({ taskArn, owner, err: errorMessage(e) }, 'releasing the hold after a failed stop failed too');
       });
-      throw err instanceof AwsStateError ? err : new AwsStateError(`cannot stop replication task ${taskArn}: ${errorMessage(err)}`, { cause: err });
+      throw err instanceof AwsStateError
+        ? err
+        : new AwsStateError(`cannot stop replication task ${taskArn}: ${errorMessage(err)}`, { cause: err });
     }
     return { alreadyHeld: recorded.alreadyHeld, wasRunning: recorded.wasRunning, stopped, status: state.status };
   }
@@ -121,19 +132,54 @@ export class TaskControl {
       return { others: active.filter((h) => h.owner !== owner), wasRunning: mine[0]!.wasRunning };
     });
     const state = await this.tasks.describeTask(taskArn);
-    if (!outcome) return { released: false, resumed: false, reason: `no hold by ${owner}`, otherHolds: [], status: state.status };
+    if (!outcome)
+      return { released: false, resumed: false, reason: `no hold by ${owner}`, otherHolds: [], status: state.status };
     this.log.info({ taskArn, owner, reason }, 'hold released');
     const otherHolds = outcome.others.map((h) => h.owner);
-    if (otherHolds.length > 0) return { released: true, resumed: false, reason: `still held by ${otherHolds.join(', ')}`, otherHolds, status: state.status };
-    if (!outcome.wasRunning) return { released: true, resumed: false, reason: 'the task was not running before the first hold', otherHolds, status: state.status };
+    if (otherHolds.length > 0)
+      return {
+        released: true,
+        resumed: false,
+        reason: `still held by ${otherHolds.join(', ')}`,
+        otherHolds,
+        status: state.status,
+      };
+    if (!outcome.wasRunning)
+      return {
+        released: true,
+        resumed: false,
+        reason: 'the task was not running before the first hold',
+        otherHolds,
+        status: state.status,
+      };
     return this.resumeIfStopped(taskArn, state, otherHolds);
   }
 
-  private async resumeIfStopped(taskArn: string, state: ReplicationTaskState, otherHolds: string[]): Promise<ReleaseResult> {
-    if (RUNNING.has(state.status)) return { released: true, resumed: false, reason: `task is already ${state.status}`, otherHolds, status: state.status };
+  private async resumeIfStopped(
+    taskArn: string,
+    state: ReplicationTaskState,
+    otherHolds: string[],
+  ): Promise<ReleaseResult> {
+    if (RUNNING.has(state.status))
+      return {
+        released: true,
+        resumed: false,
+        reason: `task is already ${state.status}`,
+        otherHolds,
+        status: state.status,
+      };
     if (state.status !== 'stopped') {
-      this.log.error({ taskArn, status: state.status, lastFailure: state.lastFailureMessage }, 'replication task not resumed: it is not stopped');
-      return { released: true, resumed: false, reason: `task is ${state.status}, not stopped`, otherHolds, status: state.status };
+      this.log.error(
+        { taskArn, status: state.status, lastFailure: state.lastFailureMessage },
+        'replication task not resumed: it is not stopped',
+      );
+      return {
+        released: true,
+        resumed: false,
+        reason: `task is ${state.status}, not stopped`,
+        otherHolds,
+        status: state.status,
+      };
     }
     this.log.info({ taskArn }, 'resuming replication task (resume-processing)');
     await this.tasks.resumeTask(taskArn);

@@ -21,7 +21,11 @@ export const SIM_TASK_CONFIG = {
   name: DEFAULT_TASK.name,
   arn: DEFAULT_TASK.arn,
   replicationInstance: DEFAULT_TASK.replicationInstance,
-  tables: DEFAULT_TASK.tables.map((t) => ({ source: `${t.source.schema}.${t.source.name}`, target: `${t.target.schema}.${t.target.name}`, primaryKey: t.primaryKey })),
+  tables: DEFAULT_TASK.tables.map((t) => ({
+    source: `${t.source.schema}.${t.source.name}`,
+    target: `${t.target.schema}.${t.target.name}`,
+    primaryKey: t.primaryKey,
+  })),
 };
 
 /** Environment variables a config from {@link envConfig} needs (`${LOCAL_PG_PASSWORD}`). */
@@ -33,7 +37,13 @@ export const ENV_FOR_CONFIG = { LOCAL_PG_PASSWORD: LOCAL_PASSWORD };
  * other top-level keys.
  */
 export function envConfig(env: Environment, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const conn = (database: string) => ({ host: env.server.host, port: env.server.port, database, user: COMPANION_USER, password: '${LOCAL_PG_PASSWORD}' });
+  const conn = (database: string) => ({
+    host: env.server.host,
+    port: env.server.port,
+    database,
+    user: COMPANION_USER,
+    password: '${LOCAL_PG_PASSWORD}',
+  });
   return {
     region: 'us-east-1',
     source: conn(env.databases.source),
@@ -59,7 +69,13 @@ export interface SimDepsOptions {
 }
 
 /** Job deps on the embedded environment with the simulated AWS world. */
-export function simulatorDeps(env: Environment, sim: Simulation, clock: Clock, config: Config, o: SimDepsOptions = {}): JobDeps {
+export function simulatorDeps(
+  env: Environment,
+  sim: Simulation,
+  clock: Clock,
+  config: Config,
+  o: SimDepsOptions = {},
+): JobDeps {
   const target = o.target ?? env.target;
   const log = o.log ?? silentLogger();
   const state = new StateStore(target, config.state.schema);

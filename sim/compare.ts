@@ -32,11 +32,18 @@ export interface CompareTable {
  * @param source reads the source with the typemap's parsers
  * @param target a target connection allowed to create temporary tables
  */
-export async function compareTables(source: SqlClient, target: SqlClient, tables: readonly CompareTable[], options: WriteOptions): Promise<TableDiff[]> {
+export async function compareTables(
+  source: SqlClient,
+  target: SqlClient,
+  tables: readonly CompareTable[],
+  options: WriteOptions,
+): Promise<TableDiff[]> {
   const out: TableDiff[] = [];
   for (const t of tables) {
     const plan = await planTable(source, target, t.source, t.target, { mapBooleanAsBoolean: false });
-    const rows = await source.query<SourceRow>(`SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(t.source)}`);
+    const rows = await source.query<SourceRow>(
+      `SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(t.source)}`,
+    );
     const tmp = { schema: 'pg_temp', name: `cmp_${t.target.name}`.slice(0, 60) };
     const statements = insertStatements({ ...plan, target: tmp }, rows.rows, t.primaryKey, options, 1_000_000);
     const cols = plan.columns.map((c) => quoteIdent(c.targetName)).join(', ');
@@ -46,7 +53,9 @@ export async function compareTables(source: SqlClient, target: SqlClient, tables
         await tx.query(`CREATE TEMP TABLE ${quoteIdent(tmp.name)} (LIKE ${quoteQualified(t.target)}) ON COMMIT DROP`);
         for (const s of statements) await tx.query(s);
         const diff = async (a: string, b: string) => {
-          const r = await tx.query<Record<string, string>>(`SELECT ${keys} FROM (SELECT ${cols} FROM ${a} EXCEPT ALL SELECT ${cols} FROM ${b}) d`);
+          const r = await tx.query<Record<string, string>>(
+            `SELECT ${keys} FROM (SELECT ${cols} FROM ${a} EXCEPT ALL SELECT ${cols} FROM ${b}) d`,
+          );
           return r.rows.map((row) => Object.values(row));
         };
         const missing = await diff(quoteQualified(tmp), quoteQualified(t.target));

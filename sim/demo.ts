@@ -98,7 +98,12 @@ function demoConfig(env: Environment) {
         arn: 'arn:aws:dms:us-east-1:123456789012:task:PAGILA',
         replicationInstance: 'sim-instance',
         tables: [
-          { source: 'public.rental', primaryKey: ['rental_id'], dayColumn: 'rental_date', versionColumn: 'last_update' },
+          {
+            source: 'public.rental',
+            primaryKey: ['rental_id'],
+            dayColumn: 'rental_date',
+            versionColumn: 'last_update',
+          },
           { source: 'public.payment', primaryKey: ['payment_id'] },
           { source: 'public.customer', primaryKey: ['customer_id'] },
           { source: 'public.film', primaryKey: ['film_id'] },
@@ -142,13 +147,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoReport> {
   }
 }
 
-async function scenario(env: Environment, o: DemoOptions, speed: number, event: (line: string) => void): Promise<DemoReport> {
+async function scenario(
+  env: Environment,
+  o: DemoOptions,
+  speed: number,
+  event: (line: string) => void,
+): Promise<DemoReport> {
   const clock = new ScaledClock(SIM_START, speed);
-  const say = (line: string) => event(`[${hhmmss(clock.now())} +${(clock.realElapsedMs() / 1000).toFixed(1)}s] ${line}`);
+  const say = (line: string) =>
+    event(`[${hhmmss(clock.now())} +${(clock.realElapsedMs() / 1000).toFixed(1)}s] ${line}`);
   const sim = await createSimulation({
     env,
     clock,
-    cluster: { preferredMaintenanceWindow: 'sun:00:20-sun:00:50', maintenance: [{ start: MAINTENANCE_START, rebootSeconds: 480 }] },
+    cluster: {
+      preferredMaintenanceWindow: 'sun:00:20-sun:00:50',
+      maintenance: [{ start: MAINTENANCE_START, rebootSeconds: 480 }],
+    },
     faults: [{ kind: 'memory-leak', instance: 'sim-instance', atSeconds: 20 * 60, bytesPerSecond: 7.5 * MIB }],
   });
   const logStream = o.logFile ? createWriteStream(o.logFile) : undefined;
@@ -166,7 +180,9 @@ async function scenario(env: Environment, o: DemoOptions, speed: number, event: 
     });
     const workload = new Workload(env.sourceAdmin, clock, { seed: o.seed, ratePerSecond: o.rate ?? 1 });
     await daemon.start();
-    say(`daemon started: checker ${schedules(speed).checker}, memory guard and maintenance guard ${schedules(speed)['memory-guard']}, gap-filling ${schedules(speed).gapfill} (real-time cron; ${speed}× simulated time); http://127.0.0.1:${daemon.port}/healthz`);
+    say(
+      `daemon started: checker ${schedules(speed).checker}, memory guard and maintenance guard ${schedules(speed)['memory-guard']}, gap-filling ${schedules(speed).gapfill} (real-time cron; ${speed}× simulated time); http://127.0.0.1:${daemon.port}/healthz`,
+    );
     say(`announced: Redshift maintenance reboot at ${hhmmss(MAINTENANCE_START)} UTC (8 min)`);
 
     const steps = scenarioSteps(env, sim, faults, say);
@@ -184,7 +200,9 @@ async function scenario(env: Environment, o: DemoOptions, speed: number, event: 
         if (seenInjected.has(f)) continue;
         seenInjected.add(f);
         faults.injected(f);
-        say(`fault: ${f.kind}${f.table ? ` ${f.table}` : ''}${f.key ? ` key ${f.key.join(',')}` : ''}${f.detail ? ` (${f.detail})` : ''}`);
+        say(
+          `fault: ${f.kind}${f.table ? ` ${f.table}` : ''}${f.key ? ` key ${f.key.join(',')}` : ''}${f.detail ? ` (${f.detail})` : ''}`,
+        );
       }
       if (clock.realElapsedMs() - lastStatus >= 250) {
         lastStatus = clock.realElapsedMs();
@@ -195,7 +213,11 @@ async function scenario(env: Environment, o: DemoOptions, speed: number, event: 
     while (clock.realElapsedMs() - startReal < o.duration * 1000) await tick(true);
     say('workload stopped; waiting for every fault to be repaired and the task to catch up');
     const deadline = clock.realElapsedMs() + 60_000;
-    while (clock.realElapsedMs() < deadline && !(faults.allRepaired() && sim.tasks.every((t) => t.status === 'running' && t.mode === 'batch' && t.backlog === 0))) await tick(false);
+    while (
+      clock.realElapsedMs() < deadline &&
+      !(faults.allRepaired() && sim.tasks.every((t) => t.status === 'running' && t.mode === 'batch' && t.backlog === 0))
+    )
+      await tick(false);
     await daemon.stop('demo over');
     // Let the task apply what is left (it must be running in batch mode).
     const drainUntil = clock.realElapsedMs() + 30_000;
@@ -227,10 +249,18 @@ async function scenario(env: Environment, o: DemoOptions, speed: number, event: 
 }
 
 /** The scenario's own actions, in simulated seconds from the start. */
-function scenarioSteps(env: Environment, sim: Simulation, faults: FaultBook, say: (line: string) => void): { at: number; run: () => Promise<void> }[] {
+function scenarioSteps(
+  env: Environment,
+  sim: Simulation,
+  faults: FaultBook,
+  say: (line: string) => void,
+): { at: number; run: () => Promise<void> }[] {
   const src = env.sourceAdmin;
   const rentalAt = async () => {
-    const r = await src.query<{ id: number }>(`INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 11, 11, 1) RETURNING rental_id AS id`, [sim.world.clock.now()]);
+    const r = await src.query<{ id: number }>(
+      `INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 11, 11, 1) RETURNING rental_id AS id`,
+      [sim.world.clock.now()],
+    );
     return String(r.rows[0]!.id);
   };
   let updated = '';
@@ -252,7 +282,10 @@ function scenarioSteps(env: Environment, sim: Simulation, faults: FaultBook, say
         faults.expect('lost-delete', 'a lost DELETE (the row stays on the target)', 'public.rental', [deleted]);
         sim.world.arm({ kind: 'lose-update', table: 'public.rental', key: [updated] });
         sim.world.arm({ kind: 'lose-delete', table: 'public.rental', key: [deleted] });
-        await src.query('UPDATE public.rental SET return_date = $1 WHERE rental_id = $2', [sim.world.clock.now(), updated]);
+        await src.query('UPDATE public.rental SET return_date = $1 WHERE rental_id = $2', [
+          sim.world.clock.now(),
+          updated,
+        ]);
         await src.query('DELETE FROM public.rental WHERE rental_id = $1', [deleted]);
         say(`scenario: rental ${updated} updated and rental ${deleted} deleted on the source; DMS will lose both`);
       },
@@ -261,7 +294,12 @@ function scenarioSteps(env: Environment, sim: Simulation, faults: FaultBook, say
       at: 600,
       run: async () => {
         inserted = await rentalAt();
-        faults.expect('lost-insert', 'a lost INSERT, then an UPDATE of that row: the task goes one-by-one', 'public.rental', [inserted]);
+        faults.expect(
+          'lost-insert',
+          'a lost INSERT, then an UPDATE of that row: the task goes one-by-one',
+          'public.rental',
+          [inserted],
+        );
         sim.world.arm({ kind: 'lose-insert', table: 'public.rental', key: [inserted] });
         say(`scenario: rental ${inserted} inserted; DMS will lose the INSERT`);
       },
@@ -269,7 +307,10 @@ function scenarioSteps(env: Environment, sim: Simulation, faults: FaultBook, say
     {
       at: 610,
       run: async () => {
-        await src.query('UPDATE public.rental SET return_date = $1 WHERE rental_id = $2', [sim.world.clock.now(), inserted]);
+        await src.query('UPDATE public.rental SET return_date = $1 WHERE rental_id = $2', [
+          sim.world.clock.now(),
+          inserted,
+        ]);
         say(`scenario: rental ${inserted} updated: the next bulk UPDATE touches one row fewer than its changes`);
       },
     },
@@ -279,15 +320,38 @@ function scenarioSteps(env: Environment, sim: Simulation, faults: FaultBook, say
 /** Each fault: when it was injected, which job found it first and when, when it was repaired. */
 class FaultBook {
   private readonly faults: DemoFault[] = [
-    { kind: 'memory-leak', description: 'the replication instance leaks memory (FreeableMemory falls)', injectedAt: null, detectedBy: null, detectedAt: null, repairedAt: null },
-    { kind: 'maintenance-reboot', description: 'a Redshift maintenance reboot (breaks a running task)', injectedAt: null, detectedBy: null, detectedAt: null, repairedAt: null },
+    {
+      kind: 'memory-leak',
+      description: 'the replication instance leaks memory (FreeableMemory falls)',
+      injectedAt: null,
+      detectedBy: null,
+      detectedAt: null,
+      repairedAt: null,
+    },
+    {
+      kind: 'maintenance-reboot',
+      description: 'a Redshift maintenance reboot (breaks a running task)',
+      injectedAt: null,
+      detectedBy: null,
+      detectedAt: null,
+      repairedAt: null,
+    },
   ];
   private lastMaintenancePhase = 'idle';
 
   constructor(private readonly clock: ScaledClock) {}
 
   expect(kind: DemoFaultKind, description: string, table: string, key: string[]): void {
-    this.faults.push({ kind, description, table, key, injectedAt: null, detectedBy: null, detectedAt: null, repairedAt: null });
+    this.faults.push({
+      kind,
+      description,
+      table,
+      key,
+      injectedAt: null,
+      detectedBy: null,
+      detectedAt: null,
+      repairedAt: null,
+    });
   }
 
   list(): DemoFault[] {
@@ -305,7 +369,15 @@ class FaultBook {
 
   /** A fault the world injected. */
   injected(f: { kind: string; injectedAt: Date; key?: string[] | undefined }): void {
-    const kind = ({ 'lose-insert': 'lost-insert', 'lose-update': 'lost-update', 'lose-delete': 'lost-delete', 'memory-leak': 'memory-leak', 'maintenance-reboot': 'maintenance-reboot' } as Record<string, DemoFaultKind>)[f.kind];
+    const kind = (
+      {
+        'lose-insert': 'lost-insert',
+        'lose-update': 'lost-update',
+        'lose-delete': 'lost-delete',
+        'memory-leak': 'memory-leak',
+        'maintenance-reboot': 'maintenance-reboot',
+      } as Record<string, DemoFaultKind>
+    )[f.kind];
     const mine = this.faults.find((x) => x.kind === kind && (!x.key || x.key.join() === f.key?.join()));
     if (mine && !mine.injectedAt) mine.injectedAt = f.injectedAt.toISOString();
   }
@@ -328,7 +400,8 @@ class FaultBook {
   /** Reads a finished run; returns a line for the log when the run found or did something. */
   observe(r: RunFinished): string | undefined {
     if (!('report' in r)) return `${r.job}: FAILED — ${r.error}`;
-    const has = (keys: string[][], f: DemoFault | undefined) => !!f?.key && keys.some((k) => k.join() === f.key!.join());
+    const has = (keys: string[][], f: DemoFault | undefined) =>
+      !!f?.key && keys.some((k) => k.join() === f.key!.join());
     switch (r.job) {
       case 'checker': {
         const rep = r.report;
@@ -351,14 +424,20 @@ class FaultBook {
         const rep = r.report;
         const lines: string[] = [];
         for (const x of rep.results) {
-          for (const [kind, list] of [['lost-update', x.stale], ['lost-delete', x.extra], ['lost-insert', x.missing]] as const) {
+          for (const [kind, list] of [
+            ['lost-update', x.stale],
+            ['lost-delete', x.extra],
+            ['lost-insert', x.missing],
+          ] as const) {
             const f = this.faults.find((y) => y.kind === kind && has(list, y));
             if (!f) continue;
             this.detect(f, 'gapfill');
             if (x.status === 'repaired') this.repair(f);
           }
           if (x.status === 'skipped' && x.warnings.some((w) => w.startsWith('not settled yet'))) continue;
-          const found = ['missing', 'extra', 'duplicated', 'stale'].map((c) => [c, x[c as 'missing'].length] as const).filter(([, n]) => n > 0);
+          const found = ['missing', 'extra', 'duplicated', 'stale']
+            .map((c) => [c, x[c as 'missing'].length] as const)
+            .filter(([, n]) => n > 0);
           const fixed = Object.entries(x.repaired).filter(([, n]) => n > 0);
           lines.push(
             `gapfill ${x.table} ${x.day}: ${x.status}, ${x.rowsCompared} rows compared in ${x.queries} queries${found.length ? `; found ${found.map(([c, n]) => `${n} ${c}`).join(', ')}` : ''}${fixed.length ? `; ${fixed.map(([c, n]) => `${n} ${c}`).join(', ')}` : ''}`,
@@ -374,7 +453,9 @@ class FaultBook {
         const acted = rep.actions.some((a) => a.action !== 'none');
         const changed = rep.phase !== this.lastMaintenancePhase;
         this.lastMaintenancePhase = rep.phase;
-        return acted || changed ? `maintenance-guard: ${r.summary}${rep.window ? ` (window ${hhmmss(new Date(rep.window.start))}–${hhmmss(new Date(rep.window.end))}, resume planned ${hhmmss(new Date(rep.window.plannedResume))})` : ''}` : undefined;
+        return acted || changed
+          ? `maintenance-guard: ${r.summary}${rep.window ? ` (window ${hhmmss(new Date(rep.window.start))}–${hhmmss(new Date(rep.window.end))}, resume planned ${hhmmss(new Date(rep.window.plannedResume))})` : ''}`
+          : undefined;
       }
       case 'memory-guard': {
         const rep = r.report;
@@ -383,7 +464,9 @@ class FaultBook {
           if (i.decision === 'restart') this.detect(f, 'memory-guard');
           if (i.restarted.some((x) => !x.error)) this.repair(f);
         }
-        return rep.instances.some((i) => i.decision !== 'ok' && i.decision !== 'no-data') ? `memory-guard: ${r.summary}` : undefined;
+        return rep.instances.some((i) => i.decision !== 'ok' && i.decision !== 'no-data')
+          ? `memory-guard: ${r.summary}`
+          : undefined;
       }
     }
   }
@@ -400,13 +483,26 @@ function status(sim: Simulation, clock: ScaledClock, faults: FaultBook, runs: Re
 /** Renders the end-of-demo summary table (simulated UTC times). */
 export function renderDemo(r: DemoReport): string {
   const t = (iso: string | null) => (iso ? iso.slice(11, 19) : '-');
-  const rows = r.faults.map((f) => [f.kind, t(f.injectedAt), f.detectedBy ?? '-', t(f.detectedAt), t(f.repairedAt), f.key ? `${f.table} ${f.key.join(',')}` : f.description]);
+  const rows = r.faults.map((f) => [
+    f.kind,
+    t(f.injectedAt),
+    f.detectedBy ?? '-',
+    t(f.detectedAt),
+    t(f.repairedAt),
+    f.key ? `${f.table} ${f.key.join(',')}` : f.description,
+  ]);
   const head = ['fault', 'injected', 'detected by', 'detected', 'repaired', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const fmt = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const lines = [
     '',
-    `simulated ${r.simulatedFrom.slice(0, 16).replace('T', ' ')} → ${r.simulatedTo.slice(11, 16)} UTC in ${r.realSeconds} s (${r.speed}×, seed ${r.seed}); ${r.changesApplied} of ${r.changesCaptured} changes applied; job runs: ${Object.entries(r.runs)
+    `simulated ${r.simulatedFrom.slice(0, 16).replace('T', ' ')} → ${r.simulatedTo.slice(11, 16)} UTC in ${r.realSeconds} s (${r.speed}×, seed ${r.seed}); ${r.changesApplied} of ${r.changesCaptured} changes applied; job runs: ${Object.entries(
+      r.runs,
+    )
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
     '',

@@ -60,7 +60,9 @@ export async function freePort(): Promise<number> {
  * @param onLog receives the server's log lines (default: discarded).
  * @param settings extra server settings (`shared_buffers`, …), e.g. for benchmarks.
  */
-export async function startEmbeddedServer(options: { port?: number; onLog?: (line: string) => void; settings?: Record<string, string> } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(
+  options: { port?: number; onLog?: (line: string) => void; settings?: Record<string, string> } = {},
+): Promise<EmbeddedServer> {
   const port = options.port ?? (await freePort());
   const dir = path.join(os.tmpdir(), `dms-companion-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
   const password = 'postgres';
@@ -77,7 +79,14 @@ export async function startEmbeddedServer(options: { port?: number; onLog?: (lin
     // Byte-order text comparison on every machine (Redshift compares text by bytes too).
     initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     postgresFlags: [
-      ...['wal_level=logical', 'max_replication_slots=20', 'max_wal_senders=20', 'max_connections=200', 'fsync=off', 'listen_addresses=127.0.0.1'],
+      ...[
+        'wal_level=logical',
+        'max_replication_slots=20',
+        'max_wal_senders=20',
+        'max_connections=200',
+        'fsync=off',
+        'listen_addresses=127.0.0.1',
+      ],
       ...Object.entries(options.settings ?? {}).map(([k, v]) => `${k}=${v}`),
     ].flatMap((s) => ['-c', s]),
     onLog: (m: unknown) => log(String(m)),
@@ -128,14 +137,20 @@ async function withAdmin<T>(server: ServerInfo, database: string, fn: (c: pg.Cli
 }
 
 async function databaseExists(server: ServerInfo, name: string): Promise<boolean> {
-  return withAdmin(server, 'postgres', async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
+  return withAdmin(
+    server,
+    'postgres',
+    async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
+  );
 }
 
 /** Creates the cluster-wide roles (idempotent). */
 async function ensureRoles(server: ServerInfo): Promise<void> {
   await withAdmin(server, 'postgres', async (c) => {
     for (const role of [DMS_USER, COMPANION_USER]) {
-      await c.query(`DO $$ BEGIN CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${LOCAL_PASSWORD}'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+      await c.query(
+        `DO $$ BEGIN CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '${LOCAL_PASSWORD}'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+      );
     }
   });
 }
@@ -187,11 +202,17 @@ export async function createDatabases(server: ServerInfo, prefix: string): Promi
     await c.query(`ALTER DATABASE ${t} SET search_path = "$user", public, redshift_system`);
   });
   await withAdmin(server, dbs.target, async (c) => {
-    await c.query(`GRANT CREATE ON DATABASE ${quoteIdent(dbs.target)} TO ${quoteIdent(COMPANION_USER)}, ${quoteIdent(DMS_USER)}`);
+    await c.query(
+      `GRANT CREATE ON DATABASE ${quoteIdent(dbs.target)} TO ${quoteIdent(COMPANION_USER)}, ${quoteIdent(DMS_USER)}`,
+    );
     await c.query(`GRANT CREATE, USAGE ON SCHEMA public TO ${quoteIdent(DMS_USER)}, ${quoteIdent(COMPANION_USER)}`);
     // Tables the DMS user creates are readable and repairable by the companion.
-    await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(DMS_USER)} GRANT SELECT, INSERT, DELETE ON TABLES TO ${quoteIdent(COMPANION_USER)}`);
-    await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE postgres GRANT SELECT, INSERT, DELETE ON TABLES TO ${quoteIdent(COMPANION_USER)}`);
+    await c.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(DMS_USER)} GRANT SELECT, INSERT, DELETE ON TABLES TO ${quoteIdent(COMPANION_USER)}`,
+    );
+    await c.query(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE postgres GRANT SELECT, INSERT, DELETE ON TABLES TO ${quoteIdent(COMPANION_USER)}`,
+    );
     await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE postgres GRANT ALL ON TABLES TO ${quoteIdent(DMS_USER)}`);
   });
   await withAdmin(server, dbs.source, async (c) => {
@@ -230,14 +251,22 @@ export async function openEnvironment(server: ServerInfo, prefix: string): Promi
   const clients = {
     sourceAdmin: new PgClient({ role: 'source', dialect: 'postgres', connection: poolFor(server, databases.source) }),
     targetAdmin: new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(server, databases.target) }),
-    targetDms: new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(server, databases.target, DMS_USER) }),
+    targetDms: new PgClient({
+      role: 'target',
+      dialect: 'redshift',
+      connection: poolFor(server, databases.target, DMS_USER),
+    }),
     source: new PgClient({
       role: 'source',
       dialect: 'postgres',
       connection: { ...poolFor(server, databases.source, COMPANION_USER), options: SOURCE_SESSION_OPTIONS },
       types: sourceTypeParsers,
     }),
-    target: new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(server, databases.target, COMPANION_USER) }),
+    target: new PgClient({
+      role: 'target',
+      dialect: 'redshift',
+      connection: poolFor(server, databases.target, COMPANION_USER),
+    }),
   };
   return {
     server,

@@ -17,9 +17,21 @@ export const DEFAULT_TASK: SimTaskSpec = {
   arn: 'arn:aws:dms:us-east-1:123456789012:task:PAGILA',
   replicationInstance: 'sim-instance',
   tables: [
-    { source: { schema: 'public', name: 'rental' }, target: { schema: 'public', name: 'rental' }, primaryKey: ['rental_id'] },
-    { source: { schema: 'public', name: 'payment' }, target: { schema: 'public', name: 'payment' }, primaryKey: ['payment_id'] },
-    { source: { schema: 'public', name: 'customer' }, target: { schema: 'public', name: 'customer' }, primaryKey: ['customer_id'] },
+    {
+      source: { schema: 'public', name: 'rental' },
+      target: { schema: 'public', name: 'rental' },
+      primaryKey: ['rental_id'],
+    },
+    {
+      source: { schema: 'public', name: 'payment' },
+      target: { schema: 'public', name: 'payment' },
+      primaryKey: ['payment_id'],
+    },
+    {
+      source: { schema: 'public', name: 'customer' },
+      target: { schema: 'public', name: 'customer' },
+      primaryKey: ['customer_id'],
+    },
     { source: { schema: 'public', name: 'film' }, target: { schema: 'public', name: 'film' }, primaryKey: ['film_id'] },
   ],
 };
@@ -54,16 +66,34 @@ export async function createSimulation(o: SimulationOptions): Promise<Simulation
     connection: { ...poolFor(o.env.server, o.env.databases.source), options: SOURCE_SESSION_OPTIONS },
     types: sourceTypeParsers,
   });
-  const instances = o.instances ?? [...new Set(specs.map((s) => s.replicationInstance))].map((identifier) => ({ identifier, baselineFreeableMemory: 4 * 1024 ** 3 }));
+  const instances =
+    o.instances ??
+    [...new Set(specs.map((s) => s.replicationInstance))].map((identifier) => ({
+      identifier,
+      baselineFreeableMemory: 4 * 1024 ** 3,
+    }));
   const world = new SimWorld(
     o.clock,
-    { identifier: 'sim-cluster', preferredMaintenanceWindow: 'sun:04:00-sun:04:30', maintenance: [], reportNextStart: true, deferred: [], ...o.cluster },
+    {
+      identifier: 'sim-cluster',
+      preferredMaintenanceWindow: 'sun:04:00-sun:04:30',
+      maintenance: [],
+      reportNextStart: true,
+      deferred: [],
+      ...o.cluster,
+    },
     instances,
     o.faults ?? [],
   );
   const tasks: SimTask[] = [];
   for (const spec of specs) {
-    const task = new SimTask(spec, settings, { sourceCapture, targetAdmin: o.env.targetAdmin, targetDms: o.env.targetDms, dmsUser: DMS_USER }, o.clock, { onCapture: world.onCapture });
+    const task = new SimTask(
+      spec,
+      settings,
+      { sourceCapture, targetAdmin: o.env.targetAdmin, targetDms: o.env.targetDms, dmsUser: DMS_USER },
+      o.clock,
+      { onCapture: world.onCapture },
+    );
     await task.setup();
     world.addTask(task);
     tasks.push(task);

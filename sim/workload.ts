@@ -50,7 +50,9 @@ export class Workload {
   private readonly newPayments: number[] = [];
   private readonly partitions = new Set<string>();
   private carry = 0;
-  readonly counts: Record<WorkloadOp, number> = Object.fromEntries(Object.keys(DEFAULT_MIX).map((k) => [k, 0])) as Record<WorkloadOp, number>;
+  readonly counts: Record<WorkloadOp, number> = Object.fromEntries(
+    Object.keys(DEFAULT_MIX).map((k) => [k, 0]),
+  ) as Record<WorkloadOp, number>;
 
   constructor(
     private readonly source: SqlClient,
@@ -110,7 +112,9 @@ export class Workload {
     if (this.partitions.has(name)) return;
     const from = `${y}-${String(m).padStart(2, '0')}-01 00:00:00+00`;
     const to = m === 12 ? `${y + 1}-01-01 00:00:00+00` : `${y}-${String(m + 1).padStart(2, '0')}-01 00:00:00+00`;
-    await tx.query(`CREATE TABLE IF NOT EXISTS public.${name} PARTITION OF public.payment FOR VALUES FROM ('${from}') TO ('${to}')`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS public.${name} PARTITION OF public.payment FOR VALUES FROM ('${from}') TO ('${to}')`,
+    );
     this.partitions.add(name);
   }
 
@@ -127,7 +131,11 @@ export class Workload {
       }
       case 'rental-update': {
         const id = this.newRentals.length > 0 && r.chance(0.5) ? r.pick(this.newRentals) : r.int(1, 16049);
-        await tx.query(`UPDATE public.rental SET return_date = $1, staff_id = $2 WHERE rental_id = $3`, [this.nowText(), r.int(1, 2), id]);
+        await tx.query(`UPDATE public.rental SET return_date = $1, staff_id = $2 WHERE rental_id = $3`, [
+          this.nowText(),
+          r.int(1, 2),
+          id,
+        ]);
         break;
       }
       case 'rental-delete': {
@@ -140,14 +148,23 @@ export class Workload {
         await this.ensurePartition(tx);
         const res = await tx.query<{ payment_id: string | number }>(
           `INSERT INTO public.payment (customer_id, staff_id, rental_id, amount, payment_date) VALUES ($1, $2, $3, $4, $5) RETURNING payment_id`,
-          [r.int(1, 599), r.int(1, 2), r.int(1, 16049), `${r.int(0, 11)}.${String(r.int(0, 99)).padStart(2, '0')}`, this.nowText()],
+          [
+            r.int(1, 599),
+            r.int(1, 2),
+            r.int(1, 16049),
+            `${r.int(0, 11)}.${String(r.int(0, 99)).padStart(2, '0')}`,
+            this.nowText(),
+          ],
         );
         this.newPayments.push(Number(res.rows[0]!.payment_id));
         break;
       }
       case 'payment-update': {
         const id = this.newPayments.length > 0 && r.chance(0.5) ? r.pick(this.newPayments) : r.int(16050, 32098);
-        await tx.query(`UPDATE public.payment SET amount = $1 WHERE payment_id = $2`, [`${r.int(0, 11)}.${String(r.int(0, 99)).padStart(2, '0')}`, id]);
+        await tx.query(`UPDATE public.payment SET amount = $1 WHERE payment_id = $2`, [
+          `${r.int(0, 11)}.${String(r.int(0, 99)).padStart(2, '0')}`,
+          id,
+        ]);
         break;
       }
       case 'payment-delete': {
@@ -157,12 +174,20 @@ export class Workload {
         break;
       }
       case 'customer-update': {
-        await tx.query(`UPDATE public.customer SET email = $1, activebool = $2 WHERE customer_id = $3`, [`user${r.int(1, 1_000_000)}@example.org`, r.chance(0.9), r.int(1, 599)]);
+        await tx.query(`UPDATE public.customer SET email = $1, activebool = $2 WHERE customer_id = $3`, [
+          `user${r.int(1, 1_000_000)}@example.org`,
+          r.chance(0.9),
+          r.int(1, 599),
+        ]);
         break;
       }
       case 'film-update': {
         const features = [['Trailers'], ['Commentaries', 'Deleted Scenes'], ['Behind the Scenes'], []][r.int(0, 3)]!;
-        await tx.query(`UPDATE public.film SET rental_rate = $1, special_features = $2::text[] WHERE film_id = $3`, [`${r.int(0, 9)}.99`, features, r.int(1, 1000)]);
+        await tx.query(`UPDATE public.film SET rental_rate = $1, special_features = $2::text[] WHERE film_id = $3`, [
+          `${r.int(0, 9)}.99`,
+          features,
+          r.int(1, 1000),
+        ]);
         break;
       }
     }

@@ -126,7 +126,8 @@ export class SimWorld {
 
   /** Adds a task (already set up) to the world. */
   addTask(task: SimTask): void {
-    if (!this.instances.has(task.spec.replicationInstance)) throw new Error(`no simulated instance ${task.spec.replicationInstance}`);
+    if (!this.instances.has(task.spec.replicationInstance))
+      throw new Error(`no simulated instance ${task.spec.replicationInstance}`);
     this.tasks.set(task.arn, task);
   }
 
@@ -139,7 +140,12 @@ export class SimWorld {
       if (s.afterSeconds !== undefined && now.getTime() - this.startedAt < s.afterSeconds * 1000) continue;
       const t = task.spec.tables[change.table]!.source;
       if (`${t.schema}.${t.name}` !== s.table) continue;
-      const op = s.kind === 'lose-insert' || s.kind === 'duplicate-insert' ? 'INSERT' : s.kind === 'lose-update' ? 'UPDATE' : 'DELETE';
+      const op =
+        s.kind === 'lose-insert' || s.kind === 'duplicate-insert'
+          ? 'INSERT'
+          : s.kind === 'lose-update'
+            ? 'UPDATE'
+            : 'DELETE';
       if (change.op !== op || change.newKey) continue;
       if (s.key && s.key.join('\u0000') !== change.key.join('\u0000')) continue;
       f.seen++;
@@ -157,7 +163,9 @@ export class SimWorld {
   }
 
   private activeReboot(now: number): MaintenanceEvent | undefined {
-    return this.cluster.maintenance.find((m) => !this.deferred(m) && now >= m.start.getTime() && now < m.start.getTime() + m.rebootSeconds * 1000);
+    return this.cluster.maintenance.find(
+      (m) => !this.deferred(m) && now >= m.start.getTime() && now < m.start.getTime() + m.rebootSeconds * 1000,
+    );
   }
 
   private deferred(m: MaintenanceEvent): boolean {
@@ -166,9 +174,11 @@ export class SimWorld {
 
   /** Advances the world to the clock's now. Steps never overlap. */
   step(): Promise<void> {
-    this.stepping = this.stepping.then(() => this.doStep()).catch((err: unknown) => {
-      this.errors.push(err instanceof Error ? err.message : String(err));
-    });
+    this.stepping = this.stepping
+      .then(() => this.doStep())
+      .catch((err: unknown) => {
+        this.errors.push(err instanceof Error ? err.message : String(err));
+      });
     return this.stepping;
   }
 
@@ -183,14 +193,24 @@ export class SimWorld {
         f.done = true;
         const inst = this.instances.get(f.spec.instance);
         if (inst) inst.leak = { rate: f.spec.bytesPerSecond, since: now, persistent: f.spec.persistent ?? false };
-        this.injected.push({ kind: 'memory-leak', injectedAt: new Date(now), detail: `${f.spec.instance}: ${Math.round(f.spec.bytesPerSecond / MIB)} MiB/s` });
+        this.injected.push({
+          kind: 'memory-leak',
+          injectedAt: new Date(now),
+          detail: `${f.spec.instance}: ${Math.round(f.spec.bytesPerSecond / MIB)} MiB/s`,
+        });
       }
     }
     const reboot = this.activeReboot(now);
     if (reboot && !this.rebootsDone.has(reboot.start.getTime())) {
       this.rebootsDone.add(reboot.start.getTime());
-      const broken = [...this.tasks.values()].filter((t) => t.status === 'running' || t.status === 'starting' || t.status === 'stopping');
-      this.injected.push({ kind: 'maintenance-reboot', injectedAt: new Date(now), detail: broken.length ? `broke ${broken.map((t) => t.spec.name).join(', ')}` : 'no task was running' });
+      const broken = [...this.tasks.values()].filter(
+        (t) => t.status === 'running' || t.status === 'starting' || t.status === 'stopping',
+      );
+      this.injected.push({
+        kind: 'maintenance-reboot',
+        injectedAt: new Date(now),
+        detail: broken.length ? `broke ${broken.map((t) => t.spec.name).join(', ')}` : 'no task was running',
+      });
     }
     for (const task of this.tasks.values()) {
       // A reboot terminates running queries (NOTES-DMS.md §6); the task keeps "running" but applies nothing more.
@@ -205,13 +225,17 @@ export class SimWorld {
         inst.free = inst.spec.baselineFreeableMemory;
         inst.leak = inst.leak.persistent ? { ...inst.leak, since: now } : undefined;
       }
-      if (inst.leak && tasks.some((t) => t.status === 'running')) inst.free = Math.max(64 * MIB, inst.free - inst.leak.rate * dt);
+      if (inst.leak && tasks.some((t) => t.status === 'running'))
+        inst.free = Math.max(64 * MIB, inst.free - inst.leak.rate * dt);
       this.sample('FreeableMemory', { ReplicationInstanceIdentifier: inst.spec.identifier }, now, inst.free);
       this.sample('SwapUsage', { ReplicationInstanceIdentifier: inst.spec.identifier }, now, inst.swap());
     }
     for (const task of this.tasks.values()) {
       if (task.status !== 'running') continue;
-      const dims = { ReplicationInstanceIdentifier: task.spec.replicationInstance, ReplicationTaskIdentifier: taskResourceId(task.arn) };
+      const dims = {
+        ReplicationInstanceIdentifier: task.spec.replicationInstance,
+        ReplicationTaskIdentifier: taskResourceId(task.arn),
+      };
       this.sample('CDCLatencyTarget', dims, now, task.latencySeconds(now));
       this.sample('CDCLatencySource', dims, now, 0);
       this.sample('CDCIncomingChanges', dims, now, task.backlog);
@@ -239,14 +263,21 @@ export class SimWorld {
         for (;;) {
           const state = this.describeTask(arn);
           if (state.status === want) return state;
-          if (state.status === 'failed') throw new AwsStateError(`replication task ${arn} cannot reach "${want}": status failed, last failure "${state.lastFailureMessage ?? ''}"`);
-          if (this.clock.now().getTime() >= deadline) throw new AwsStateError(`replication task ${arn} did not reach "${want}" within ${timeoutSeconds} s (last: status ${state.status})`);
+          if (state.status === 'failed')
+            throw new AwsStateError(
+              `replication task ${arn} cannot reach "${want}": status failed, last failure "${state.lastFailureMessage ?? ''}"`,
+            );
+          if (this.clock.now().getTime() >= deadline)
+            throw new AwsStateError(
+              `replication task ${arn} did not reach "${want}" within ${timeoutSeconds} s (last: status ${state.status})`,
+            );
           await this.clock.sleep(1000);
         }
       },
     },
     metrics: {
-      getDmsMetrics: (queries, start, end, period) => settle(() => queries.map((q) => this.metric(q, start, end, period))),
+      getDmsMetrics: (queries, start, end, period) =>
+        settle(() => queries.map((q) => this.metric(q, start, end, period))),
     },
     clusters: {
       describeCluster: (identifier) => settle(() => this.describeCluster(identifier)),
@@ -261,11 +292,20 @@ export class SimWorld {
 
   private describeTask(arn: string): ReplicationTaskState {
     const t = this.task(arn);
-    return { arn, identifier: t.spec.name, status: t.status, stopReason: t.stopReason, lastFailureMessage: t.lastFailureMessage, fullLoadProgressPercent: 100, migrationType: 'full-load-and-cdc' };
+    return {
+      arn,
+      identifier: t.spec.name,
+      status: t.status,
+      stopReason: t.stopReason,
+      lastFailureMessage: t.lastFailureMessage,
+      fullLoadProgressPercent: 100,
+      migrationType: 'full-load-and-cdc',
+    };
   }
 
   private describeCluster(identifier: string): ClusterInfo {
-    if (identifier !== this.cluster.identifier) throw new AwsStateError(`Redshift cluster ${identifier} not found (DescribeClusters returned 0 clusters)`);
+    if (identifier !== this.cluster.identifier)
+      throw new AwsStateError(`Redshift cluster ${identifier} not found (DescribeClusters returned 0 clusters)`);
     const now = this.clock.now().getTime();
     const down = this.clusterUnavailable(now);
     const next = this.cluster.maintenance
@@ -277,12 +317,18 @@ export class SimWorld {
       availability: down ? 'Maintenance' : 'Available',
       preferredMaintenanceWindow: this.cluster.preferredMaintenanceWindow,
       nextMaintenanceWindowStartTime: this.cluster.reportNextStart ? next?.start : undefined,
-      deferredMaintenanceWindows: this.cluster.deferred.map((d, i) => ({ identifier: `dfr-${i}`, start: d.start, end: d.end })),
+      deferredMaintenanceWindows: this.cluster.deferred.map((d, i) => ({
+        identifier: `dfr-${i}`,
+        start: d.start,
+        end: d.end,
+      })),
     };
   }
 
   private metric(q: MetricQuery, start: Date, end: Date, period: number): Datapoint[] {
-    const samples = (this.samples.get(metricKey(q.metric, q.dimensions)) ?? []).filter((s) => s.t >= start.getTime() && s.t < end.getTime());
+    const samples = (this.samples.get(metricKey(q.metric, q.dimensions)) ?? []).filter(
+      (s) => s.t >= start.getTime() && s.t < end.getTime(),
+    );
     const p = Math.max(1, period) * 1000;
     const buckets = new Map<number, number[]>();
     for (const s of samples) {
@@ -295,7 +341,14 @@ export class SimWorld {
       .sort((a, b) => a[0] - b[0])
       .map(([t, vs]) => ({
         timestamp: new Date(t),
-        value: q.stat === 'Minimum' ? Math.min(...vs) : q.stat === 'Maximum' ? Math.max(...vs) : q.stat === 'Sum' ? vs.reduce((a, b) => a + b, 0) : vs.reduce((a, b) => a + b, 0) / vs.length,
+        value:
+          q.stat === 'Minimum'
+            ? Math.min(...vs)
+            : q.stat === 'Maximum'
+              ? Math.max(...vs)
+              : q.stat === 'Sum'
+                ? vs.reduce((a, b) => a + b, 0)
+                : vs.reduce((a, b) => a + b, 0) / vs.length,
       }));
   }
 

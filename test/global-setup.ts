@@ -10,7 +10,12 @@ let server: EmbeddedServer | undefined;
 export default async function setup(project: TestProject) {
   server = await startEmbeddedServer();
   await prepareTemplates(server);
-  const info: ServerInfo = { host: server.host, port: server.port, superuser: server.superuser, password: server.password };
+  const info: ServerInfo = {
+    host: server.host,
+    port: server.port,
+    superuser: server.superuser,
+    password: server.password,
+  };
   project.provide('pgServer', info);
   return async () => {
     await server?.stop();

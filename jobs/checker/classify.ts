@@ -32,8 +32,10 @@ export interface ClassifyRules {
 export function classifyTask(m: CheckMeasures, rules: ClassifyRules): CheckStatus {
   if (m.taskStatus !== 'running') return 'not-running';
   const n = m.singleRowUpdates;
-  const overHistory = m.historyMedian === undefined || rules.historyFactor === undefined || n > rules.historyFactor * m.historyMedian;
+  const overHistory =
+    m.historyMedian === undefined || rules.historyFactor === undefined || n > rules.historyFactor * m.historyMedian;
   if (m.rolledBackUpdates > 0 || (n > rules.updateThreshold && overHistory)) return 'one-by-one';
-  if (m.dmsStatements === 0 && m.cdcLatencyTarget !== null && m.cdcLatencyTarget >= rules.stallLatency) return 'stalled';
+  if (m.dmsStatements === 0 && m.cdcLatencyTarget !== null && m.cdcLatencyTarget >= rules.stallLatency)
+    return 'stalled';
   return 'ok';
 }

@@ -90,10 +90,23 @@ export async function runChecker<F extends FixRun>(deps: JobDeps, o: CheckerOpti
   const now = deps.clock.now();
   const results: TaskCheck<F>[] = [];
   for (const task of o.tasks) results.push(await checkTask(deps, task, runId, now, o));
-  return { job: 'checker', runId, checkedAt: now.toISOString(), dryRun: o.dryRun, tasks: results, problems: results.filter((r) => r.problem).length };
+  return {
+    job: 'checker',
+    runId,
+    checkedAt: now.toISOString(),
+    dryRun: o.dryRun,
+    tasks: results,
+    problems: results.filter((r) => r.problem).length,
+  };
 }
 
-async function checkTask<F extends FixRun>(deps: JobDeps, task: TaskConfig, runId: string, now: Date, o: CheckerOptions<F>): Promise<TaskCheck<F>> {
+async function checkTask<F extends FixRun>(
+  deps: JobDeps,
+  task: TaskConfig,
+  runId: string,
+  now: Date,
+  o: CheckerOptions<F>,
+): Promise<TaskCheck<F>> {
   const cfg = deps.config.jobs.checker;
   const log = jobLogger(deps.log, 'checker', runId, task.name);
   const from = new Date(now.getTime() - cfg.window * 1000);
@@ -177,7 +190,13 @@ async function evaluate<F extends FixRun>(
     }
   });
   const [latency] = await deps.metrics.getDmsMetrics(
-    [{ metric: 'CDCLatencyTarget', dimensions: taskDimensions(task.replicationInstance, taskResourceId(task.arn)), stat: 'Maximum' }],
+    [
+      {
+        metric: 'CDCLatencyTarget',
+        dimensions: taskDimensions(task.replicationInstance, taskResourceId(task.arn)),
+        stat: 'Maximum',
+      },
+    ],
     from,
     now,
     Math.max(60, cfg.window),
@@ -204,7 +223,14 @@ async function evaluate<F extends FixRun>(
     heldBy: holds.map((h) => h.owner),
   };
   const status = classifyTask(
-    { taskStatus: state.status, rolledBackUpdates: ours.length, singleRowUpdates: counts.singleRowUpdates, dmsStatements: counts.statements, cdcLatencyTarget, historyMedian },
+    {
+      taskStatus: state.status,
+      rolledBackUpdates: ours.length,
+      singleRowUpdates: counts.singleRowUpdates,
+      dmsStatements: counts.statements,
+      cdcLatencyTarget,
+      historyMedian,
+    },
     cfg,
   );
   const result: TaskCheck<F> = { ...base, status, evidence };

@@ -29,7 +29,13 @@ function patterns(tables: readonly TableConfig[]): string[] {
   return tables.flatMap((t) => [`%"${t.target.schema}"."${t.target.name}"%`, `%${t.target.schema}.${t.target.name}%`]);
 }
 
-export async function countDmsStatements(target: SqlExecutor, dmsUser: string, tables: readonly TableConfig[], from: Date, to: Date): Promise<StatementCounts> {
+export async function countDmsStatements(
+  target: SqlExecutor,
+  dmsUser: string,
+  tables: readonly TableConfig[],
+  from: Date,
+  to: Date,
+): Promise<StatementCounts> {
   const pats = patterns(tables);
   const params: SqlParam[] = [dmsUser, utcText(from), utcText(to), ...pats];
   const like = (col: string) => pats.map((_p, i) => `${col} ILIKE $${i + 4}`).join(' OR ');
@@ -66,5 +72,10 @@ interface CountRow {
 }
 
 function toCounts(row: CountRow | undefined, source: StatementCounts['source']): StatementCounts {
-  return { updates: Number(row?.updates ?? 0), singleRowUpdates: Number(row?.single_row_updates ?? 0), statements: Number(row?.statements ?? 0), source };
+  return {
+    updates: Number(row?.updates ?? 0),
+    singleRowUpdates: Number(row?.single_row_updates ?? 0),
+    statements: Number(row?.statements ?? 0),
+    source,
+  };
 }

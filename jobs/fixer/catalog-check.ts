@@ -24,21 +24,36 @@ export interface CheckedStatement {
  *   target table that is not one of the task's configured tables, or key pairs that are not the
  *   configured primary key.
  */
-export async function checkAgainstCatalog(target: SqlExecutor, task: TaskConfig, p: ParsedApplyUpdate): Promise<CheckedStatement> {
-  const table = task.tables.find((t) => t.target.schema === p.targetTable.schema && t.target.name === p.targetTable.name);
+export async function checkAgainstCatalog(
+  target: SqlExecutor,
+  task: TaskConfig,
+  p: ParsedApplyUpdate,
+): Promise<CheckedStatement> {
+  const table = task.tables.find(
+    (t) => t.target.schema === p.targetTable.schema && t.target.name === p.targetTable.name,
+  );
   if (!table) {
     throw new RefusedError(
       `target table ${displayName(p.targetTable)} (from the statement) is not a table of task ${task.name} in the config (its tables: ${task.tables.map((t) => displayName(t.target)).join(', ')})`,
     );
   }
   const targetCols = await describeTargetTable(target, p.targetTable);
-  if (!targetCols) throw new RefusedError(`target table ${displayName(p.targetTable)} (from the statement) is not in the target catalog`);
+  if (!targetCols)
+    throw new RefusedError(
+      `target table ${displayName(p.targetTable)} (from the statement) is not in the target catalog`,
+    );
   const changesCols = await describeTargetTable(target, p.changesTable);
-  if (!changesCols) throw new RefusedError(`changes table ${displayName(p.changesTable)} (from the statement) is not in the target catalog (dropped since?)`);
+  if (!changesCols)
+    throw new RefusedError(
+      `changes table ${displayName(p.changesTable)} (from the statement) is not in the target catalog (dropped since?)`,
+    );
   const targetColumns = new Map(targetCols.map((c) => [c.name, c]));
   const changesColumns = new Map(changesCols.map((c) => [c.name, c]));
   const need = (cols: Map<string, TargetColumn>, name: string, where: string) => {
-    if (!cols.has(name)) throw new RefusedError(`column ${JSON.stringify(name)} (from the statement) is not a column of ${where} in the target catalog`);
+    if (!cols.has(name))
+      throw new RefusedError(
+        `column ${JSON.stringify(name)} (from the statement) is not a column of ${where} in the target catalog`,
+      );
   };
   need(changesColumns, p.seqColumn, `changes table ${displayName(p.changesTable)}`);
   for (const f of p.filters) need(changesColumns, f.changesColumn, `changes table ${displayName(p.changesTable)}`);
@@ -49,13 +64,22 @@ export async function checkAgainstCatalog(target: SqlExecutor, task: TaskConfig,
   const paired = new Map(p.keyPairs.map((k) => [k.targetColumn, k.changesColumn]));
   const keyChangesColumns = table.primaryKey.map((k) => {
     const c = paired.get(k);
-    if (!c) throw new RefusedError(`the statement does not pair primary-key column ${k} of ${displayName(table.target)} with a changes column (pairs: ${p.keyPairs.map((x) => x.targetColumn).join(', ')})`);
+    if (!c)
+      throw new RefusedError(
+        `the statement does not pair primary-key column ${k} of ${displayName(table.target)} with a changes column (pairs: ${p.keyPairs.map((x) => x.targetColumn).join(', ')})`,
+      );
     return c;
   });
   const extra = p.keyPairs.filter((k) => !table.primaryKey.includes(k.targetColumn));
-  if (extra.length > 0) throw new RefusedError(`the statement pairs ${extra.map((k) => k.targetColumn).join(', ')}, which the config does not list in the primary key of ${displayName(table.target)}`);
+  if (extra.length > 0)
+    throw new RefusedError(
+      `the statement pairs ${extra.map((k) => k.targetColumn).join(', ')}, which the config does not list in the primary key of ${displayName(table.target)}`,
+    );
   for (const k of table.primaryKey) {
-    if (!targetColumns.get(k)?.type) throw new RefusedError(`primary-key column ${k} of ${displayName(table.target)} has a type the toolkit cannot compare`);
+    if (!targetColumns.get(k)?.type)
+      throw new RefusedError(
+        `primary-key column ${k} of ${displayName(table.target)} has a type the toolkit cannot compare`,
+      );
   }
   return { table, targetColumns, changesColumns, keyChangesColumns };
 }

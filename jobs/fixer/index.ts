@@ -10,7 +10,12 @@ import { formatKey, insertStatements, planTable, readSourceRows, type SourceRow 
 import { checkAgainstCatalog } from './catalog-check.js';
 import { findRolledBackUpdates, type EvidenceAttempt, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
 import { findMissingKeys } from './missing-keys.js';
-import { explainJson, parseApplyUpdate, StatementParseError, type ParsedApplyUpdate } from '../../lib/dms/apply-update.js';
+import {
+  explainJson,
+  parseApplyUpdate,
+  StatementParseError,
+  type ParsedApplyUpdate,
+} from '../../lib/dms/apply-update.js';
 import { repairMissingRows } from '../../lib/repair/insert-missing.js';
 
 /**
@@ -123,7 +128,9 @@ export async function runFixer(deps: JobDeps, o: FixerOptions): Promise<FixerRep
 
 function fixerRunStatus(r: FixerReport): RunStatus {
   if (r.status === 'failed') return 'failed';
-  return r.status === 'repaired' || r.status === 'nothing-missing' || r.status === 'no-rollback-found' ? 'ok' : 'problem';
+  return r.status === 'repaired' || r.status === 'nothing-missing' || r.status === 'no-rollback-found'
+    ? 'ok'
+    : 'problem';
 }
 
 /**
@@ -131,7 +138,13 @@ function fixerRunStatus(r: FixerReport): RunStatus {
  * interrupted run — a companion killed mid-repair. Only one fixer runs per task (the lease), so
  * it is released here, with the reason recorded; the task resumes when it was running before.
  */
-async function releaseLeftoverHold(deps: JobDeps, task: TaskConfig, runId: string, result: FixerReport, log: ReturnType<typeof jobLogger>): Promise<void> {
+async function releaseLeftoverHold(
+  deps: JobDeps,
+  task: TaskConfig,
+  runId: string,
+  result: FixerReport,
+  log: ReturnType<typeof jobLogger>,
+): Promise<void> {
   const left = (await deps.control.holds(task.arn)).filter((h) => h.owner === 'fixer');
   if (left.length === 0) return;
   const why = `left by interrupted fixer run ${left[0]!.runId ?? '(unknown)'}; released by run ${runId} (${result.status})`;
@@ -142,10 +155,22 @@ async function releaseLeftoverHold(deps: JobDeps, task: TaskConfig, runId: strin
 }
 
 function summarize(r: FixerReport): RunSummary<'fixer'> {
-  return { status: r.status, reason: r.reason, table: r.table, missing: r.missing.length, inserted: r.inserted.length, queryId: r.evidence?.queryId };
+  return {
+    status: r.status,
+    reason: r.reason,
+    table: r.table,
+    missing: r.missing.length,
+    inserted: r.inserted.length,
+    queryId: r.evidence?.queryId,
+  };
 }
 
-async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: ReturnType<typeof jobLogger>): Promise<FixerReport> {
+async function fix(
+  deps: JobDeps,
+  o: FixerOptions,
+  report: FixerReport,
+  log: ReturnType<typeof jobLogger>,
+): Promise<FixerReport> {
   const cfg = deps.config.jobs.fixer;
   const now = deps.clock.now();
   const since = new Date(now.getTime() - cfg.lookback * 1000);
@@ -167,15 +192,32 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
       parseProblems.push(`query ${u.queryId}: ${err.message}`);
     }
   }
-  if (parseProblems.length > 0) report.warnings.push(...parseProblems.map((p) => `skipped a rolled-back UPDATE that cannot be parsed: ${p}`));
+  if (parseProblems.length > 0)
+    report.warnings.push(...parseProblems.map((p) => `skipped a rolled-back UPDATE that cannot be parsed: ${p}`));
   const used = attempts.find((a) => a.outcome === 'used');
-  log.info({ attempts }, used ? `rolled-back DMS UPDATEs read from ${used.source}` : 'no rolled-back DMS UPDATE found in any source');
+  log.info(
+    { attempts },
+    used ? `rolled-back DMS UPDATEs read from ${used.source}` : 'no rolled-back DMS UPDATE found in any source',
+  );
   if (!chosen) {
-    if (parseProblems.length > 0 && updates.length > 0) throw new CompanionError(`rolled-back DMS UPDATEs found, but none could be used: ${parseProblems.join('; ')}`);
-    return { ...report, status: 'no-rollback-found', attempts, reason: `no rolled-back DMS UPDATE of ${[...taskTables].join(', ')} since ${since.toISOString()}` };
+    if (parseProblems.length > 0 && updates.length > 0)
+      throw new CompanionError(`rolled-back DMS UPDATEs found, but none could be used: ${parseProblems.join('; ')}`);
+    return {
+      ...report,
+      status: 'no-rollback-found',
+      attempts,
+      reason: `no rolled-back DMS UPDATE of ${[...taskTables].join(', ')} since ${since.toISOString()}`,
+    };
   }
   const { u, parsed } = chosen;
-  report.evidence = { source: u.source, attempts, queryId: u.queryId, xid: u.xid, startTime: u.startTime.toISOString(), statement: explainJson(parsed) };
+  report.evidence = {
+    source: u.source,
+    attempts,
+    queryId: u.queryId,
+    xid: u.xid,
+    startTime: u.startTime.toISOString(),
+    statement: explainJson(parsed),
+  };
 
   // 3. Identifiers against the target catalog and the config.
   const checked = await checkAgainstCatalog(deps.target, o.task, parsed);
@@ -187,7 +229,16 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
   report.changesRows = keys.changesRows;
   report.missing = keys.missing;
   report.duplicated = keys.duplicated;
-  log.info({ table: report.table, changes: keys.changesRows, missing: keys.missing.length, duplicated: keys.duplicated.length, queryId: u.queryId }, 'changes in the seq range joined against the target');
+  log.info(
+    {
+      table: report.table,
+      changes: keys.changesRows,
+      missing: keys.missing.length,
+      duplicated: keys.duplicated.length,
+      queryId: u.queryId,
+    },
+    'changes in the seq range joined against the target',
+  );
   if (keys.missing.length === 0) return { ...report, status: 'nothing-missing' };
 
   // 5. The rows from the source.
@@ -197,18 +248,26 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
   const found = new Set(rows.map((r) => keyText(table.primaryKey, r)));
   report.missingAtSource = keys.missing.filter((k) => !found.has(k.join('\u0000')));
   if (report.missingAtSource.length > 0) {
-    log.warn({ keys: report.missingAtSource.map((k) => formatKey(table.primaryKey, k)) }, 'keys missing on the source too: reported, not invented');
+    log.warn(
+      { keys: report.missingAtSource.map((k) => formatKey(table.primaryKey, k)) },
+      'keys missing on the source too: reported, not invented',
+    );
   }
   const options = writeOptions(deps.config.typemap);
   const statements = insertStatements(plan, rows, table.primaryKey, options, deps.statementBudget);
   if (o.dryRun) return { ...report, status: 'planned', plannedStatements: statements };
-  if (rows.length === 0) return { ...report, status: 'nothing-missing', reason: 'every missing key is missing on the source too' };
+  if (rows.length === 0)
+    return { ...report, status: 'nothing-missing', reason: 'every missing key is missing on the source too' };
 
   // 6. Hold, repair, release, cool-down.
   checkpoint(deps.signal, 'stopping the task');
   const until = new Date(now.getTime() + leaseSeconds.fixer(deps.config) * 1000);
   const reason = `repair ${rows.length} missing row(s) of ${report.table} behind rolled-back UPDATE query ${u.queryId}`;
-  const held = await deps.control.hold(o.task.arn, 'fixer', reason, { until, runId: report.runId, stopTimeout: cfg.stopTimeout });
+  const held = await deps.control.hold(o.task.arn, 'fixer', reason, {
+    until,
+    runId: report.runId,
+    stopTimeout: cfg.stopTimeout,
+  });
   report.hold.stopped = held.stopped;
   if (deps.signal?.aborted) {
     // Shutting down with the task stopped: keep it stopped, so that DMS keeps the changes table
@@ -226,11 +285,25 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
       rows,
       options,
       budgetBytes: deps.statementBudget,
-      log: { runId: report.runId, job: 'fixer', taskArn: o.task.arn, reason: `missing on the target behind rolled-back UPDATE (seq ${parsed.seqFrom}–${parsed.seqTo})`, evidence: `query ${u.queryId} xid ${u.xid}`, at: deps.clock.now() },
+      log: {
+        runId: report.runId,
+        job: 'fixer',
+        taskArn: o.task.arn,
+        reason: `missing on the target behind rolled-back UPDATE (seq ${parsed.seqFrom}–${parsed.seqTo})`,
+        evidence: `query ${u.queryId} xid ${u.xid}`,
+        at: deps.clock.now(),
+      },
     });
     report.inserted = outcome.inserted;
     report.alreadyPresent = outcome.alreadyPresent;
-    log.info({ inserted: outcome.inserted.length, alreadyPresent: outcome.alreadyPresent.length, statements: outcome.statements }, 'missing rows inserted');
+    log.info(
+      {
+        inserted: outcome.inserted.length,
+        alreadyPresent: outcome.alreadyPresent.length,
+        statements: outcome.statements,
+      },
+      'missing rows inserted',
+    );
     released = true;
     const rel = await deps.control.release(o.task.arn, 'fixer', `repaired ${outcome.inserted.length} row(s)`);
     report.hold.resumed = rel.resumed;
@@ -243,7 +316,12 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
     }
   }
   const cooldownUntil = new Date(deps.clock.now().getTime() + cfg.cooldown * 1000);
-  await deps.state.setCooldown(o.task.arn, 'fixer', cooldownUntil, `repaired ${report.inserted.length} row(s) of ${report.table}`);
+  await deps.state.setCooldown(
+    o.task.arn,
+    'fixer',
+    cooldownUntil,
+    `repaired ${report.inserted.length} row(s) of ${report.table}`,
+  );
   report.cooldownUntil = cooldownUntil.toISOString();
   return { ...report, status: 'repaired' };
 }
@@ -251,4 +329,3 @@ async function fix(deps: JobDeps, o: FixerOptions, report: FixerReport, log: Ret
 function keyText(pk: readonly string[], r: SourceRow): string {
   return pk.map((k) => String(r[k])).join('\u0000');
 }
-

@@ -21,7 +21,11 @@ export interface MissingKeys {
   duplicated: string[][];
 }
 
-export async function findMissingKeys(target: SqlExecutor, p: ParsedApplyUpdate, checked: CheckedStatement): Promise<MissingKeys> {
+export async function findMissingKeys(
+  target: SqlExecutor,
+  p: ParsedApplyUpdate,
+  checked: CheckedStatement,
+): Promise<MissingKeys> {
   const changes = quoteQualified(p.changesTable);
   const params: SqlParam[] = [p.seqFrom.toString(), p.seqTo.toString()];
   const filters = p.filters.map((f) => {
@@ -38,8 +42,12 @@ export async function findMissingKeys(target: SqlExecutor, p: ParsedApplyUpdate,
     );
   }
   const pk = checked.table.primaryKey;
-  const keySelect = checked.keyChangesColumns.map((c, i) => `CAST(c.${quoteIdent(c)} AS VARCHAR(65535)) AS k${i}`).join(', ');
-  const join = pk.map((k, i) => `t.${quoteIdent(k)} = CAST(k.k${i} AS ${checked.targetColumns.get(k)!.declared})`).join(' AND ');
+  const keySelect = checked.keyChangesColumns
+    .map((c, i) => `CAST(c.${quoteIdent(c)} AS VARCHAR(65535)) AS k${i}`)
+    .join(', ');
+  const join = pk
+    .map((k, i) => `t.${quoteIdent(k)} = CAST(k.k${i} AS ${checked.targetColumns.get(k)!.declared})`)
+    .join(' AND ');
   const keyCols = pk.map((_k, i) => `k.k${i}`).join(', ');
   const r = await target.query<Record<string, unknown>>(
     `SELECT ${keyCols}, count(t.${quoteIdent(pk[0]!)}) AS n

@@ -2,7 +2,15 @@ import { performance } from 'node:perf_hooks';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, type SegmentDiff } from './diff.js';
 import { fetchIntegerKeys, fetchRows, KEYS_PER_LIST } from './fetch-keys.js';
-import { fingerprints, sameFingerprint, splitByRows, splitInteger, type Fingerprint, type Meter, type Segment } from './segments.js';
+import {
+  fingerprints,
+  sameFingerprint,
+  splitByRows,
+  splitInteger,
+  type Fingerprint,
+  type Meter,
+  type Segment,
+} from './segments.js';
 import type { GapTable } from './table.js';
 
 /**
@@ -89,20 +97,28 @@ export async function compareRange(
   let rowsFetched = 0;
   let level = 1;
   const split = async (seg: Segment, pieces: number, rowsPerPiece: number): Promise<Segment[]> =>
-    t.integerLead ? splitInteger(seg, low ?? 0n, pieces) : splitByRows(sides.source, t, seg, rowsPerPiece, pieces, meter);
+    t.integerLead
+      ? splitInteger(seg, low ?? 0n, pieces)
+      : splitByRows(sides.source, t, seg, rowsPerPiece, pieces, meter);
 
   // Small ranges get few segments (a segment of up to leafRows/4 keys); large ones up to initialSegments.
-  const span = t.integerLead && range.upTo !== null ? Number(BigInt(range.upTo) - (range.after === null ? (low ?? 0n) : BigInt(range.after))) : Number.POSITIVE_INFINITY;
+  const span =
+    t.integerLead && range.upTo !== null
+      ? Number(BigInt(range.upTo) - (range.after === null ? (low ?? 0n) : BigInt(range.after)))
+      : Number.POSITIVE_INFINITY;
   const first = Math.max(1, Math.min(o.initialSegments, Math.ceil(span / Math.max(1, o.leafRows / 4))));
   let queue = await split(range, first, Math.max(o.leafRows, 1));
   for (;;) {
     // Fingerprints of the whole level, in adaptive batches, both sides at once.
     const fps: [Fingerprint, Fingerprint][] = [];
-    for (let i = 0; i < queue.length; ) {
+    for (let i = 0; i < queue.length;) {
       const segs = queue.slice(i, i + batch);
       i += segs.length;
       const t0 = performance.now();
-      const [s, g] = await Promise.all([fingerprints(sides.source, t, 'source', segs, meter), fingerprints(sides.target, t, 'target', segs, meter)]);
+      const [s, g] = await Promise.all([
+        fingerprints(sides.source, t, 'source', segs, meter),
+        fingerprints(sides.target, t, 'target', segs, meter),
+      ]);
       const per = (performance.now() - t0) / segs.length;
       batch = Math.max(4, Math.min(256, Math.round(o.targetQueryMs / Math.max(per, 0.05))));
       meter.segmentsQueried += segs.length;
@@ -110,7 +126,9 @@ export async function compareRange(
       await onProgress?.({ phase: 'fingerprints', done: i, total: queue.length });
     }
     if (level === 1) rowsCompared = fps.reduce((a, [s]) => a + s.n, 0);
-    const differing = queue.map((seg, i) => ({ seg, s: fps[i]![0], g: fps[i]![1] })).filter((x) => !sameFingerprint(x.s, x.g));
+    const differing = queue
+      .map((seg, i) => ({ seg, s: fps[i]![0], g: fps[i]![1] }))
+      .filter((x) => !sameFingerprint(x.s, x.g));
     if (differing.length === 0) break;
     const denseLevel = queue.length >= 8 && differing.length > o.denseFraction * queue.length;
     const leaves: { seg: Segment; rows: number }[] = [];
@@ -124,7 +142,10 @@ export async function compareRange(
     rowsFetched += await diffLeaves(sides, t, leaves, low, o, meter, diff, onProgress);
     if (next.length === 0) break;
     queue = [];
-    for (const n of next) queue.push(...(await split(n.seg, Math.min(o.fanout, Math.ceil(n.rows / o.leafRows) * 2), Math.ceil(n.rows / o.fanout))));
+    for (const n of next)
+      queue.push(
+        ...(await split(n.seg, Math.min(o.fanout, Math.ceil(n.rows / o.leafRows) * 2), Math.ceil(n.rows / o.fanout))),
+      );
     level++;
   }
   return { rowsCompared, diff, meter, levels: level, rowsFetched };
@@ -148,16 +169,24 @@ async function diffLeaves(
     if (round.length === 0) return;
     if (t.integerOnly) {
       // Split each leaf into LISTAGG-sized pieces; one statement per side carries many pieces.
-      const pieces = round.flatMap((l) => splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))));
+      const pieces = round.flatMap((l) =>
+        splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))),
+      );
       for (let i = 0; i < pieces.length; i += 20) {
         const ps = pieces.slice(i, i + 20);
-        const [s, g] = await Promise.all([fetchIntegerKeys(sides.source, t, 'source', ps, meter), fetchIntegerKeys(sides.target, t, 'target', ps, meter)]);
+        const [s, g] = await Promise.all([
+          fetchIntegerKeys(sides.source, t, 'source', ps, meter),
+          fetchIntegerKeys(sides.target, t, 'target', ps, meter),
+        ]);
         ps.forEach((_p, k) => addDiff(into, diffIntegerKeys(s[k]!, g[k]!)));
       }
     } else {
       const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
       for (const l of round) {
-        const [s, g] = await Promise.all([fetchRows(sides.source, t, 'source', l.seg, meter), fetchRows(sides.target, t, 'target', l.seg, meter)]);
+        const [s, g] = await Promise.all([
+          fetchRows(sides.source, t, 'source', l.seg, meter),
+          fetchRows(sides.target, t, 'target', l.seg, meter),
+        ]);
         addDiff(into, diffRows(s, g, cmp));
       }
     }

@@ -47,7 +47,10 @@ export function normalisedText(column: string, cls: ColumnClass, side: Side, ali
       break;
     case 'timestamptz':
       // Redshift sessions are UTC and keep TIMESTAMPTZ in UTC; the source session is set to UTC too.
-      e = side === 'source' ? `TO_CHAR(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')` : `TO_CHAR(${c}, 'YYYY-MM-DD HH24:MI:SS.US')`;
+      e =
+        side === 'source'
+          ? `TO_CHAR(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
+          : `TO_CHAR(${c}, 'YYYY-MM-DD HH24:MI:SS.US')`;
       break;
     case 'text':
       e = side === 'source' ? `CAST(${c} AS TEXT)` : `CAST(${c} AS VARCHAR(65535))`;

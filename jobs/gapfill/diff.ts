@@ -57,7 +57,11 @@ export function keyComparator(integerColumns: readonly boolean[]): (a: string[],
 }
 
 /** Merge-diff of two row lists (sorted here with `cmp`). */
-export function diffRows(source: KeyedRow[], target: KeyedRow[], cmp: (a: string[], b: string[]) => number): SegmentDiff {
+export function diffRows(
+  source: KeyedRow[],
+  target: KeyedRow[],
+  cmp: (a: string[], b: string[]) => number,
+): SegmentDiff {
   const byKey = (x: KeyedRow, y: KeyedRow) => cmp(x.key, y.key);
   source.sort(byKey);
   target.sort(byKey);
@@ -98,7 +102,11 @@ export function diffRows(source: KeyedRow[], target: KeyedRow[], cmp: (a: string
 export function diffIntegerKeys(source: string[], target: string[]): SegmentDiff {
   const safe = (xs: string[]) => xs.every((x) => x.length < 16);
   if (!safe(source) || !safe(target)) {
-    return diffRows(source.map((k) => ({ key: [k] })), target.map((k) => ({ key: [k] })), keyComparator([true]));
+    return diffRows(
+      source.map((k) => ({ key: [k] })),
+      target.map((k) => ({ key: [k] })),
+      keyComparator([true]),
+    );
   }
   const a = Float64Array.from(source, Number).sort();
   const b = Float64Array.from(target, Number).sort();

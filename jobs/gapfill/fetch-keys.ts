@@ -16,12 +16,23 @@ import type { GapTable } from './table.js';
 /** Keys per LISTAGG list: 2,500 keys of up to 20 characters and a comma stay under 65,535 bytes. */
 export const KEYS_PER_LIST = 2500;
 
-export async function fetchRows(client: SqlClient, t: GapTable, side: Side, seg: Segment, meter: Meter): Promise<KeyedRow[]> {
+export async function fetchRows(
+  client: SqlClient,
+  t: GapTable,
+  side: Side,
+  seg: Segment,
+  meter: Meter,
+): Promise<KeyedRow[]> {
   const params: SqlParam[] = [];
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
-  const keys = t.key.map((c, i) => `${normalisedText(c.name, side === 'source' ? c.source.cls : c.target.cls, side)} AS k${i}`);
+  const keys = t.key.map(
+    (c, i) => `${normalisedText(c.name, side === 'source' ? c.source.cls : c.target.cls, side)} AS k${i}`,
+  );
   const vt = versionText(t, side);
-  const r = await client.query<Record<string, unknown>>(`SELECT ${keys.join(', ')}${vt ? `, ${vt} AS v` : ''} FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`, params);
+  const r = await client.query<Record<string, unknown>>(
+    `SELECT ${keys.join(', ')}${vt ? `, ${vt} AS v` : ''} FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`,
+    params,
+  );
   meter.queries++;
   return r.rows.map((row) => {
     const key = t.key.map((_c, i) => asText(row[`k${i}`] as string));
@@ -32,12 +43,21 @@ export async function fetchRows(client: SqlClient, t: GapTable, side: Side, seg:
 }
 
 /** Integer keys of each segment (one LISTAGG per segment, all in one statement). */
-export async function fetchIntegerKeys(client: SqlClient, t: GapTable, side: Side, segs: readonly Segment[], meter: Meter): Promise<string[][]> {
+export async function fetchIntegerKeys(
+  client: SqlClient,
+  t: GapTable,
+  side: Side,
+  segs: readonly Segment[],
+  meter: Meter,
+): Promise<string[][]> {
   const params: SqlParam[] = [];
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
   const k = quoteIdent(t.key[0]!.name);
   const expr = side === 'source' ? `CAST(${k} AS TEXT)` : `CAST(${k} AS VARCHAR(20))`;
-  const parts = segs.map((seg, i) => `SELECT ${i} AS c, ${listAgg(expr, side)} AS ks FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`);
+  const parts = segs.map(
+    (seg, i) =>
+      `SELECT ${i} AS c, ${listAgg(expr, side)} AS ks FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`,
+  );
   const r = await client.query<{ c: unknown; ks: string | null }>(parts.join(' UNION ALL '), params);
   meter.queries++;
   const out: string[][] = segs.map(() => []);

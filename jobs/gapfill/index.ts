@@ -83,7 +83,8 @@ const DAY_MS = 86_400_000;
 export function parseDay(day: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
-  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== day) throw new UsageError(`expected a day like 2026-03-10, got ${JSON.stringify(day)}`);
+  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== day)
+    throw new UsageError(`expected a day like 2026-03-10, got ${JSON.stringify(day)}`);
   return d;
 }
 
@@ -104,10 +105,17 @@ interface TableRef {
 }
 
 function selectTables(deps: JobDeps, name: string | undefined): TableRef[] {
-  const all = deps.config.tasks.flatMap((task) => task.tables.filter((t) => t.dayColumn).map((table) => ({ task, table })));
+  const all = deps.config.tasks.flatMap((task) =>
+    task.tables.filter((t) => t.dayColumn).map((table) => ({ task, table })),
+  );
   if (name === undefined) return all;
-  const hit = all.filter(({ table }) => [table.source, table.target].some((q) => `${q.schema}.${q.name}` === name || q.name === name));
-  if (hit.length === 0) throw new UsageError(`no table ${JSON.stringify(name)} with a dayColumn in the config (tables: ${all.map((x) => displayName(x.table.source)).join(', ')})`);
+  const hit = all.filter(({ table }) =>
+    [table.source, table.target].some((q) => `${q.schema}.${q.name}` === name || q.name === name),
+  );
+  if (hit.length === 0)
+    throw new UsageError(
+      `no table ${JSON.stringify(name)} with a dayColumn in the config (tables: ${all.map((x) => displayName(x.table.source)).join(', ')})`,
+    );
   return hit;
 }
 
@@ -142,26 +150,54 @@ export async function runGapfill(deps: JobDeps, o: GapfillOptions): Promise<Gapf
       results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o, o.days === undefined));
     }
   }
-  return { job: 'gapfill', runId, dryRun: o.dryRun, results, problems: results.filter((r) => r.status === 'failed' || r.status === 'differences' || r.status === 'planned').length };
+  return {
+    job: 'gapfill',
+    runId,
+    dryRun: o.dryRun,
+    results,
+    problems: results.filter((r) => r.status === 'failed' || r.status === 'differences' || r.status === 'planned')
+      .length,
+  };
 }
 
-async function currentLatencySeconds(deps: JobDeps, task: TaskConfig, now: Date): Promise<{ seconds: number; warning?: string }> {
+async function currentLatencySeconds(
+  deps: JobDeps,
+  task: TaskConfig,
+  now: Date,
+): Promise<{ seconds: number; warning?: string }> {
   try {
     const [series] = await deps.metrics.getDmsMetrics(
-      [{ metric: 'CDCLatencyTarget', dimensions: taskDimensions(task.replicationInstance, taskResourceId(task.arn)), stat: 'Maximum' }],
+      [
+        {
+          metric: 'CDCLatencyTarget',
+          dimensions: taskDimensions(task.replicationInstance, taskResourceId(task.arn)),
+          stat: 'Maximum',
+        },
+      ],
       new Date(now.getTime() - 15 * 60_000),
       now,
       60,
     );
     const last = series?.[series.length - 1];
-    if (!last) return { seconds: 0, warning: 'no CDCLatencyTarget datapoint in the last 15 minutes: settle lag without latency' };
+    if (!last)
+      return {
+        seconds: 0,
+        warning: 'no CDCLatencyTarget datapoint in the last 15 minutes: settle lag without latency',
+      };
     return { seconds: last.value };
   } catch (err) {
     return { seconds: 0, warning: `CDCLatencyTarget not read (${errorMessage(err)}): settle lag without latency` };
   }
 }
 
-async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: string, o: GapfillOptions, wholeDay: boolean): Promise<GapfillResult> {
+async function gapfillDay(
+  deps: JobDeps,
+  ref: TableRef,
+  day: string,
+  runId: string,
+  o: GapfillOptions,
+  wholeDay: boolean,
+): Promise<GapfillResult> {
   const started = performance.now();
   const table = displayName(ref.table.target);
   const log = jobLogger(deps.log, 'gapfill', runId, ref.task.name).child({ table, day });
@@ -194,7 +230,11 @@ async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: stri
   if (latency.warning) result.warnings.push(latency.warning);
   const cutoff = new Date(now.getTime() - (cfg.settleLag + latency.seconds) * 1000);
   if (cutoff <= dayStart || (wholeDay && cutoff < dayEnd)) {
-    return finish({ ...result, status: 'skipped', warnings: [...result.warnings, `not settled yet: rows after ${cutoff.toISOString()} may still be applied by DMS`] });
+    return finish({
+      ...result,
+      status: 'skipped',
+      warnings: [...result.warnings, `not settled yet: rows after ${cutoff.toISOString()} may still be applied by DMS`],
+    });
   }
   const until = cutoff < dayEnd ? cutoff : dayEnd;
   result.comparedUntil = until.toISOString();
@@ -210,7 +250,17 @@ async function gapfillDay(deps: JobDeps, ref: TableRef, day: string, runId: stri
       log,
       record: (f: GapfillResult) => ({
         status: f.status === 'failed' ? 'failed' : f.status === 'differences' ? 'problem' : 'ok',
-        summary: { table, day, complete, status: f.status, missing: f.missing.length, extra: f.extra.length, duplicated: f.duplicated.length, stale: f.stale.length, repaired: f.repaired },
+        summary: {
+          table,
+          day,
+          complete,
+          status: f.status,
+          missing: f.missing.length,
+          extra: f.extra.length,
+          duplicated: f.duplicated.length,
+          stale: f.stale.length,
+          repaired: f.repaired,
+        },
       }),
       onError: (err: unknown) => {
         log.error({ err: errorMessage(err) }, 'gap-filling failed');
@@ -239,33 +289,67 @@ async function compareAndRepair(
   const t = await describeGapTable(deps.source, deps.target, ref.task, ref.table);
   const range = await dayKeyRange(deps.source, deps.target, t, dayStart, until, meter);
   result.warnings.push(...range.warnings);
-  const compared = await compareRange({ source: deps.source, target: deps.target }, t, range.range, range.low, { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 }, (p) =>
-    o.onProgress?.(table, day, p),
+  const compared = await compareRange(
+    { source: deps.source, target: deps.target },
+    t,
+    range.range,
+    range.low,
+    { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 },
+    (p) => o.onProgress?.(table, day, p),
   );
   const d = compared.diff;
   meter.queries += compared.meter.queries;
   meter.bytesRead += compared.meter.bytesRead;
   meter.segmentsQueried += compared.meter.segmentsQueried;
-  Object.assign(result, { rowsCompared: compared.rowsCompared, missing: d.missing, extra: d.extra, duplicated: d.duplicated, stale: d.stale });
+  Object.assign(result, {
+    rowsCompared: compared.rowsCompared,
+    missing: d.missing,
+    extra: d.extra,
+    duplicated: d.duplicated,
+    stale: d.stale,
+  });
   const differences = d.missing.length + d.extra.length + d.duplicated.length + d.stale.length;
-  log.info({ rowsCompared: compared.rowsCompared, missing: d.missing.length, extra: d.extra.length, duplicated: d.duplicated.length, stale: d.stale.length, levels: compared.levels, queries: meter.queries }, 'compared');
+  log.info(
+    {
+      rowsCompared: compared.rowsCompared,
+      missing: d.missing.length,
+      extra: d.extra.length,
+      duplicated: d.duplicated.length,
+      stale: d.stale.length,
+      levels: compared.levels,
+      queries: meter.queries,
+    },
+    'compared',
+  );
   if (differences === 0) {
     final = { ...result, status: 'ok' };
   } else if (o.dryRun) {
     final = { ...result, status: 'planned' };
   } else {
     checkpoint(deps.signal, 'the repairs');
-    const plan = await planTable(deps.source, deps.target, ref.table.source, ref.table.target, { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean });
+    const plan = await planTable(deps.source, deps.target, ref.table.source, ref.table.target, {
+      mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean,
+    });
     const deleteExtra = o.deleteExtra ?? cfg.deleteExtra;
     const dedupe = o.dedupe ?? cfg.dedupe;
     const r: GapRepairs = await repairGaps(deps, t, plan, d, { deleteExtra, dedupe, runId, day });
-    result.repaired = { inserted: r.inserted.length, replaced: r.replaced.length, deleted: r.deleted.length, deduped: r.deduped.length };
-    if (r.skipped.length > 0) result.warnings.push(`${r.skipped.length} key(s) not repaired: gone from the source or fixed since the comparison`);
+    result.repaired = {
+      inserted: r.inserted.length,
+      replaced: r.replaced.length,
+      deleted: r.deleted.length,
+      deduped: r.deduped.length,
+    };
+    if (r.skipped.length > 0)
+      result.warnings.push(
+        `${r.skipped.length} key(s) not repaired: gone from the source or fixed since the comparison`,
+      );
     const left = (deleteExtra ? 0 : d.extra.length) + (dedupe ? 0 : d.duplicated.length);
-    if (left > 0) result.warnings.push(`${left} key(s) reported only: extra rows are removed with --delete-extra, duplicates with --dedupe`);
+    if (left > 0)
+      result.warnings.push(
+        `${left} key(s) reported only: extra rows are removed with --delete-extra, duplicates with --dedupe`,
+      );
     log.info({ repaired: result.repaired }, 'repaired');
     final = { ...result, status: left > 0 ? 'differences' : 'repaired' };
   }
   return final;
-
 }

@@ -55,7 +55,14 @@ async function keyBefore(source: SqlClient, t: GapTable, at: Date, meter: Meter)
  * @param start the day's start (UTC)
  * @param end the day's end, or the settle cutoff when that is earlier
  */
-export async function dayKeyRange(source: SqlClient, target: SqlClient, t: GapTable, start: Date, end: Date, meter: Meter): Promise<DayRange> {
+export async function dayKeyRange(
+  source: SqlClient,
+  target: SqlClient,
+  t: GapTable,
+  start: Date,
+  end: Date,
+  meter: Meter,
+): Promise<DayRange> {
   const warnings: string[] = [];
   const after = await keyBefore(source, t, start, meter);
   const upTo = await keyBefore(source, t, end, meter);
@@ -64,14 +71,20 @@ export async function dayKeyRange(source: SqlClient, target: SqlClient, t: GapTa
   const empty = upTo === null || upTo === after;
   let low: bigint | undefined;
   if (t.integerLead && after === null && upTo !== null) {
-    const r = await source.query<{ k: unknown }>(`SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)} WHERE ${k} <= CAST($1 AS BIGINT)`, [upTo]);
+    const r = await source.query<{ k: unknown }>(
+      `SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)} WHERE ${k} <= CAST($1 AS BIGINT)`,
+      [upTo],
+    );
     meter.queries++;
     low = BigInt(asText(r.rows[0]!.k)) - 1n;
   }
   // Coverage: the day's rows must have keys inside the range — its first 1,000 rows and rows at 31
   // evenly spaced times. A day row outside would never be compared: refuse.
   const span = end.getTime() - start.getTime();
-  const times = Array.from({ length: 31 }, (_v, i) => `${utcText(new Date(start.getTime() + (span * (i + 1)) / 32))}+00`);
+  const times = Array.from(
+    { length: 31 },
+    (_v, i) => `${utcText(new Date(start.getTime() + (span * (i + 1)) / 32))}+00`,
+  );
   const first = await source.query<{ k: unknown; d: unknown }>(
     `(SELECT CAST(${k} AS TEXT) AS k, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${day} >= CAST($1 AS TIMESTAMPTZ) AND ${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1000)
      UNION ALL
@@ -117,7 +130,9 @@ export async function dayKeyRange(source: SqlClient, target: SqlClient, t: GapTa
     meter.queries++;
     const row = next.rows[0];
     if (row && (row.early === true || row.early === 't')) {
-      warnings.push(`keys are not monotonic with ${t.day.name} on the source: the key after ${upTo} has ${t.day.name} ${asText(row.d)}, before the range's end; rows out of order are compared under the day their key falls in`);
+      warnings.push(
+        `keys are not monotonic with ${t.day.name} on the source: the key after ${upTo} has ${t.day.name} ${asText(row.d)}, before the range's end; rows out of order are compared under the day their key falls in`,
+      );
     }
     // Target: the rows just outside the range should carry days outside it.
     const params = after === null ? [upTo] : [upTo, after];
@@ -128,8 +143,14 @@ export async function dayKeyRange(source: SqlClient, target: SqlClient, t: GapTa
     );
     meter.queries++;
     const d = probe.rows[0]?.d;
-    if (d !== undefined && d !== null && new Date(`${asText(d).replace(' ', 'T').replace(/\+00$/, '')}Z`).getTime() < end.getTime() - 1000) {
-      warnings.push(`on the target, the row after key ${upTo} has ${t.day.name} ${asText(d)}, before the range's end: keys and days disagree there`);
+    if (
+      d !== undefined &&
+      d !== null &&
+      new Date(`${asText(d).replace(' ', 'T').replace(/\+00$/, '')}Z`).getTime() < end.getTime() - 1000
+    ) {
+      warnings.push(
+        `on the target, the row after key ${upTo} has ${t.day.name} ${asText(d)}, before the range's end: keys and days disagree there`,
+      );
     }
   }
   return { range: { after, upTo }, low, empty, warnings };

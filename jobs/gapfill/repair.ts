@@ -4,7 +4,13 @@ import { asText } from '../../lib/sql/coerce.js';
 import type { SqlParam } from '../../lib/sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import type { RepairLogEntry } from '../../lib/state/store.js';
-import { formatKey, insertStatements, readSourceRows, type SourceRow, type TablePlan } from '../../lib/typemap/index.js';
+import {
+  formatKey,
+  insertStatements,
+  readSourceRows,
+  type SourceRow,
+  type TablePlan,
+} from '../../lib/typemap/index.js';
 import { repairMissingRows, stillMissing } from '../../lib/repair/insert-missing.js';
 import { castParam, normalisedText } from './dialect.js';
 import type { SegmentDiff } from './diff.js';
@@ -50,14 +56,25 @@ function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
 /** `(k1 = $a AND k2 = $b) OR …` on the target, for text keys as compared (normalised texts). */
 function keyMatch(t: GapTable, keys: readonly string[][], params: SqlParam[]): string {
   return keys
-    .map((key) => `(${t.key.map((c, i) => {
-      params.push(key[i]!);
-      return `${quoteIdent(c.name)} = ${castParam(params.length, c.target.cls, c.target.declared)}`;
-    }).join(' AND ')})`)
+    .map(
+      (key) =>
+        `(${t.key
+          .map((c, i) => {
+            params.push(key[i]!);
+            return `${quoteIdent(c.name)} = ${castParam(params.length, c.target.cls, c.target.declared)}`;
+          })
+          .join(' AND ')})`,
+    )
     .join(' OR ');
 }
 
-export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, diff: SegmentDiff, o: GapRepairOptions): Promise<GapRepairs> {
+export async function repairGaps(
+  deps: JobDeps,
+  t: GapTable,
+  plan: TablePlan,
+  diff: SegmentDiff,
+  o: GapRepairOptions,
+): Promise<GapRepairs> {
   const out: GapRepairs = { inserted: [], replaced: [], deleted: [], deduped: [], skipped: [] };
   const pk = t.config.primaryKey;
   const options = writeOptions(deps.config.typemap);
@@ -66,7 +83,17 @@ export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, di
   const keyOfRow = (r: SourceRow) => pk.map((k) => asText(r[k]));
   const at = () => deps.clock.now();
   const log = (action: RepairLogEntry['action'], reason: string, keys: string[][]): RepairLogEntry[] =>
-    keys.map((k) => ({ runId: o.runId, job: 'gapfill', taskArn: t.task.arn, table, key: formatKey(pk, k), action, reason, evidence, at: at() }));
+    keys.map((k) => ({
+      runId: o.runId,
+      job: 'gapfill',
+      taskArn: t.task.arn,
+      table,
+      key: formatKey(pk, k),
+      action,
+      reason,
+      evidence,
+      at: at(),
+    }));
   await deps.state.ensureSchema();
 
   // Missing: backfill.
@@ -79,7 +106,14 @@ export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, di
       rows,
       options,
       budgetBytes: deps.statementBudget,
-      log: { runId: o.runId, job: 'gapfill', taskArn: t.task.arn, reason: `missing on the target (gap-filling ${o.day})`, evidence, at: at() },
+      log: {
+        runId: o.runId,
+        job: 'gapfill',
+        taskArn: t.task.arn,
+        reason: `missing on the target (gap-filling ${o.day})`,
+        evidence,
+        at: at(),
+      },
     });
     out.inserted.push(...r.inserted);
     out.skipped.push(...r.alreadyPresent);
@@ -110,10 +144,18 @@ export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, di
       const toInsert = still.filter((_r, i) => idx.has(i));
       for (const s of insertStatements(plan, toInsert, pk, options, deps.statementBudget)) await tx.query(s);
       const done = toInsert.map(keyOfRow);
-      if (deps.state.onTarget) await deps.state.logRepairs(tx, log('replace', `stale on the target: version differs (gap-filling ${o.day})`, done));
+      if (deps.state.onTarget)
+        await deps.state.logRepairs(
+          tx,
+          log('replace', `stale on the target: version differs (gap-filling ${o.day})`, done),
+        );
       return done;
     });
-    if (!deps.state.onTarget) await deps.state.logRepairs(deps.state.client, log('replace', `stale on the target: version differs (gap-filling ${o.day})`, replaced));
+    if (!deps.state.onTarget)
+      await deps.state.logRepairs(
+        deps.state.client,
+        log('replace', `stale on the target: version differs (gap-filling ${o.day})`, replaced),
+      );
     out.replaced.push(...replaced);
     const done = new Set(replaced.map((k) => k.join('\u0000')));
     out.skipped.push(...keys.filter((k) => !done.has(k.join('\u0000'))));
@@ -130,9 +172,17 @@ export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, di
           await tx.query(`LOCK ${quoteQualified(t.config.target)}`);
           const params: SqlParam[] = [];
           await tx.query(`DELETE FROM ${quoteQualified(t.config.target)} WHERE ${keyMatch(t, gone, params)}`, params);
-          if (deps.state.onTarget) await deps.state.logRepairs(tx, log('delete', `extra on the target: not on the source (gap-filling ${o.day})`, gone));
+          if (deps.state.onTarget)
+            await deps.state.logRepairs(
+              tx,
+              log('delete', `extra on the target: not on the source (gap-filling ${o.day})`, gone),
+            );
         });
-        if (!deps.state.onTarget) await deps.state.logRepairs(deps.state.client, log('delete', `extra on the target: not on the source (gap-filling ${o.day})`, gone));
+        if (!deps.state.onTarget)
+          await deps.state.logRepairs(
+            deps.state.client,
+            log('delete', `extra on the target: not on the source (gap-filling ${o.day})`, gone),
+          );
       }
       out.deleted.push(...gone);
       out.skipped.push(...keys.filter((k) => onSource.has(k.join('\u0000'))));
@@ -148,9 +198,14 @@ export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, di
         const params: SqlParam[] = [];
         await tx.query(`DELETE FROM ${quoteQualified(t.config.target)} WHERE ${keyMatch(t, keys, params)}`, params);
         for (const s of insertStatements(plan, rows, pk, options, deps.statementBudget)) await tx.query(s);
-        if (deps.state.onTarget) await deps.state.logRepairs(tx, log('replace', `duplicated on the target (gap-filling ${o.day})`, keys));
+        if (deps.state.onTarget)
+          await deps.state.logRepairs(tx, log('replace', `duplicated on the target (gap-filling ${o.day})`, keys));
       });
-      if (!deps.state.onTarget) await deps.state.logRepairs(deps.state.client, log('replace', `duplicated on the target (gap-filling ${o.day})`, keys));
+      if (!deps.state.onTarget)
+        await deps.state.logRepairs(
+          deps.state.client,
+          log('replace', `duplicated on the target (gap-filling ${o.day})`, keys),
+        );
       out.deduped.push(...keys);
     }
   }
@@ -161,15 +216,22 @@ export async function repairGaps(deps: JobDeps, t: GapTable, plan: TablePlan, di
 async function sourceVersions(deps: JobDeps, t: GapTable, keys: readonly string[][]): Promise<Map<string, string>> {
   const params: SqlParam[] = [];
   const match = keys
-    .map((key) => `(${t.key.map((c, i) => {
-      params.push(key[i]!);
-      return `${quoteIdent(c.name)} = ${castParam(params.length, c.source.cls, c.source.declared)}`;
-    }).join(' AND ')})`)
+    .map(
+      (key) =>
+        `(${t.key
+          .map((c, i) => {
+            params.push(key[i]!);
+            return `${quoteIdent(c.name)} = ${castParam(params.length, c.source.cls, c.source.declared)}`;
+          })
+          .join(' AND ')})`,
+    )
     .join(' OR ');
   const cols = t.key.map((c, i) => `${normalisedText(c.name, c.source.cls, 'source')} AS k${i}`).join(', ');
   const r = await deps.source.query<Record<string, unknown>>(
     `SELECT ${cols}, ${normalisedText(t.version!.name, t.version!.source.cls, 'source')} AS v FROM ${quoteQualified(t.config.source)} WHERE ${match}`,
     params,
   );
-  return new Map(r.rows.map((row) => [t.key.map((_c, i) => asText(row[`k${i}`] as string)).join('\u0000'), asText(row.v as string)]));
+  return new Map(
+    r.rows.map((row) => [t.key.map((_c, i) => asText(row[`k${i}`] as string)).join('\u0000'), asText(row.v as string)]),
+  );
 }

@@ -82,17 +82,28 @@ function fingerprintColumns(t: GapTable, side: Side): string[] {
 }
 
 /** Fingerprints of `segs` on one side in one statement. */
-export async function fingerprints(client: SqlClient, t: GapTable, side: Side, segs: readonly Segment[], meter: Meter): Promise<Fingerprint[]> {
+export async function fingerprints(
+  client: SqlClient,
+  t: GapTable,
+  side: Side,
+  segs: readonly Segment[],
+  meter: Meter,
+): Promise<Fingerprint[]> {
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
   const params: SqlParam[] = [];
   const cols = fingerprintColumns(t, side);
-  const parts = segs.map((seg, i) => `SELECT ${i} AS s, count(*) AS n, ${cols.map((c, j) => `${c} AS h${j}`).join(', ')} FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`);
+  const parts = segs.map(
+    (seg, i) =>
+      `SELECT ${i} AS s, count(*) AS n, ${cols.map((c, j) => `${c} AS h${j}`).join(', ')} FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`,
+  );
   const r = await client.query<Record<string, unknown>>(parts.join(' UNION ALL '), params);
   meter.queries++;
   const out: Fingerprint[] = segs.map(() => ({ n: 0, sums: cols.map(() => '') }));
   for (const row of r.rows) {
     const i = Number(row.s);
-    const sums = cols.map((_c, j) => (row[`h${j}`] === null || row[`h${j}`] === undefined ? '' : asText(row[`h${j}`] as string | number)));
+    const sums = cols.map((_c, j) =>
+      row[`h${j}`] === null || row[`h${j}`] === undefined ? '' : asText(row[`h${j}`] as string | number),
+    );
     meter.bytesRead += 16 + sums.reduce((a, s) => a + s.length, 0);
     out[i] = { n: Number(row.n), sums };
   }
@@ -129,14 +140,24 @@ export function splitInteger(seg: Segment, low: bigint, pieces: number): Segment
  * Splits a range on a non-integer (or sparse) leading key into segments of about `rows` source
  * rows each, walking the source's key index (`ORDER BY k OFFSET rows-1 LIMIT 1`).
  */
-export async function splitByRows(source: SqlClient, t: GapTable, seg: Segment, rows: number, maxPieces: number, meter: Meter): Promise<Segment[]> {
+export async function splitByRows(
+  source: SqlClient,
+  t: GapTable,
+  seg: Segment,
+  rows: number,
+  maxPieces: number,
+  meter: Meter,
+): Promise<Segment[]> {
   const out: Segment[] = [];
   const k = quoteIdent(t.key[0]!.name);
   let after = seg.after;
   for (let i = 0; i < maxPieces - 1; i++) {
     const params: SqlParam[] = [];
     const pred = segmentPredicate(t, { after, upTo: seg.upTo }, 'source', params);
-    const r = await source.query<{ b: unknown }>(`SELECT CAST(${k} AS TEXT) AS b FROM ${quoteQualified(t.config.source)} WHERE ${pred} ORDER BY ${k} OFFSET ${Math.max(0, rows - 1)} LIMIT 1`, params);
+    const r = await source.query<{ b: unknown }>(
+      `SELECT CAST(${k} AS TEXT) AS b FROM ${quoteQualified(t.config.source)} WHERE ${pred} ORDER BY ${k} OFFSET ${Math.max(0, rows - 1)} LIMIT 1`,
+      params,
+    );
     meter.queries++;
     const b = r.rows[0]?.b;
     if (b === undefined || b === null) break;

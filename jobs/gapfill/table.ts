@@ -44,8 +44,14 @@ export interface GapTable {
  * @throws RefusedError when the table has no day column configured, a column is missing on a side,
  *   or the key's comparison classes differ between the sides (e.g. integer vs text).
  */
-export async function describeGapTable(source: SqlExecutor, target: SqlExecutor, task: TaskConfig, config: TableConfig): Promise<GapTable> {
-  if (!config.dayColumn) throw new RefusedError(`table ${displayName(config.source)} has no dayColumn in the config: gap-filling needs one`);
+export async function describeGapTable(
+  source: SqlExecutor,
+  target: SqlExecutor,
+  task: TaskConfig,
+  config: TableConfig,
+): Promise<GapTable> {
+  if (!config.dayColumn)
+    throw new RefusedError(`table ${displayName(config.source)} has no dayColumn in the config: gap-filling needs one`);
   const src = new Map((await describeSourceTable(source, config.source)).map((c) => [c.name, c]));
   const tgtCols = await describeTargetTable(target, config.target);
   if (!tgtCols) throw new RefusedError(`target table ${displayName(config.target)} is not in the target catalog`);
@@ -56,17 +62,32 @@ export async function describeGapTable(source: SqlExecutor, target: SqlExecutor,
     if (!s) throw new RefusedError(`column ${name} is not in source table ${displayName(config.source)}`);
     if (!t) throw new RefusedError(`column ${name} is not in target table ${displayName(config.target)}`);
     const sourceDeclared = s.type.domain ? (BASE_TYPES[s.type.kind] ?? 'text') : s.type.declared;
-    return { name, source: { declared: sourceDeclared, cls: columnClass(sourceDeclared) }, target: { declared: t.declared, cls: columnClass(t.declared) } };
+    return {
+      name,
+      source: { declared: sourceDeclared, cls: columnClass(sourceDeclared) },
+      target: { declared: t.declared, cls: columnClass(t.declared) },
+    };
   };
   const key = config.primaryKey.map(column);
   for (const k of key) {
     if ((k.source.cls === 'integer') !== (k.target.cls === 'integer')) {
-      throw new RefusedError(`key column ${k.name} is ${k.source.declared} on the source but ${k.target.declared} on the target: cannot compare key ranges`);
+      throw new RefusedError(
+        `key column ${k.name} is ${k.source.declared} on the source but ${k.target.declared} on the target: cannot compare key ranges`,
+      );
     }
   }
   const version = config.versionColumn ? column(config.versionColumn) : undefined;
   const day = src.get(config.dayColumn);
-  if (!day) throw new RefusedError(`day column ${config.dayColumn} is not in source table ${displayName(config.source)}`);
+  if (!day)
+    throw new RefusedError(`day column ${config.dayColumn} is not in source table ${displayName(config.source)}`);
   const integerLead = key[0]!.source.cls === 'integer';
-  return { task, config, key, version, day: { name: config.dayColumn, declared: day.type.declared }, integerLead, integerOnly: integerLead && key.length === 1 && !version };
+  return {
+    task,
+    config,
+    key,
+    version,
+    day: { name: config.dayColumn, declared: day.type.declared },
+    integerLead,
+    integerOnly: integerLead && key.length === 1 && !version,
+  };
 }

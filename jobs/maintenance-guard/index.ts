@@ -45,7 +45,14 @@ export interface MaintenanceTickReport {
   /** UTC, ISO. */
   at: string;
   dryRun: boolean;
-  cluster?: { identifier: string; status: string; availability?: string | undefined; preferredMaintenanceWindow?: string | undefined; nextMaintenanceWindowStartTime?: string | undefined; deferred: { start: string; end: string }[] };
+  cluster?: {
+    identifier: string;
+    status: string;
+    availability?: string | undefined;
+    preferredMaintenanceWindow?: string | undefined;
+    nextMaintenanceWindowStartTime?: string | undefined;
+    deferred: { start: string; end: string }[];
+  };
   phase: MaintenancePhase;
   /** The window in progress or the next one, with the planned stop and resume (UTC, ISO). */
   window?: { start: string; end: string; source: PlannedWindow['source']; plannedStop: string; plannedResume: string };
@@ -64,7 +71,15 @@ export async function runMaintenanceTick(deps: JobDeps, o: MaintenanceTickOption
   const runId = o.runId ?? newRunId();
   const log = jobLogger(deps.log, 'maintenance-guard', runId);
   const now = deps.clock.now();
-  const report: MaintenanceTickReport = { job: 'maintenance-guard', runId, at: now.toISOString(), dryRun: o.dryRun, phase: 'idle', actions: [], alerts: [] };
+  const report: MaintenanceTickReport = {
+    job: 'maintenance-guard',
+    runId,
+    at: now.toISOString(),
+    dryRun: o.dryRun,
+    phase: 'idle',
+    actions: [],
+    alerts: [],
+  };
   const clusterId = deps.config.cluster?.identifier;
   if (!clusterId) return { ...report, phase: 'no-cluster' };
   const run = await withJobRun(
@@ -77,7 +92,11 @@ export async function runMaintenanceTick(deps: JobDeps, o: MaintenanceTickOption
       log,
       record: (r: MaintenanceTickReport) => ({
         status: r.actions.some((x) => x.error) ? 'failed' : r.alerts.length > 0 ? 'problem' : 'ok',
-        summary: { phase: r.phase, windowStart: r.window?.start, actions: r.actions.filter((x) => x.action !== 'none').map((x) => `${x.task}:${x.action}`) },
+        summary: {
+          phase: r.phase,
+          windowStart: r.window?.start,
+          actions: r.actions.filter((x) => x.action !== 'none').map((x) => `${x.task}:${x.action}`),
+        },
       }),
     },
     () => tick(deps, clusterId, report, now, o.dryRun, log),
@@ -87,7 +106,14 @@ export async function runMaintenanceTick(deps: JobDeps, o: MaintenanceTickOption
 }
 
 /** One tick: where the cluster and its windows stand, what every task should be, and the holds taken or released. */
-async function tick(deps: JobDeps, clusterId: string, report: MaintenanceTickReport, now: Date, dryRun: boolean, log: Logger): Promise<MaintenanceTickReport> {
+async function tick(
+  deps: JobDeps,
+  clusterId: string,
+  report: MaintenanceTickReport,
+  now: Date,
+  dryRun: boolean,
+  log: Logger,
+): Promise<MaintenanceTickReport> {
   const cfg = deps.config.jobs.maintenanceGuard;
   const c = await deps.clusters.describeCluster(clusterId);
   report.cluster = describe(c);
@@ -97,7 +123,14 @@ async function tick(deps: JobDeps, clusterId: string, report: MaintenanceTickRep
   const resumeAt = (w: PlannedWindow) => new Date(w.start.getTime() + (cfg.hold - cfg.lead) * 1000);
   const current = windows.find((w) => now >= stopAt(w) && now < resumeAt(w));
   const shown = current ?? windows.find((w) => stopAt(w) > now) ?? windows.find((w) => resumeAt(w) <= now);
-  if (shown) report.window = { start: shown.start.toISOString(), end: shown.end.toISOString(), source: shown.source, plannedStop: stopAt(shown).toISOString(), plannedResume: resumeAt(shown).toISOString() };
+  if (shown)
+    report.window = {
+      start: shown.start.toISOString(),
+      end: shown.end.toISOString(),
+      source: shown.source,
+      plannedStop: stopAt(shown).toISOString(),
+      plannedResume: resumeAt(shown).toISOString(),
+    };
 
   const holds = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER);
   const heldTasks = new Set(holds.map((h) => h.taskArn));
@@ -108,7 +141,10 @@ async function tick(deps: JobDeps, clusterId: string, report: MaintenanceTickRep
   } else if (!available) {
     desired = 'hold';
     report.phase = heldTasks.size > 0 ? 'waiting-for-cluster' : 'unplanned';
-    if (report.phase === 'unplanned') report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} outside any maintenance window: holding the tasks until it is available`);
+    if (report.phase === 'unplanned')
+      report.alerts.push(
+        `cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} outside any maintenance window: holding the tasks until it is available`,
+      );
   } else {
     desired = 'release';
     report.phase = 'idle';
@@ -117,9 +153,13 @@ async function tick(deps: JobDeps, clusterId: string, report: MaintenanceTickRep
     const tries = await waitingTicks(deps, holds);
     if (tries >= cfg.releaseRetries) {
       report.phase = 'gave-up';
-      report.alerts.push(`cluster ${clusterId} still ${c.status}/${c.availability ?? '?'} after ${tries} ticks past the planned resume: the tasks stay held; release them by hand once it is available (dms-companion holds release --task T --owner maintenance)`);
+      report.alerts.push(
+        `cluster ${clusterId} still ${c.status}/${c.availability ?? '?'} after ${tries} ticks past the planned resume: the tasks stay held; release them by hand once it is available (dms-companion holds release --task T --owner maintenance)`,
+      );
     } else {
-      report.alerts.push(`cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} past the planned resume: keeping the hold (tick ${tries + 1} of ${cfg.releaseRetries})`);
+      report.alerts.push(
+        `cluster ${clusterId} is ${c.status}/${c.availability ?? '?'} past the planned resume: keeping the hold (tick ${tries + 1} of ${cfg.releaseRetries})`,
+      );
     }
   }
   for (const task of deps.config.tasks) {
@@ -127,7 +167,10 @@ async function tick(deps: JobDeps, clusterId: string, report: MaintenanceTickRep
     report.actions.push(await reconcile(deps, task, desired, heldTasks.has(task.arn), report, dryRun, shown, resumeAt));
   }
   for (const a of report.alerts) log.error({ phase: report.phase }, a);
-  log.info({ phase: report.phase, window: report.window, actions: report.actions.filter((a) => a.action !== 'none') }, `maintenance guard: ${report.phase}`);
+  log.info(
+    { phase: report.phase, window: report.window, actions: report.actions.filter((a) => a.action !== 'none') },
+    `maintenance guard: ${report.phase}`,
+  );
   return report;
 }
 
@@ -143,9 +186,15 @@ async function reconcile(
 ): Promise<MaintenanceAction> {
   if (desired === 'hold' && !held) {
     if (dryRun) return { task: task.name, action: 'hold', result: 'would stop the task (dry run)' };
-    const reason = report.phase === 'holding' && window ? `Redshift maintenance window ${window.start.toISOString()}` : `cluster ${report.cluster?.identifier ?? ''} unavailable (${report.cluster?.status ?? '?'})`;
+    const reason =
+      report.phase === 'holding' && window
+        ? `Redshift maintenance window ${window.start.toISOString()}`
+        : `cluster ${report.cluster?.identifier ?? ''} unavailable (${report.cluster?.status ?? '?'})`;
     try {
-      const r = await deps.control.hold(task.arn, OWNER, reason, { until: window && report.phase === 'holding' ? resumeAt(window) : undefined, stopTimeout: deps.config.jobs.fixer.stopTimeout });
+      const r = await deps.control.hold(task.arn, OWNER, reason, {
+        until: window && report.phase === 'holding' ? resumeAt(window) : undefined,
+        stopTimeout: deps.config.jobs.fixer.stopTimeout,
+      });
       return { task: task.name, action: 'hold', result: r.stopped ? 'stopped' : `held (task ${r.status})` };
     } catch (err) {
       return { task: task.name, action: 'hold', result: 'failed', error: errorMessage(err) };
@@ -165,7 +214,9 @@ async function reconcile(
 
 /** Ticks spent waiting for the cluster since the oldest maintenance hold's planned release (from run history). */
 async function waitingTicks(deps: JobDeps, holds: Hold[]): Promise<number> {
-  const since = holds.map((h) => h.until?.getTime() ?? h.createdAt.getTime()).reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
+  const since = holds
+    .map((h) => h.until?.getTime() ?? h.createdAt.getTime())
+    .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
   const runs = await recentRunsOf(deps.state, 'maintenance-guard', undefined, 500);
   return runs.filter((r) => r.startedAt.getTime() >= since && r.summary.phase === 'waiting-for-cluster').length;
 }

@@ -38,7 +38,8 @@ export function parseMaintenanceWindow(text: string): WeeklyWindow {
   };
   const start = m ? minute(m[1]!, m[2]!, m[3]!) : undefined;
   const end = m ? minute(m[4]!, m[5]!, m[6]!) : undefined;
-  if (start === undefined || end === undefined) throw new Error(`not a maintenance window like "wed:07:30-wed:08:00": ${JSON.stringify(text)}`);
+  if (start === undefined || end === undefined)
+    throw new Error(`not a maintenance window like "wed:07:30-wed:08:00": ${JSON.stringify(text)}`);
   const minutes = (end - start + 7 * 1440) % (7 * 1440);
   if (minutes === 0) throw new Error(`maintenance window ${JSON.stringify(text)} has no length`);
   return { startMinute: start, minutes };
@@ -92,8 +93,11 @@ export function plannedWindows(c: ClusterInfo, now: Date, horizon: number): Plan
   }
   if (weekly) {
     for (const o of occurrencesAfter(weekly, from, 3)) {
-      if (!out.some((x) => Math.abs(x.start.getTime() - o.start.getTime()) < 60_000)) out.push({ ...o, source: 'PreferredMaintenanceWindow' });
+      if (!out.some((x) => Math.abs(x.start.getTime() - o.start.getTime()) < 60_000))
+        out.push({ ...o, source: 'PreferredMaintenanceWindow' });
     }
   }
-  return out.filter((w) => !isDeferred(c, w.start) && w.end.getTime() > from.getTime()).sort((a, b) => a.start.getTime() - b.start.getTime());
+  return out
+    .filter((w) => !isDeferred(c, w.start) && w.end.getTime() > from.getTime())
+    .sort((a, b) => a.start.getTime() - b.start.getTime());
 }

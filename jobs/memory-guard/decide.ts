@@ -40,12 +40,26 @@ export interface MemoryVerdict {
  * `recoveryTicks`, then `not-recovered` (an alert, no second restart); below it with `maxRestarts` restarts in the
  * window → `restart-limit`; else `restart`.
  */
-export function decideMemory(f: MemoryFacts, r: MemoryRules, instance: string, fmt: (bytes: number) => string): MemoryVerdict {
+export function decideMemory(
+  f: MemoryFacts,
+  r: MemoryRules,
+  instance: string,
+  fmt: (bytes: number) => string,
+): MemoryVerdict {
   const latest = f.points[f.points.length - 1];
-  if (!latest) return { decision: 'no-data', minimum: null, warning: `no FreeableMemory datapoints for ${instance} in the last ${r.lookback} s: no action` };
+  if (!latest)
+    return {
+      decision: 'no-data',
+      minimum: null,
+      warning: `no FreeableMemory datapoints for ${instance} in the last ${r.lookback} s: no action`,
+    };
   if (f.now.getTime() - latest.timestamp.getTime() > r.staleAfter * 1000) {
     const at = latest.timestamp.toISOString();
-    return { decision: 'no-data', minimum: null, warning: `the latest FreeableMemory datapoint for ${instance} is from ${at}, older than ${r.staleAfter} s: no action` };
+    return {
+      decision: 'no-data',
+      minimum: null,
+      warning: `the latest FreeableMemory datapoint for ${instance} is from ${at}, older than ${r.staleAfter} s: no action`,
+    };
   }
   const last = f.restarts[0];
   const since = last ? f.points.filter((p) => p.timestamp > last) : f.points;

@@ -58,16 +58,37 @@ export async function runMemoryTick(deps: JobDeps, o: { dryRun: boolean; runId?:
   const runId = o.runId ?? newRunId();
   const now = deps.clock.now();
   const byInstance = new Map<string, TaskConfig[]>();
-  for (const t of deps.config.tasks) byInstance.set(t.replicationInstance, [...(byInstance.get(t.replicationInstance) ?? []), t]);
+  for (const t of deps.config.tasks)
+    byInstance.set(t.replicationInstance, [...(byInstance.get(t.replicationInstance) ?? []), t]);
   const instances: InstanceReport[] = [];
-  for (const [instance, tasks] of byInstance) instances.push(await tickInstance(deps, instance, tasks, runId, now, o.dryRun));
+  for (const [instance, tasks] of byInstance)
+    instances.push(await tickInstance(deps, instance, tasks, runId, now, o.dryRun));
   return { job: 'memory-guard', runId, at: now.toISOString(), dryRun: o.dryRun, instances };
 }
 
-async function tickInstance(deps: JobDeps, instance: string, tasks: TaskConfig[], runId: string, now: Date, dryRun: boolean): Promise<InstanceReport> {
+async function tickInstance(
+  deps: JobDeps,
+  instance: string,
+  tasks: TaskConfig[],
+  runId: string,
+  now: Date,
+  dryRun: boolean,
+): Promise<InstanceReport> {
   const cfg = deps.config.jobs.memoryGuard;
   const log = jobLogger(deps.log, 'memory-guard', runId).child({ instance });
-  const r: InstanceReport = { instance, freeableMemory: null, minimum: null, swapUsage: null, latestDatapoint: null, threshold: cfg.threshold, decision: 'ok', restartsInWindow: 0, restarted: [], skipped: [], warnings: [] };
+  const r: InstanceReport = {
+    instance,
+    freeableMemory: null,
+    minimum: null,
+    swapUsage: null,
+    latestDatapoint: null,
+    threshold: cfg.threshold,
+    decision: 'ok',
+    restartsInWindow: 0,
+    restarted: [],
+    skipped: [],
+    warnings: [],
+  };
   const run = await withJobRun(
     deps,
     {
@@ -87,17 +108,32 @@ async function tickInstance(deps: JobDeps, instance: string, tasks: TaskConfig[]
   return run.result;
 }
 
-async function tickWork(deps: JobDeps, instance: string, tasks: TaskConfig[], runId: string, now: Date, dryRun: boolean, r: InstanceReport, log: Logger): Promise<InstanceReport> {
+async function tickWork(
+  deps: JobDeps,
+  instance: string,
+  tasks: TaskConfig[],
+  runId: string,
+  now: Date,
+  dryRun: boolean,
+  r: InstanceReport,
+  log: Logger,
+): Promise<InstanceReport> {
   const cfg = deps.config.jobs.memoryGuard;
   // An interrupted restart leaves a memory hold: finish it (resume) first.
-  const leftovers = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER && tasks.some((t) => t.arn === h.taskArn));
+  const leftovers = (await deps.state.activeHolds()).filter(
+    (h) => h.owner === OWNER && tasks.some((t) => t.arn === h.taskArn),
+  );
   for (const h of leftovers) {
     if (dryRun) {
       r.warnings.push(`would release the memory hold left on ${h.taskArn}`);
       continue;
     }
-    const rel = await deps.control.release(h.taskArn, OWNER, 'finishing an interrupted memory restart').catch((err: unknown) => ({ resumed: false, reason: errorMessage(err) }));
-    r.warnings.push(`released the memory hold left on ${h.taskArn}: ${rel.resumed ? 'resumed' : `not resumed (${rel.reason ?? ''})`}`);
+    const rel = await deps.control
+      .release(h.taskArn, OWNER, 'finishing an interrupted memory restart')
+      .catch((err: unknown) => ({ resumed: false, reason: errorMessage(err) }));
+    r.warnings.push(
+      `released the memory hold left on ${h.taskArn}: ${rel.resumed ? 'resumed' : `not resumed (${rel.reason ?? ''})`}`,
+    );
   }
 
   const [mem, swap] = await deps.metrics.getDmsMetrics(
@@ -115,7 +151,9 @@ async function tickWork(deps: JobDeps, instance: string, tasks: TaskConfig[], ru
   r.freeableMemory = latest?.value ?? null;
   r.latestDatapoint = latest?.timestamp.toISOString() ?? null;
   const fresh = latest !== undefined && now.getTime() - latest.timestamp.getTime() <= cfg.staleAfter * 1000;
-  const restarts = fresh ? await restartHistory(deps, tasks, instance, new Date(now.getTime() - cfg.restartWindow * 1000)) : [];
+  const restarts = fresh
+    ? await restartHistory(deps, tasks, instance, new Date(now.getTime() - cfg.restartWindow * 1000))
+    : [];
   const last = restarts[0];
   const ticksSinceRestart = last ? await ticksSince(deps, instance, last) : 0;
   const verdict = decideMemory({ points, now, restarts, ticksSinceRestart }, cfg, instance, formatBytes);
@@ -127,7 +165,10 @@ async function tickWork(deps: JobDeps, instance: string, tasks: TaskConfig[], ru
     r.lastRestart = last?.toISOString();
   }
   if (r.decision === 'restart') {
-    log.warn({ minimum: r.minimum, threshold: cfg.threshold }, `FreeableMemory ${formatBytes(r.minimum!)} below ${formatBytes(cfg.threshold)}: restarting the tasks one at a time`);
+    log.warn(
+      { minimum: r.minimum, threshold: cfg.threshold },
+      `FreeableMemory ${formatBytes(r.minimum!)} below ${formatBytes(cfg.threshold)}: restarting the tasks one at a time`,
+    );
     for (const task of tasks) {
       if (deps.signal?.aborted) {
         r.warnings.push('companion shutting down: remaining restarts left to the next tick');
@@ -140,7 +181,14 @@ async function tickWork(deps: JobDeps, instance: string, tasks: TaskConfig[], ru
   return r;
 }
 
-async function restartOne(deps: JobDeps, task: TaskConfig, instance: string, runId: string, dryRun: boolean, r: InstanceReport): Promise<void> {
+async function restartOne(
+  deps: JobDeps,
+  task: TaskConfig,
+  instance: string,
+  runId: string,
+  dryRun: boolean,
+  r: InstanceReport,
+): Promise<void> {
   const cfg = deps.config.jobs.memoryGuard;
   const state = await deps.tasks.describeTask(task.arn);
   if (state.status !== 'running') {
@@ -148,7 +196,10 @@ async function restartOne(deps: JobDeps, task: TaskConfig, instance: string, run
     return;
   }
   if (!cfg.includeFullLoad && state.fullLoadProgressPercent !== undefined && state.fullLoadProgressPercent < 100) {
-    r.skipped.push({ task: task.name, reason: `full load at ${state.fullLoadProgressPercent}% (includeFullLoad is off)` });
+    r.skipped.push({
+      task: task.name,
+      reason: `full load at ${state.fullLoadProgressPercent}% (includeFullLoad is off)`,
+    });
     return;
   }
   if (dryRun) {
@@ -167,16 +218,26 @@ async function restartOne(deps: JobDeps, task: TaskConfig, instance: string, run
       lease: { name: `memory-restart:${task.arn}`, seconds: leaseSeconds.memoryGuard(deps.config, 1) },
       dryRun: false,
       log,
-      record: (x: { resumed: boolean; error?: string }) => ({ status: x.error ? 'failed' : 'ok', summary: { instance, tick: runId, resumed: x.resumed, error: x.error } }),
+      record: (x: { resumed: boolean; error?: string }) => ({
+        status: x.error ? 'failed' : 'ok',
+        summary: { instance, tick: runId, resumed: x.resumed, error: x.error },
+      }),
       onError: (err) => {
         r.restarted.push({ task: task.name, result: 'failed', error: errorMessage(err) });
         return { resumed: false, error: errorMessage(err) };
       },
     },
     async () => {
-      await deps.control.hold(task.arn, OWNER, `FreeableMemory of ${instance} below ${formatBytes(cfg.threshold)}`, { until: new Date(started.getTime() + 2 * stopTimeout * 1000), stopTimeout, runId });
+      await deps.control.hold(task.arn, OWNER, `FreeableMemory of ${instance} below ${formatBytes(cfg.threshold)}`, {
+        until: new Date(started.getTime() + 2 * stopTimeout * 1000),
+        stopTimeout,
+        runId,
+      });
       const rel = await deps.control.release(task.arn, OWNER, 'memory restart');
-      r.restarted.push({ task: task.name, result: rel.resumed ? 'stopped and resumed' : `stopped, not resumed: ${rel.reason ?? ''}` });
+      r.restarted.push({
+        task: task.name,
+        result: rel.resumed ? 'stopped and resumed' : `stopped, not resumed: ${rel.reason ?? ''}`,
+      });
       return { resumed: rel.resumed };
     },
   );

@@ -56,7 +56,12 @@ export function instanceDimensions(replicationInstance: string): Record<string, 
 export class AwsMetrics implements MetricsApi {
   constructor(private readonly client: CloudWatchClient) {}
 
-  async getDmsMetrics(queries: readonly MetricQuery[], start: Date, end: Date, periodSeconds: number): Promise<Datapoint[][]> {
+  async getDmsMetrics(
+    queries: readonly MetricQuery[],
+    start: Date,
+    end: Date,
+    periodSeconds: number,
+  ): Promise<Datapoint[][]> {
     if (queries.length === 0) return [];
     const period = Math.max(60, Math.round(periodSeconds / 60) * 60);
     const dataQueries: MetricDataQuery[] = queries.map((q, i) => ({
@@ -76,14 +81,22 @@ export class AwsMetrics implements MetricsApi {
     let token: string | undefined;
     do {
       const out = await this.client.send(
-        new GetMetricDataCommand({ MetricDataQueries: dataQueries, StartTime: start, EndTime: end, ScanBy: 'TimestampAscending', NextToken: token }),
+        new GetMetricDataCommand({
+          MetricDataQueries: dataQueries,
+          StartTime: start,
+          EndTime: end,
+          ScanBy: 'TimestampAscending',
+          NextToken: token,
+        }),
       );
       for (const r of out.MetricDataResults ?? []) {
         const i = Number(r.Id?.slice(1));
         const target = series[i];
         if (!target) continue;
         if (r.StatusCode === 'InternalError' || r.StatusCode === 'Forbidden') {
-          throw new AwsStateError(`GetMetricData: ${queries[i]!.metric} returned ${r.StatusCode}${r.Messages?.length ? `: ${r.Messages.map((m) => m.Value).join('; ')}` : ''}`);
+          throw new AwsStateError(
+            `GetMetricData: ${queries[i]!.metric} returned ${r.StatusCode}${r.Messages?.length ? `: ${r.Messages.map((m) => m.Value).join('; ')}` : ''}`,
+          );
         }
         const ts = r.Timestamps ?? [];
         const vs = r.Values ?? [];

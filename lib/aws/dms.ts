@@ -60,7 +60,20 @@ export interface ReplicationTaskApi {
   waitForStatus(taskArn: string, want: 'stopped' | 'running', timeoutSeconds: number): Promise<ReplicationTaskState>;
 }
 
-const STATUSES = new Set<string>(['moving', 'creating', 'deleting', 'failed', 'failed-move', 'modifying', 'ready', 'running', 'starting', 'stopped', 'stopping', 'testing']);
+const STATUSES = new Set<string>([
+  'moving',
+  'creating',
+  'deleting',
+  'failed',
+  'failed-move',
+  'modifying',
+  'ready',
+  'running',
+  'starting',
+  'stopped',
+  'stopping',
+  'testing',
+]);
 
 /** The resource id at the end of a task ARN (`arn:aws:dms:…:task:ABC` → `ABC`). */
 export function taskResourceId(taskArn: string): string {
@@ -96,10 +109,18 @@ export class AwsReplicationTasks implements ReplicationTaskApi {
 
   async describeTask(taskArn: string): Promise<ReplicationTaskState> {
     const out = await this.client.send(
-      new DescribeReplicationTasksCommand({ Filters: [{ Name: 'replication-task-arn', Values: [taskArn] }], WithoutSettings: true }),
+      new DescribeReplicationTasksCommand({
+        Filters: [{ Name: 'replication-task-arn', Values: [taskArn] }],
+        WithoutSettings: true,
+      }),
     );
-    const task = out.ReplicationTasks?.find((t) => t.ReplicationTaskArn === taskArn) ?? (out.ReplicationTasks?.length === 1 ? out.ReplicationTasks[0] : undefined);
-    if (!task) throw new AwsStateError(`replication task ${taskArn} not found (DescribeReplicationTasks returned ${out.ReplicationTasks?.length ?? 0} tasks)`);
+    const task =
+      out.ReplicationTasks?.find((t) => t.ReplicationTaskArn === taskArn) ??
+      (out.ReplicationTasks?.length === 1 ? out.ReplicationTasks[0] : undefined);
+    if (!task)
+      throw new AwsStateError(
+        `replication task ${taskArn} not found (DescribeReplicationTasks returned ${out.ReplicationTasks?.length ?? 0} tasks)`,
+      );
     return toState(taskArn, task);
   }
 
@@ -108,7 +129,9 @@ export class AwsReplicationTasks implements ReplicationTaskApi {
   }
 
   async resumeTask(taskArn: string): Promise<void> {
-    await this.client.send(new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'resume-processing' }));
+    await this.client.send(
+      new StartReplicationTaskCommand({ ReplicationTaskArn: taskArn, StartReplicationTaskType: 'resume-processing' }),
+    );
   }
 
   /**
@@ -118,7 +141,11 @@ export class AwsReplicationTasks implements ReplicationTaskApi {
    * waiter fails on `starting`. Here those are retried; only `failed` (or, for running, a task
    * still stopped after the grace period) ends the wait early.
    */
-  async waitForStatus(taskArn: string, want: 'stopped' | 'running', timeoutSeconds: number): Promise<ReplicationTaskState> {
+  async waitForStatus(
+    taskArn: string,
+    want: 'stopped' | 'running',
+    timeoutSeconds: number,
+  ): Promise<ReplicationTaskState> {
     const started = Date.now();
     let last: ReplicationTaskState | undefined;
     const check = async (): Promise<WaiterResult> => {
@@ -129,7 +156,8 @@ export class AwsReplicationTasks implements ReplicationTaskApi {
       }
       const s = last.status;
       if (s === want) return { state: WaiterState.SUCCESS, reason: last };
-      if (s === 'failed' || s === 'failed-move' || s === 'deleting') return { state: WaiterState.FAILURE, reason: last };
+      if (s === 'failed' || s === 'failed-move' || s === 'deleting')
+        return { state: WaiterState.FAILURE, reason: last };
       if (want === 'running' && (s === 'stopped' || s === 'ready') && Date.now() - started > this.resumeGrace * 1000) {
         return { state: WaiterState.FAILURE, reason: last };
       }
@@ -137,27 +165,42 @@ export class AwsReplicationTasks implements ReplicationTaskApi {
     };
     const minDelay = Math.min(this.minDelay, timeoutSeconds / 2);
     const result = await createWaiter(
-      { client: this.client, maxWaitTime: timeoutSeconds, minDelay, maxDelay: Math.max(minDelay, Math.min(this.maxDelay, timeoutSeconds)) },
+      {
+        client: this.client,
+        maxWaitTime: timeoutSeconds,
+        minDelay,
+        maxDelay: Math.max(minDelay, Math.min(this.maxDelay, timeoutSeconds)),
+      },
       undefined,
       check,
     ).catch((err: unknown): WaiterResult => ({ state: WaiterState.FAILURE, reason: err }));
     if (result.state === WaiterState.SUCCESS && last) return last;
     const seen = last ? describeState(last) : 'no status read';
     if (result.state === WaiterState.TIMEOUT) {
-      throw new AwsStateError(`replication task ${taskArn} did not reach "${want}" within ${timeoutSeconds} s (last: ${seen})`);
+      throw new AwsStateError(
+        `replication task ${taskArn} did not reach "${want}" within ${timeoutSeconds} s (last: ${seen})`,
+      );
     }
     throw new AwsStateError(`replication task ${taskArn} cannot reach "${want}": ${seen}`);
   }
 }
 
 function describeState(s: ReplicationTaskState): string {
-  return [`status ${s.status}`, s.stopReason ? `stop reason "${s.stopReason}"` : '', s.lastFailureMessage ? `last failure "${s.lastFailureMessage}"` : ''].filter(Boolean).join(', ');
+  return [
+    `status ${s.status}`,
+    s.stopReason ? `stop reason "${s.stopReason}"` : '',
+    s.lastFailureMessage ? `last failure "${s.lastFailureMessage}"` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function toState(taskArn: string, t: ReplicationTask): ReplicationTaskState {
   const status = t.Status;
   if (!status || !STATUSES.has(status)) {
-    throw new AwsStateError(`replication task ${taskArn}: DescribeReplicationTasks returned an unknown status ${JSON.stringify(status)}`);
+    throw new AwsStateError(
+      `replication task ${taskArn}: DescribeReplicationTasks returned an unknown status ${JSON.stringify(status)}`,
+    );
   }
   return {
     arn: t.ReplicationTaskArn ?? taskArn,

@@ -36,7 +36,10 @@ export class AwsClusters implements ClusterApi {
   async describeCluster(identifier: string): Promise<ClusterInfo> {
     const out = await this.client.send(new DescribeClustersCommand({ ClusterIdentifier: identifier }));
     const c = out.Clusters?.[0];
-    if (!c || !c.ClusterStatus) throw new AwsStateError(`Redshift cluster ${identifier} not found (DescribeClusters returned ${out.Clusters?.length ?? 0} clusters)`);
+    if (!c || !c.ClusterStatus)
+      throw new AwsStateError(
+        `Redshift cluster ${identifier} not found (DescribeClusters returned ${out.Clusters?.length ?? 0} clusters)`,
+      );
     return {
       identifier: c.ClusterIdentifier ?? identifier,
       status: c.ClusterStatus,
@@ -45,12 +48,19 @@ export class AwsClusters implements ClusterApi {
       nextMaintenanceWindowStartTime: c.NextMaintenanceWindowStartTime,
       deferredMaintenanceWindows: (c.DeferredMaintenanceWindows ?? [])
         .filter((d) => d.DeferMaintenanceStartTime && d.DeferMaintenanceEndTime)
-        .map((d) => ({ identifier: d.DeferMaintenanceIdentifier, start: d.DeferMaintenanceStartTime!, end: d.DeferMaintenanceEndTime! })),
+        .map((d) => ({
+          identifier: d.DeferMaintenanceIdentifier,
+          start: d.DeferMaintenanceStartTime!,
+          end: d.DeferMaintenanceEndTime!,
+        })),
     };
   }
 }
 
 /** True when the cluster answers queries: `ClusterStatus` available and, when reported, `ClusterAvailabilityStatus` Available. */
 export function clusterIsAvailable(c: ClusterInfo): boolean {
-  return c.status.toLowerCase() === 'available' && (c.availability === undefined || c.availability.toLowerCase() === 'available');
+  return (
+    c.status.toLowerCase() === 'available' &&
+    (c.availability === undefined || c.availability.toLowerCase() === 'available')
+  );
 }

@@ -47,12 +47,16 @@ export class StatementParseError extends RefusedError {
   }
 }
 
-const TRUNCATION_HINT = 'it was probably cut off (STL_QUERY.querytxt and SYS_QUERY_HISTORY.query_text keep 4000 characters): rebuild the full text from STL_QUERYTEXT (or SYS_QUERY_TEXT), or let `dms-companion fix` do it';
+const TRUNCATION_HINT =
+  'it was probably cut off (STL_QUERY.querytxt and SYS_QUERY_HISTORY.query_text keep 4000 characters): rebuild the full text from STL_QUERYTEXT (or SYS_QUERY_TEXT), or let `dms-companion fix` do it';
 
 /** Rebuilds a statement from its STL_QUERYTEXT pieces: every piece but the last is 200 characters (trailing spaces included); trim only the last; `\n` back to newlines (NOTES-DMS.md §3). */
 export function joinQueryTextPieces(pieces: readonly string[], pieceLength = 200): string {
   if (pieces.length === 0) return '';
-  const body = pieces.slice(0, -1).map((p) => (p.length < pieceLength ? p.padEnd(pieceLength, ' ') : p)).join('');
+  const body = pieces
+    .slice(0, -1)
+    .map((p) => (p.length < pieceLength ? p.padEnd(pieceLength, ' ') : p))
+    .join('');
   return (body + pieces[pieces.length - 1]!.trimEnd()).replace(/\\n/g, '\n');
 }
 
@@ -60,7 +64,8 @@ interface Ref {
   parts: string[];
 }
 
-type Operand = { kind: 'ref'; ref: Ref } | { kind: 'number'; value: string } | { kind: 'string'; value: string } | { kind: 'other' };
+type Operand =
+  { kind: 'ref'; ref: Ref } | { kind: 'number'; value: string } | { kind: 'string'; value: string } | { kind: 'other' };
 
 interface Cursor {
   toks: Token[];
@@ -78,7 +83,8 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
     comment = all.find((t) => t.type === 'comment')?.value;
     toks = all.filter((t) => t.type !== 'comment');
   } catch (err) {
-    if (err instanceof SqlSyntaxError) throw new StatementParseError(err.truncated ? `the text ends inside a token; ${TRUNCATION_HINT}` : err.message);
+    if (err instanceof SqlSyntaxError)
+      throw new StatementParseError(err.truncated ? `the text ends inside a token; ${TRUNCATION_HINT}` : err.message);
     throw err;
   }
   while (toks.length > 0 && isOp(toks[toks.length - 1], ';')) toks.pop();
@@ -86,7 +92,8 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
   const incomplete = (reason: string) => new StatementParseError(looksCut ? `${reason}; ${TRUNCATION_HINT}` : reason);
   const c: Cursor = { toks, i: 0 };
 
-  if (!isKeyword(toks[0], 'update')) throw new StatementParseError(`it does not start with UPDATE (starts with ${JSON.stringify(toks[0]?.raw ?? '')})`);
+  if (!isKeyword(toks[0], 'update'))
+    throw new StatementParseError(`it does not start with UPDATE (starts with ${JSON.stringify(toks[0]?.raw ?? '')})`);
   c.i = 1;
   const target = readQualified(c);
   if (!target) throw new StatementParseError('no table after UPDATE');
@@ -125,7 +132,8 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
       c.i++;
     }
   }
-  if (!isKeyword(toks[c.i], 'where')) throw incomplete('no WHERE clause (a DMS apply UPDATE joins the changes table in its WHERE clause)');
+  if (!isKeyword(toks[c.i], 'where'))
+    throw incomplete('no WHERE clause (a DMS apply UPDATE joins the changes table in its WHERE clause)');
   c.i++;
   const whereToks = toks.slice(c.i);
   if (whereToks.length === 0) throw incomplete('the WHERE clause is empty');
@@ -152,11 +160,16 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
   const qualifiedChanges = [...candidates.values()].filter((t) => t.schema !== '');
   const changesList = qualifiedChanges.length > 0 ? qualifiedChanges : [...candidates.values()];
   if (changesList.length === 0) throw new StatementParseError('it references no awsdms_changes table');
-  if (new Set(changesList.map((t) => t.name)).size > 1) throw new StatementParseError(`it references several changes tables (${changesList.map((t) => t.name).join(', ')})`);
+  if (new Set(changesList.map((t) => t.name)).size > 1)
+    throw new StatementParseError(
+      `it references several changes tables (${changesList.map((t) => t.name).join(', ')})`,
+    );
   const changes = changesList[0]!;
   if (changes.schema === '') changes.schema = 'public';
-  const isChanges = (t: QualifiedName | undefined) => t !== undefined && t.name === changes.name && (t.schema === '' || t.schema === changes.schema);
-  const isTarget = (t: QualifiedName | undefined) => t !== undefined && t.name === target.name && (t.schema === '' || t.schema === target.schema);
+  const isChanges = (t: QualifiedName | undefined) =>
+    t !== undefined && t.name === changes.name && (t.schema === '' || t.schema === changes.schema);
+  const isTarget = (t: QualifiedName | undefined) =>
+    t !== undefined && t.name === target.name && (t.schema === '' || t.schema === target.schema);
 
   // WHERE: a conjunction of conditions.
   const conjuncts = splitConjunction(whereToks);
@@ -186,7 +199,10 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
       } else ignored.push(src);
       continue;
     }
-    const opIndex = cj.findIndex((t, k) => k > 0 && t.type === 'op' && ['=', '>=', '<=', '>', '<', '<>', '!='].includes(t.value) && depthAt(cj, k) === 0);
+    const opIndex = cj.findIndex(
+      (t, k) =>
+        k > 0 && t.type === 'op' && ['=', '>=', '<=', '>', '<', '<>', '!='].includes(t.value) && depthAt(cj, k) === 0,
+    );
     if (opIndex <= 0) {
       ignored.push(src);
       continue;
@@ -204,12 +220,20 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
       continue;
     }
     const lt = tableOf(l.ref);
-    if (l.ref.parts.length === 1) throw new StatementParseError(`unqualified column ${JSON.stringify(l.ref.parts[0])} in the WHERE clause: cannot tell which table it belongs to`);
+    if (l.ref.parts.length === 1)
+      throw new StatementParseError(
+        `unqualified column ${JSON.stringify(l.ref.parts[0])} in the WHERE clause: cannot tell which table it belongs to`,
+      );
     if (r.kind === 'ref') {
-      if (r.ref.parts.length === 1) throw new StatementParseError(`unqualified column ${JSON.stringify(r.ref.parts[0])} in the WHERE clause: cannot tell which table it belongs to`);
+      if (r.ref.parts.length === 1)
+        throw new StatementParseError(
+          `unqualified column ${JSON.stringify(r.ref.parts[0])} in the WHERE clause: cannot tell which table it belongs to`,
+        );
       const rt = tableOf(r.ref);
-      if (o === '=' && isTarget(lt) && isChanges(rt)) keyPairs.push({ targetColumn: col(l.ref), changesColumn: col(r.ref) });
-      else if (o === '=' && isChanges(lt) && isTarget(rt)) keyPairs.push({ targetColumn: col(r.ref), changesColumn: col(l.ref) });
+      if (o === '=' && isTarget(lt) && isChanges(rt))
+        keyPairs.push({ targetColumn: col(l.ref), changesColumn: col(r.ref) });
+      else if (o === '=' && isChanges(lt) && isTarget(rt))
+        keyPairs.push({ targetColumn: col(r.ref), changesColumn: col(l.ref) });
       else ignored.push(src);
       continue;
     }
@@ -247,7 +271,10 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
     seqTo = closed[0]![1].to!;
   } else if (closed.length > 1) {
     const named = closed.find(([c0]) => c0.toLowerCase() === 'seq');
-    if (!named) throw new StatementParseError(`several changes columns are bounded (${closed.map(([c0]) => c0).join(', ')}): cannot tell which is the seq column`);
+    if (!named)
+      throw new StatementParseError(
+        `several changes columns are bounded (${closed.map(([c0]) => c0).join(', ')}): cannot tell which is the seq column`,
+      );
     [seqColumn] = named;
     seqFrom = named[1].from!;
     seqTo = named[1].to!;
@@ -255,7 +282,11 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
     const eq = equalities.find((e) => e.col.toLowerCase() === 'seq');
     if (!eq) {
       const open = [...ranges.keys()];
-      throw incomplete(open.length > 0 ? `the seq range on ${open.join(', ')} has no ${ranges.get(open[0]!)!.from === undefined ? 'lower' : 'upper'} bound` : 'no seq range on the changes table');
+      throw incomplete(
+        open.length > 0
+          ? `the seq range on ${open.join(', ')} has no ${ranges.get(open[0]!)!.from === undefined ? 'lower' : 'upper'} bound`
+          : 'no seq range on the changes table',
+      );
     }
     seqColumn = eq.col;
     seqFrom = seqTo = BigInt(eq.value);
@@ -265,10 +296,22 @@ export function parseApplyUpdate(text: string): ParsedApplyUpdate {
   if (keyPairs.length === 0) throw incomplete('no key pair (target column = changes column) in the WHERE clause');
   const seenTarget = new Set<string>();
   for (const k of keyPairs) {
-    if (seenTarget.has(k.targetColumn)) throw new StatementParseError(`target column ${k.targetColumn} is paired twice`);
+    if (seenTarget.has(k.targetColumn))
+      throw new StatementParseError(`target column ${k.targetColumn} is paired twice`);
     seenTarget.add(k.targetColumn);
   }
-  return { targetTable: target, changesTable: changes, seqColumn, seqFrom, seqTo, keyPairs, filters, ignored, warnings, comment };
+  return {
+    targetTable: target,
+    changesTable: changes,
+    seqColumn,
+    seqFrom,
+    seqTo,
+    keyPairs,
+    filters,
+    ignored,
+    warnings,
+    comment,
+  };
 }
 
 function col(r: Ref): string {
@@ -327,7 +370,8 @@ function splitConjunction(toks: Token[]): Token[][] {
     const tok = t[k]!;
     if (isOp(tok, '(')) depth++;
     else if (isOp(tok, ')')) depth--;
-    else if (depth === 0 && isKeyword(tok, 'or')) throw new StatementParseError('the WHERE clause has an OR at its top level; only conjunctions are understood');
+    else if (depth === 0 && isKeyword(tok, 'or'))
+      throw new StatementParseError('the WHERE clause has an OR at its top level; only conjunctions are understood');
     else if (depth === 0 && isKeyword(tok, 'between')) betweenPending = true;
     else if (depth === 0 && isKeyword(tok, 'and')) {
       if (betweenPending) {
@@ -339,7 +383,11 @@ function splitConjunction(toks: Token[]): Token[][] {
     }
   }
   out.push(t.slice(start));
-  return out.flatMap((part) => (isOp(part[0], '(') && matchingParen(part, 0) === part.length - 1 ? splitConjunction(part) : [part])).filter((p) => p.length > 0);
+  return out
+    .flatMap((part) =>
+      isOp(part[0], '(') && matchingParen(part, 0) === part.length - 1 ? splitConjunction(part) : [part],
+    )
+    .filter((p) => p.length > 0);
 }
 
 function matchingParen(toks: Token[], open: number): number {
@@ -371,8 +419,16 @@ function parseOperand(toks: Token[]): Operand {
   }
   if (t.length === 1 && t[0]!.type === 'number') return { kind: 'number', value: t[0]!.value };
   if (t.length === 2 && isOp(t[0], '-') && t[1]!.type === 'number') return { kind: 'number', value: `-${t[1]!.value}` };
-  if (t.length === 1 && t[0]!.type === 'string') return /^-?\d+$/.test(t[0]!.value) ? { kind: 'number', value: t[0]!.value } : { kind: 'string', value: t[0]!.value };
-  if (t.length >= 1 && t.length % 2 === 1 && t.every((x, k) => (k % 2 === 0 ? isIdentifier(x) : isOp(x, '.'))) && t.length <= 5) {
+  if (t.length === 1 && t[0]!.type === 'string')
+    return /^-?\d+$/.test(t[0]!.value)
+      ? { kind: 'number', value: t[0]!.value }
+      : { kind: 'string', value: t[0]!.value };
+  if (
+    t.length >= 1 &&
+    t.length % 2 === 1 &&
+    t.every((x, k) => (k % 2 === 0 ? isIdentifier(x) : isOp(x, '.'))) &&
+    t.length <= 5
+  ) {
     return { kind: 'ref', ref: { parts: t.filter((_x, k) => k % 2 === 0).map((x) => x.value) } };
   }
   return { kind: 'other' };
@@ -380,7 +436,8 @@ function parseOperand(toks: Token[]): Operand {
 
 /** The explain document: names unquoted, seq bounds as numbers when they fit. */
 export function explainJson(p: ParsedApplyUpdate): Record<string, unknown> {
-  const num = (b: bigint) => (b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b.toString());
+  const num = (b: bigint) =>
+    b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b.toString();
   return {
     targetTable: p.targetTable,
     changesTable: p.changesTable,

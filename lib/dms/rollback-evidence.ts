@@ -47,7 +47,13 @@ const STL_EVIDENCE: Record<Exclude<EvidenceSource, 'sys_query_history'>, string>
 };
 
 /** One evidence source's candidates: recent rolled-back DMS UPDATEs, newest first. */
-async function candidates(target: SqlExecutor, source: EvidenceSource, dmsUser: string, since: Date, limit: number): Promise<{ queryId: string; xid: string; startTime: Date }[]> {
+async function candidates(
+  target: SqlExecutor,
+  source: EvidenceSource,
+  dmsUser: string,
+  since: Date,
+  limit: number,
+): Promise<{ queryId: string; xid: string; startTime: Date }[]> {
   const sql =
     source === 'sys_query_history'
       ? `SELECT q.query_id::varchar AS query_id, q.transaction_id::varchar AS xid, q.start_time AS start_time
@@ -72,7 +78,9 @@ function toDate(v: unknown): Date {
 export async function fullText(target: SqlExecutor, source: EvidenceSource, queryId: string): Promise<string> {
   const sys = source === 'sys_query_history';
   const r = await target.query<{ text: string }>(
-    sys ? 'SELECT text FROM sys_query_text WHERE query_id = $1 ORDER BY sequence' : 'SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence',
+    sys
+      ? 'SELECT text FROM sys_query_text WHERE query_id = $1 ORDER BY sequence'
+      : 'SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence',
     [queryId],
   );
   return joinQueryTextPieces(
@@ -109,7 +117,11 @@ export async function findRolledBackUpdates(
     } catch (err) {
       const outcome = classify(err);
       if (!outcome) throw err;
-      attempts.push({ source, outcome, detail: err instanceof Error ? err.message.split(' (statement:')[0] : undefined });
+      attempts.push({
+        source,
+        outcome,
+        detail: err instanceof Error ? err.message.split(' (statement:')[0] : undefined,
+      });
       continue;
     }
     if (found.length === 0) {

@@ -1,7 +1,15 @@
 import type { SqlClient, SqlExecutor } from '../sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 import type { RepairLogEntry, StateStore } from '../state/store.js';
-import { formatKey, insertStatements, targetTypeSql, toRedshiftLiteral, type SourceRow, type TablePlan, type WriteOptions } from '../typemap/index.js';
+import {
+  formatKey,
+  insertStatements,
+  targetTypeSql,
+  toRedshiftLiteral,
+  type SourceRow,
+  type TablePlan,
+  type WriteOptions,
+} from '../typemap/index.js';
 
 /**
  * The fixer's only write: in one target transaction, lock the table, re-check which of the rows
@@ -29,7 +37,13 @@ export interface RepairOutcome {
 }
 
 /** Indexes (into `rows`) of the rows whose key the target still lacks. */
-export async function stillMissing(tx: SqlExecutor, plan: TablePlan, primaryKey: readonly string[], rows: readonly SourceRow[], options: WriteOptions): Promise<number[]> {
+export async function stillMissing(
+  tx: SqlExecutor,
+  plan: TablePlan,
+  primaryKey: readonly string[],
+  rows: readonly SourceRow[],
+  options: WriteOptions,
+): Promise<number[]> {
   const table = displayName(plan.target);
   const cols = primaryKey.map((k) => plan.columns.find((c) => c.name === k)!);
   const out: number[] = [];
@@ -37,19 +51,31 @@ export async function stillMissing(tx: SqlExecutor, plan: TablePlan, primaryKey:
     const chunk = rows.slice(start, start + 500);
     const probe = chunk
       .map((r, i) => {
-        const key = formatKey(primaryKey, primaryKey.map((k) => (r[k] == null ? null : String(r[k]))));
-        const values = cols.map((c) => `CAST(${toRedshiftLiteral(r[c.name], c.source, c.target, options, { table, key, column: c.name })} AS ${targetTypeSql(c.target)}) AS ${quoteIdent(c.targetName)}`);
+        const key = formatKey(
+          primaryKey,
+          primaryKey.map((k) => (r[k] == null ? null : String(r[k]))),
+        );
+        const values = cols.map(
+          (c) =>
+            `CAST(${toRedshiftLiteral(r[c.name], c.source, c.target, options, { table, key, column: c.name })} AS ${targetTypeSql(c.target)}) AS ${quoteIdent(c.targetName)}`,
+        );
         return `SELECT ${start + i} AS i, ${values.join(', ')}`;
       })
       .join(' UNION ALL ');
     const match = cols.map((c) => `t.${quoteIdent(c.targetName)} = v.${quoteIdent(c.targetName)}`).join(' AND ');
-    const r = await tx.query<{ i: unknown }>(`SELECT v.i FROM (${probe}) v WHERE NOT EXISTS (SELECT 1 FROM ${quoteQualified(plan.target)} t WHERE ${match}) ORDER BY v.i`);
+    const r = await tx.query<{ i: unknown }>(
+      `SELECT v.i FROM (${probe}) v WHERE NOT EXISTS (SELECT 1 FROM ${quoteQualified(plan.target)} t WHERE ${match}) ORDER BY v.i`,
+    );
     out.push(...r.rows.map((x) => Number(x.i)));
   }
   return out;
 }
 
-export async function repairMissingRows(target: SqlClient, store: StateStore, input: RepairInput): Promise<RepairOutcome> {
+export async function repairMissingRows(
+  target: SqlClient,
+  store: StateStore,
+  input: RepairInput,
+): Promise<RepairOutcome> {
   const { plan, primaryKey, rows } = input;
   const keyOf = (r: SourceRow) => primaryKey.map((k) => String(r[k]));
   const table = displayName(plan.target);
@@ -69,5 +95,9 @@ export async function repairMissingRows(target: SqlClient, store: StateStore, in
     return { toInsert, present, statements: statements.length };
   });
   if (!store.onTarget) await store.logRepairs(store.client, entries(result.toInsert));
-  return { inserted: result.toInsert.map(keyOf), alreadyPresent: result.present.map(keyOf), statements: result.statements };
+  return {
+    inserted: result.toInsert.map(keyOf),
+    alreadyPresent: result.present.map(keyOf),
+    statements: result.statements,
+  };
 }

@@ -70,7 +70,31 @@ export function summarize(sql: string): string {
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; cause?: unknown } | undefined;
   const code = e?.code;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004'].includes(code)) return true;
-  if (err instanceof Error && /Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error/i.test(err.message)) return true;
+  if (
+    code &&
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'ENOTFOUND',
+      'EPIPE',
+      '57P01',
+      '57P02',
+      '57P03',
+      '08000',
+      '08003',
+      '08006',
+      '08001',
+      '08004',
+    ].includes(code)
+  )
+    return true;
+  if (
+    err instanceof Error &&
+    /Connection terminated|connection.*(closed|ended)|not queryable|Client has encountered a connection error/i.test(
+      err.message,
+    )
+  )
+    return true;
   return e?.cause !== undefined && e.cause !== err ? isConnectionError(e.cause) : false;
 }

@@ -85,7 +85,10 @@ export class DataApiClient implements SqlClient {
     const begin = await this.submit('BEGIN', [], { keepAlive: this.keepAlive });
     const sessionId = begin.sessionId;
     if (!sessionId) throw new CompanionError(`${this.role}: the Data API did not open a session for the transaction`);
-    const tx: SqlExecutor = { query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) => this.run<R>(sql, params, sessionId) };
+    const tx: SqlExecutor = {
+      query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) =>
+        this.run<R>(sql, params, sessionId),
+    };
     try {
       const result = await fn(tx);
       await this.run('COMMIT', [], sessionId);
@@ -105,7 +108,9 @@ export class DataApiClient implements SqlClient {
     for (const s of statements) checkSize(this.role, s);
     let id: string | undefined;
     try {
-      const out = await this.client.send(new BatchExecuteStatementCommand({ ...this.connectionFields(), Sqls: [...statements] }));
+      const out = await this.client.send(
+        new BatchExecuteStatementCommand({ ...this.connectionFields(), Sqls: [...statements] }),
+      );
       id = out.Id;
     } catch (err) {
       throw new SqlError(this.role, statements[0]!, err);
@@ -129,7 +134,11 @@ export class DataApiClient implements SqlClient {
     };
   }
 
-  private async run<R extends object>(sql: string, params: readonly SqlParam[], sessionId: string | undefined): Promise<QueryResult<R>> {
+  private async run<R extends object>(
+    sql: string,
+    params: readonly SqlParam[],
+    sessionId: string | undefined,
+  ): Promise<QueryResult<R>> {
     const { id, hasResultSet, rowCount } = await this.submit(sql, params, { sessionId });
     if (!hasResultSet) return { rows: [], rowCount };
     const rows: R[] = [];
@@ -172,7 +181,12 @@ export class DataApiClient implements SqlClient {
     }
     if (!out.Id) throw new SqlError(this.role, sql, new Error('ExecuteStatement returned no statement id'));
     const desc = await this.waitFinished(out.Id, sql);
-    return { id: out.Id, hasResultSet: desc.HasResultSet === true, rowCount: Math.max(0, desc.ResultRows ?? 0), sessionId: out.SessionId ?? opts.sessionId };
+    return {
+      id: out.Id,
+      hasResultSet: desc.HasResultSet === true,
+      rowCount: Math.max(0, desc.ResultRows ?? 0),
+      sessionId: out.SessionId ?? opts.sessionId,
+    };
   }
 
   private async waitFinished(id: string, sql: string): Promise<DescribeStatementCommandOutput> {
@@ -197,11 +211,19 @@ export class DataApiClient implements SqlClient {
         case undefined:
           break;
         default:
-          throw new SqlError(this.role, sql, new Error(`unexpected DescribeStatement status ${JSON.stringify(desc.Status)}`));
+          throw new SqlError(
+            this.role,
+            sql,
+            new Error(`unexpected DescribeStatement status ${JSON.stringify(desc.Status)}`),
+          );
       }
       if (Date.now() >= deadline) {
         await this.client.send(new CancelStatementCommand({ Id: id })).catch(() => undefined);
-        throw new SqlError(this.role, sql, new Error(`statement did not finish within ${this.timeoutMs / 1000} s and was cancelled`));
+        throw new SqlError(
+          this.role,
+          sql,
+          new Error(`statement did not finish within ${this.timeoutMs / 1000} s and was cancelled`),
+        );
       }
       await this.sleep(this.pollMs);
     }
@@ -211,7 +233,9 @@ export class DataApiClient implements SqlClient {
 function checkSize(role: string, sql: string): void {
   const bytes = Buffer.byteLength(sql, 'utf8');
   if (bytes > DATA_API_MAX_SQL_BYTES) {
-    throw new RefusedError(`${role}: statement is ${bytes} bytes; the Redshift Data API accepts at most ${DATA_API_MAX_SQL_BYTES} (split it into smaller statements)`);
+    throw new RefusedError(
+      `${role}: statement is ${bytes} bytes; the Redshift Data API accepts at most ${DATA_API_MAX_SQL_BYTES} (split it into smaller statements)`,
+    );
   }
 }
 
@@ -220,7 +244,11 @@ function checkSize(role: string, sql: string): void {
  * Data API parameter list.
  * @throws RefusedError for a NULL value, a value type the Data API cannot carry, or a placeholder with no value.
  */
-export function toNamedParameters(role: string, sql: string, params: readonly SqlParam[]): { text: string; parameters: SqlParameter[] } {
+export function toNamedParameters(
+  role: string,
+  sql: string,
+  params: readonly SqlParam[],
+): { text: string; parameters: SqlParameter[] } {
   if (params.length === 0) return { text: sql, parameters: [] };
   const tokens = tokenize(sql, { keepComments: true }).filter((t) => t.type === 'param');
   let text = '';
@@ -228,22 +256,28 @@ export function toNamedParameters(role: string, sql: string, params: readonly Sq
   const used = new Set<number>();
   for (const t of tokens) {
     const n = Number(t.value);
-    if (n < 1 || n > params.length) throw new RefusedError(`${role}: placeholder $${n} has no value (${params.length} given)`);
+    if (n < 1 || n > params.length)
+      throw new RefusedError(`${role}: placeholder $${n} has no value (${params.length} given)`);
     used.add(n);
     text += `${sql.slice(last, t.start)}:p${n}`;
     last = t.end;
   }
   text += sql.slice(last);
-  const parameters: SqlParameter[] = [...used].sort((a, b) => a - b).map((n) => ({ name: `p${n}`, value: paramText(role, n, params[n - 1]) }));
+  const parameters: SqlParameter[] = [...used]
+    .sort((a, b) => a - b)
+    .map((n) => ({ name: `p${n}`, value: paramText(role, n, params[n - 1]) }));
   return { text, parameters };
 }
 
 function paramText(role: string, n: number, v: SqlParam | undefined): string {
   if (v === null || v === undefined) {
-    throw new RefusedError(`${role}: parameter $${n} is NULL; the Data API would pass the string 'NULL' (write NULL in the statement instead)`);
+    throw new RefusedError(
+      `${role}: parameter $${n} is NULL; the Data API would pass the string 'NULL' (write NULL in the statement instead)`,
+    );
   }
   if (v instanceof Date) return v.toISOString();
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+    return String(v);
   throw new RefusedError(`${role}: parameter $${n} has a type the Data API cannot carry`);
 }
 
@@ -261,7 +295,13 @@ function fieldValue(role: string, sql: string, column: string, f: Field): unknow
   if (f.stringValue !== undefined) return f.stringValue;
   if (f.longValue !== undefined) {
     if (!Number.isSafeInteger(f.longValue)) {
-      throw new SqlError(role, sql, new Error(`column ${column} holds an integer beyond 2^53 that the Data API answer may have rounded; cast it to varchar in the query`));
+      throw new SqlError(
+        role,
+        sql,
+        new Error(
+          `column ${column} holds an integer beyond 2^53 that the Data API answer may have rounded; cast it to varchar in the query`,
+        ),
+      );
     }
     return f.longValue;
   }

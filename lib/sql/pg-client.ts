@@ -43,7 +43,10 @@ export class PgClient implements SqlClient {
     } catch (err) {
       throw new SqlError(this.role, 'BEGIN', err, (err as { code?: string }).code);
     }
-    const tx: SqlExecutor = { query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) => runQuery<R>(conn, this.role, sql, params) };
+    const tx: SqlExecutor = {
+      query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) =>
+        runQuery<R>(conn, this.role, sql, params),
+    };
     let broken = false;
     // A checked-out client whose connection dies between two statements emits 'error'; without a
     // listener that would crash the process. The next statement reports the failure instead.
@@ -80,7 +83,12 @@ export class PgClient implements SqlClient {
   }
 }
 
-async function runQuery<R extends object>(q: pg.Pool | pg.PoolClient, role: string, sql: string, params: readonly SqlParam[]): Promise<QueryResult<R>> {
+async function runQuery<R extends object>(
+  q: pg.Pool | pg.PoolClient,
+  role: string,
+  sql: string,
+  params: readonly SqlParam[],
+): Promise<QueryResult<R>> {
   try {
     const res = params.length > 0 ? await q.query<R>(sql, params as unknown[]) : await q.query<R>(sql);
     // A multi-statement simple query returns an array of results; report the last one.

@@ -20,7 +20,8 @@ export interface QualifiedName {
 export function quoteIdent(name: string): string {
   if (name.length === 0) throw new RefusedError('empty identifier');
   if (name.includes('\0')) throw new RefusedError(`identifier ${JSON.stringify(name)} contains a NUL character`);
-  if (Buffer.byteLength(name, 'utf8') > 127) throw new RefusedError(`identifier ${JSON.stringify(name)} is longer than 127 bytes`);
+  if (Buffer.byteLength(name, 'utf8') > 127)
+    throw new RefusedError(`identifier ${JSON.stringify(name)} is longer than 127 bytes`);
   return `"${name.replace(/"/g, '""')}"`;
 }
 

@@ -100,7 +100,14 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
     }
     // string literal, optionally E'…'
     if (c === "'" || ((c === 'E' || c === 'e') && sql[i + 1] === "'")) {
-      const [value, j] = readQuoted(sql, c === "'" ? i + 1 : i + 2, "'", backslash || c !== "'", 'string literal', start);
+      const [value, j] = readQuoted(
+        sql,
+        c === "'" ? i + 1 : i + 2,
+        "'",
+        backslash || c !== "'",
+        'string literal',
+        start,
+      );
       push('string', start, j, value);
       i = j;
       continue;
@@ -124,7 +131,8 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
       const tag = /^\$([\p{L}_][\p{L}\p{N}_]*)?\$/u.exec(sql.slice(i, i + 70));
       if (tag) {
         const close = sql.indexOf(tag[0], i + tag[0].length);
-        if (close === -1) throw new SqlSyntaxError(`unterminated dollar-quoted string starting at offset ${start}`, start, true);
+        if (close === -1)
+          throw new SqlSyntaxError(`unterminated dollar-quoted string starting at offset ${start}`, start, true);
         push('string', start, close + tag[0].length, sql.slice(i + tag[0].length, close));
         i = close + tag[0].length;
         continue;
@@ -167,14 +175,22 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
  * a doubled quote stands for one; with `escapes`, a backslash escapes the next character.
  * @returns the decoded content and the offset after the closing quote.
  */
-function readQuoted(sql: string, from: number, quote: string, escapes: boolean, what: string, start: number): [string, number] {
+function readQuoted(
+  sql: string,
+  from: number,
+  quote: string,
+  escapes: boolean,
+  what: string,
+  start: number,
+): [string, number] {
   let value = '';
   let j = from;
   for (;;) {
     if (j >= sql.length) throw new SqlSyntaxError(`unterminated ${what} starting at offset ${start}`, start, true);
     const ch = sql[j]!;
     if (ch === '\\' && escapes) {
-      if (j + 1 >= sql.length) throw new SqlSyntaxError(`unterminated ${what} starting at offset ${start}`, start, true);
+      if (j + 1 >= sql.length)
+        throw new SqlSyntaxError(`unterminated ${what} starting at offset ${start}`, start, true);
       value += unescapeChar(sql[j + 1]!);
       j += 2;
     } else if (ch === quote) {

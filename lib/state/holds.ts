@@ -46,7 +46,14 @@ export async function insertHold(exec: SqlExecutor, t: StateTables, h: Hold): Pr
 }
 
 /** Marks a task's active holds of `owner` released. @returns how many. */
-export async function markHoldReleased(exec: SqlExecutor, t: StateTables, taskArn: string, owner: string, at: Date, reason: string): Promise<number> {
+export async function markHoldReleased(
+  exec: SqlExecutor,
+  t: StateTables,
+  taskArn: string,
+  owner: string,
+  at: Date,
+  reason: string,
+): Promise<number> {
   const p = new Params();
   const r = await exec.query(
     `UPDATE ${t.table('holds')} SET released_at = ${p.add(at)}, release_reason = ${p.add(reason)} ` +
@@ -57,7 +64,13 @@ export async function markHoldReleased(exec: SqlExecutor, t: StateTables, taskAr
 }
 
 /** Replaces the reason of a task's active hold of `owner` (at most 4,096 characters kept). */
-export async function updateHoldReason(exec: SqlExecutor, t: StateTables, taskArn: string, owner: string, reason: string): Promise<void> {
+export async function updateHoldReason(
+  exec: SqlExecutor,
+  t: StateTables,
+  taskArn: string,
+  owner: string,
+  reason: string,
+): Promise<void> {
   const p = new Params();
   await exec.query(
     `UPDATE ${t.table('holds')} SET reason = ${p.add(reason.slice(0, 4096))} WHERE task_arn = ${p.add(taskArn)} AND owner = ${p.add(owner)} AND released_at IS NULL`,

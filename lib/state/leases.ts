@@ -7,11 +7,21 @@ import type { StateTables } from './tables.js';
  * transaction under `LOCK` of the leases table (Redshift enforces no UNIQUE key, so the lock is what serialises).
  * @returns true when taken (or already held by `holder`).
  */
-export async function takeLease(client: SqlClient, t: StateTables, name: string, holder: string, now: Date, ttlSeconds: number): Promise<boolean> {
+export async function takeLease(
+  client: SqlClient,
+  t: StateTables,
+  name: string,
+  holder: string,
+  now: Date,
+  ttlSeconds: number,
+): Promise<boolean> {
   return client.transaction(async (tx) => {
     await tx.query(`LOCK ${t.table('leases')}`);
     const p = new Params();
-    const r = await tx.query<{ holder: string }>(`SELECT holder FROM ${t.table('leases')} WHERE name = ${p.add(name)} AND expires_at > ${p.add(now)}`, p.values);
+    const r = await tx.query<{ holder: string }>(
+      `SELECT holder FROM ${t.table('leases')} WHERE name = ${p.add(name)} AND expires_at > ${p.add(now)}`,
+      p.values,
+    );
     if (r.rows.some((x) => x.holder !== holder)) return false;
     const d = new Params();
     await tx.query(`DELETE FROM ${t.table('leases')} WHERE name = ${d.add(name)}`, d.values);
@@ -27,5 +37,8 @@ export async function takeLease(client: SqlClient, t: StateTables, name: string,
 
 export async function dropLease(exec: SqlExecutor, t: StateTables, name: string, holder: string): Promise<void> {
   const p = new Params();
-  await exec.query(`DELETE FROM ${t.table('leases')} WHERE name = ${p.add(name)} AND holder = ${p.add(holder)}`, p.values);
+  await exec.query(
+    `DELETE FROM ${t.table('leases')} WHERE name = ${p.add(name)} AND holder = ${p.add(holder)}`,
+    p.values,
+  );
 }

@@ -23,13 +23,23 @@ export interface RepairLogEntry {
 const ROWS_PER_STATEMENT = 200;
 
 /** Appends repair-log rows (in the caller's transaction when `exec` is one). */
-export async function insertRepairs(exec: SqlExecutor, t: StateTables, entries: readonly RepairLogEntry[]): Promise<void> {
+export async function insertRepairs(
+  exec: SqlExecutor,
+  t: StateTables,
+  entries: readonly RepairLogEntry[],
+): Promise<void> {
   for (let i = 0; i < entries.length; i += ROWS_PER_STATEMENT) {
     const p = new Params();
     const values = entries
       .slice(i, i + ROWS_PER_STATEMENT)
-      .map((e) => `(${p.add(e.runId)}, ${p.add(e.job)}, ${p.add(e.taskArn)}, ${p.add(e.table)}, ${p.add(e.key)}, ${p.add(e.action)}, ${p.add(e.reason)}, ${p.add(e.evidence)}, ${p.add(e.at)})`);
-    await exec.query(`INSERT INTO ${t.table('repair_log')} (run_id, job, task_arn, table_name, key_text, action, reason, evidence, logged_at) VALUES ${values.join(', ')}`, p.values);
+      .map(
+        (e) =>
+          `(${p.add(e.runId)}, ${p.add(e.job)}, ${p.add(e.taskArn)}, ${p.add(e.table)}, ${p.add(e.key)}, ${p.add(e.action)}, ${p.add(e.reason)}, ${p.add(e.evidence)}, ${p.add(e.at)})`,
+      );
+    await exec.query(
+      `INSERT INTO ${t.table('repair_log')} (run_id, job, task_arn, table_name, key_text, action, reason, evidence, logged_at) VALUES ${values.join(', ')}`,
+      p.values,
+    );
   }
 }
 

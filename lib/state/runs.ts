@@ -24,7 +24,8 @@ export interface RunRecord {
 /** Largest summary text kept (characters; the column is VARCHAR(65535), bytes). */
 const SUMMARY_MAX = 65_000;
 
-const taskClause = (p: Params, taskArn: string | undefined) => (taskArn === undefined ? 'task_arn IS NULL' : `task_arn = ${p.add(taskArn)}`);
+const taskClause = (p: Params, taskArn: string | undefined) =>
+  taskArn === undefined ? 'task_arn IS NULL' : `task_arn = ${p.add(taskArn)}`;
 
 export async function insertRun(exec: SqlExecutor, t: StateTables, r: Omit<RunRecord, 'status'>): Promise<void> {
   const p = new Params();
@@ -55,7 +56,13 @@ export async function updateRunFinished(
 }
 
 /** Finished runs of a job (and task), newest first. A summary that is not JSON (cut) reads as undefined. */
-export async function selectRecentRuns(exec: SqlExecutor, t: StateTables, job: string, taskArn: string | undefined, limit: number): Promise<RunRecord[]> {
+export async function selectRecentRuns(
+  exec: SqlExecutor,
+  t: StateTables,
+  job: string,
+  taskArn: string | undefined,
+  limit: number,
+): Promise<RunRecord[]> {
   const p = new Params();
   const r = await exec.query<Record<string, unknown>>(
     `SELECT run_id, job, task_arn, started_at, finished_at, status, summary FROM ${t.table('runs')} ` +
@@ -83,7 +90,12 @@ function parseSummary(v: unknown): unknown {
 }
 
 /** Latest `ok` finish of a job (and task), UTC. */
-export async function selectLastSuccess(exec: SqlExecutor, t: StateTables, job: string, taskArn?: string): Promise<Date | undefined> {
+export async function selectLastSuccess(
+  exec: SqlExecutor,
+  t: StateTables,
+  job: string,
+  taskArn?: string,
+): Promise<Date | undefined> {
   const p = new Params();
   const r = await exec.query<{ t: unknown }>(
     `SELECT max(finished_at) AS t FROM ${t.table('runs')} WHERE job = ${p.add(job)} AND status = 'ok'${taskArn === undefined ? '' : ` AND task_arn = ${p.add(taskArn)}`}`,

@@ -3,7 +3,14 @@ import { selectCooldownUntil, insertCooldown } from './cooldowns.js';
 import { insertHold, markHoldReleased, selectActiveHolds, updateHoldReason, type Hold } from './holds.js';
 import { dropLease, takeLease } from './leases.js';
 import { insertRepairs, selectRepairs, type RepairLogEntry } from './repair-log.js';
-import { insertRun, selectLastSuccess, selectRecentRuns, updateRunFinished, type RunRecord, type RunStatus } from './runs.js';
+import {
+  insertRun,
+  selectLastSuccess,
+  selectRecentRuns,
+  updateRunFinished,
+  type RunRecord,
+  type RunStatus,
+} from './runs.js';
 import { createStateTables, StateTables, type StateTable } from './tables.js';
 
 export type { Hold } from './holds.js';
@@ -107,7 +114,14 @@ export class StateStore {
     await insertRun(this.client, this.t, r);
   }
 
-  async finishRun(runId: string, job: string, taskArn: string | undefined, finishedAt: Date, status: RunStatus, summary: unknown): Promise<void> {
+  async finishRun(
+    runId: string,
+    job: string,
+    taskArn: string | undefined,
+    finishedAt: Date,
+    status: RunStatus,
+    summary: unknown,
+  ): Promise<void> {
     await this.ensureSchema();
     await updateRunFinished(this.client, this.t, runId, job, taskArn, finishedAt, status, summary);
   }

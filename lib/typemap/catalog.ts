@@ -45,7 +45,14 @@ interface PgTypeRow {
  * @throws RefusedError when the table does not exist on the source.
  */
 export async function describeSourceTable(source: SqlExecutor, table: QualifiedName): Promise<SourceColumn[]> {
-  const cols = await source.query<{ attname: string; atttypid: number; atttypmod: number; attnotnull: boolean; attnum: number; declared: string }>(
+  const cols = await source.query<{
+    attname: string;
+    atttypid: number;
+    atttypmod: number;
+    attnotnull: boolean;
+    attnum: number;
+    declared: string;
+  }>(
     `SELECT a.attname, a.atttypid::int AS atttypid, a.atttypmod, a.attnotnull, a.attnum,
             pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
        FROM pg_catalog.pg_attribute a
@@ -56,8 +63,15 @@ export async function describeSourceTable(source: SqlExecutor, table: QualifiedN
       ORDER BY a.attnum`,
     [table.schema, table.name],
   );
-  if (cols.rows.length === 0) throw new RefusedError(`source table ${displayName(table)} does not exist (or has no columns)`);
-  const columns = cols.rows.map((c) => ({ ...c, atttypid: asInt(c.atttypid), atttypmod: asInt(c.atttypmod), attnum: asInt(c.attnum), attnotnull: asBool(c.attnotnull) }));
+  if (cols.rows.length === 0)
+    throw new RefusedError(`source table ${displayName(table)} does not exist (or has no columns)`);
+  const columns = cols.rows.map((c) => ({
+    ...c,
+    atttypid: asInt(c.atttypid),
+    atttypmod: asInt(c.atttypmod),
+    attnum: asInt(c.attnum),
+    attnotnull: asBool(c.attnotnull),
+  }));
   const types = new Map<number, PgTypeRow>();
   const load = async (oids: number[]) => {
     const missing = [...new Set(oids)].filter((o) => o !== 0 && !types.has(o));
@@ -90,10 +104,13 @@ export async function describeSourceTable(source: SqlExecutor, table: QualifiedN
     if (!t) return { kind: 'other', declared };
     if (t.typtype === 'd') return resolve(t.typbasetype, t.typtypmod, declared, domain ?? `${t.nspname}.${t.typname}`);
     const base: SourceType = { kind: 'other', declared, ...(domain ? { domain } : {}) };
-    if (t.typcategory === 'A' && t.typelem !== 0) return { ...base, kind: 'array', element: resolve(t.typelem, typmod, declared) };
+    if (t.typcategory === 'A' && t.typelem !== 0)
+      return { ...base, kind: 'array', element: resolve(t.typelem, typmod, declared) };
     if (t.typtype === 'e') return { ...base, kind: 'enum', enumMaxBytes: t.enum_max_bytes ?? 0 };
-    const kind = t.typtype === 'b' && (t.nspname === 'pg_catalog' || t.typname === 'citext') ? baseKind(t.typname) : 'other';
-    if (kind === 'text' || kind === 'bpchar') return { ...base, kind, length: t.typname === 'text' ? undefined : charLength(typmod) };
+    const kind =
+      t.typtype === 'b' && (t.nspname === 'pg_catalog' || t.typname === 'citext') ? baseKind(t.typname) : 'other';
+    if (kind === 'text' || kind === 'bpchar')
+      return { ...base, kind, length: t.typname === 'text' ? undefined : charLength(typmod) };
     if (kind === 'numeric') return { ...base, kind, ...numericPrecision(typmod) };
     return { ...base, kind };
   };
@@ -110,7 +127,10 @@ export async function describeSourceTable(source: SqlExecutor, table: QualifiedN
  * Columns of a target table as the target reports them, or `undefined` when the table does not
  * exist. Uses pg_catalog (pg_attribute, format_type), which Redshift provides.
  */
-export async function describeTargetTable(target: SqlExecutor, table: QualifiedName): Promise<TargetColumn[] | undefined> {
+export async function describeTargetTable(
+  target: SqlExecutor,
+  table: QualifiedName,
+): Promise<TargetColumn[] | undefined> {
   const r = await target.query<{ attname: string; f: string; attnotnull: boolean }>(
     `SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS f, a.attnotnull
        FROM pg_catalog.pg_attribute a
@@ -122,7 +142,12 @@ export async function describeTargetTable(target: SqlExecutor, table: QualifiedN
     [table.schema, table.name],
   );
   if (r.rows.length === 0) return undefined;
-  return r.rows.map((row) => ({ name: row.attname, declared: row.f, type: parseTargetType(row.f), notNull: asBool(row.attnotnull) }));
+  return r.rows.map((row) => ({
+    name: row.attname,
+    declared: row.f,
+    type: parseTargetType(row.f),
+    notNull: asBool(row.attnotnull),
+  }));
 }
 
 /**

@@ -20,7 +20,12 @@ export * from './values.js';
  * column order). The source executor must use {@link sourceTypeParsers} and
  * {@link SOURCE_SESSION_OPTIONS}. Keys not found are simply absent from the result.
  */
-export async function readSourceRows(source: SqlExecutor, plan: TablePlan, keyColumns: readonly string[], keys: readonly (readonly string[])[]): Promise<SourceRow[]> {
+export async function readSourceRows(
+  source: SqlExecutor,
+  plan: TablePlan,
+  keyColumns: readonly string[],
+  keys: readonly (readonly string[])[],
+): Promise<SourceRow[]> {
   if (keys.length === 0) return [];
   const types = await sourceKeyTypes(source, plan.source, keyColumns);
   const { sql, params } = selectByKeys(plan, keyColumns, types, keys);
@@ -32,6 +37,16 @@ export async function readSourceRows(source: SqlExecutor, plan: TablePlan, keyCo
  * The INSERT statements that write `rows` into the plan's target table, each at most `budgetBytes`.
  * @throws TypemapError for a value that cannot be written (nothing is returned then).
  */
-export function insertStatements(plan: TablePlan, rows: readonly SourceRow[], keyColumns: readonly string[], options: WriteOptions, budgetBytes: number): string[] {
-  return buildInserts(insertPrefix(plan), rows.map((r) => rowValues(r, plan, keyColumns, options)), budgetBytes);
+export function insertStatements(
+  plan: TablePlan,
+  rows: readonly SourceRow[],
+  keyColumns: readonly string[],
+  options: WriteOptions,
+  budgetBytes: number,
+): string[] {
+  return buildInserts(
+    insertPrefix(plan),
+    rows.map((r) => rowValues(r, plan, keyColumns, options)),
+    budgetBytes,
+  );
 }

@@ -12,7 +12,8 @@ const identity = (v: string) => v;
 
 /** Type parsers for a source pool: text for everything, Buffer for bytea. */
 export const sourceTypeParsers: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) => (oid === 17 && format !== 'binary' ? byteaParser : identity)) as pg.CustomTypesConfig['getTypeParser'],
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 17 && format !== 'binary' ? byteaParser : identity) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** Connection `options` for a source pool: DateStyle ISO, time zone UTC, IntervalStyle postgres. */

@@ -63,7 +63,10 @@ export async function planTable(
       skipped.push(c.name);
       continue;
     }
-    if (!t.type) throw new RefusedError(`target column ${displayName(targetTable)}.${t.name} has type ${t.declared}, which the toolkit cannot write`);
+    if (!t.type)
+      throw new RefusedError(
+        `target column ${displayName(targetTable)}.${t.name} has type ${t.declared}, which the toolkit cannot write`,
+      );
     checkCompatible(c, t.type, targetTable);
     columns.push(columnPlan(c, t.name, t.type));
   }
@@ -72,7 +75,13 @@ export async function planTable(
 
 function columnPlan(c: SourceColumn, targetName: string, target: TargetType): ColumnPlan {
   const q = quoteIdent(c.name);
-  return { name: c.name, targetName, source: c.type, target, sourceExpr: c.type.kind === 'money' ? `${q}::numeric AS ${q}` : q };
+  return {
+    name: c.name,
+    targetName,
+    source: c.type,
+    target,
+    sourceExpr: c.type.kind === 'money' ? `${q}::numeric AS ${q}` : q,
+  };
 }
 
 const NUMERIC_SOURCES = new Set(['int2', 'int4', 'int8', 'numeric', 'money', 'float4', 'float8']);
@@ -108,5 +117,8 @@ function checkCompatible(c: SourceColumn, t: TargetType, table: QualifiedName): 
         return true;
     }
   })();
-  if (!ok) throw new RefusedError(`cannot write source column ${c.name} (${c.type.declared}) into target column ${displayName(table)}.${c.name} (${describeTarget(t)})`);
+  if (!ok)
+    throw new RefusedError(
+      `cannot write source column ${c.name} (${c.type.declared}) into target column ${displayName(table)}.${c.name} (${describeTarget(t)})`,
+    );
 }

@@ -24,8 +24,16 @@ export function formatKey(keyColumns: readonly string[], key: readonly (string |
  * One row as the parenthesised list of Redshift literals, in plan order.
  * @throws TypemapError naming table, key and column for a value that cannot be written.
  */
-export function rowValues(row: SourceRow, plan: TablePlan, keyColumns: readonly string[], options: WriteOptions): string {
-  const key = formatKey(keyColumns, keyColumns.map((k) => (row[k] === null || row[k] === undefined ? null : String(row[k]))));
+export function rowValues(
+  row: SourceRow,
+  plan: TablePlan,
+  keyColumns: readonly string[],
+  options: WriteOptions,
+): string {
+  const key = formatKey(
+    keyColumns,
+    keyColumns.map((k) => (row[k] === null || row[k] === undefined ? null : String(row[k]))),
+  );
   const table = displayName(plan.target);
   return `(${plan.columns.map((c) => toRedshiftLiteral(row[c.name], c.source, c.target, options, { table, key, column: c.name })).join(', ')})`;
 }
@@ -48,7 +56,9 @@ export function buildInserts(prefix: string, values: readonly string[], budgetBy
   for (const v of values) {
     const n = Buffer.byteLength(v, 'utf8');
     if (prefixBytes + n > budgetBytes) {
-      throw new RefusedError(`one row needs ${prefixBytes + n} bytes of INSERT text, more than the ${budgetBytes}-byte statement budget`);
+      throw new RefusedError(
+        `one row needs ${prefixBytes + n} bytes of INSERT text, more than the ${budgetBytes}-byte statement budget`,
+      );
     }
     const add = current.length === 0 ? n : n + 2;
     if (bytes + add > budgetBytes) {
@@ -69,7 +79,12 @@ export function buildInserts(prefix: string, values: readonly string[], budgetBy
  * declared types (sargable: the primary-key index is used).
  * @returns the statement and its parameters.
  */
-export function selectByKeys(plan: TablePlan, keyColumns: readonly string[], keyTypes: readonly string[], keys: readonly (readonly string[])[]): { sql: string; params: string[][] } {
+export function selectByKeys(
+  plan: TablePlan,
+  keyColumns: readonly string[],
+  keyTypes: readonly string[],
+  keys: readonly (readonly string[])[],
+): { sql: string; params: string[][] } {
   const cols = plan.columns.map((c) => c.sourceExpr);
   for (const k of keyColumns) if (!plan.columns.some((c) => c.name === k)) cols.push(quoteIdent(k));
   const names = keyColumns.map((_k, i) => `k${i + 1}`);
@@ -79,7 +94,11 @@ export function selectByKeys(plan: TablePlan, keyColumns: readonly string[], key
 }
 
 /** The declared (format_type) types of the key columns on the source, for {@link selectByKeys}. */
-export async function sourceKeyTypes(source: SqlExecutor, table: QualifiedName, keyColumns: readonly string[]): Promise<string[]> {
+export async function sourceKeyTypes(
+  source: SqlExecutor,
+  table: QualifiedName,
+  keyColumns: readonly string[],
+): Promise<string[]> {
   const r = await source.query<{ attname: string; t: string }>(
     `SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS t
        FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -104,8 +123,15 @@ export interface DdlOptions extends DefaultMappingOptions {
  * ({@link dmsDefaultTarget}), NOT NULL kept, and the primary key declared — informational in
  * Redshift (not enforced), but it documents the key and helps the planner.
  */
-export function generateDdl(target: QualifiedName, columns: readonly SourceColumn[], primaryKey: readonly string[], options: DdlOptions): string {
-  const lines = columns.map((c) => `  ${quoteIdent(c.name)} ${targetTypeSql(dmsDefaultTarget(c.type, options))}${c.notNull ? ' NOT NULL' : ''}`);
+export function generateDdl(
+  target: QualifiedName,
+  columns: readonly SourceColumn[],
+  primaryKey: readonly string[],
+  options: DdlOptions,
+): string {
+  const lines = columns.map(
+    (c) => `  ${quoteIdent(c.name)} ${targetTypeSql(dmsDefaultTarget(c.type, options))}${c.notNull ? ' NOT NULL' : ''}`,
+  );
   if (primaryKey.length > 0) lines.push(`  PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   return `CREATE TABLE ${options.ifNotExists ? 'IF NOT EXISTS ' : ''}${quoteQualified(target)} (\n${lines.join(',\n')}\n)`;
 }

@@ -26,7 +26,8 @@ export interface Timestamp {
   offsetSeconds?: number | undefined;
 }
 
-const TS_RE = /^(\d{4,})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([+-]\d{2}(?::\d{2}(?::\d{2})?)?)?)?( BC)?$/;
+const TS_RE =
+  /^(\d{4,})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([+-]\d{2}(?::\d{2}(?::\d{2})?)?)?)?( BC)?$/;
 const TIME_RE = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?([+-]\d{2}(?::\d{2}(?::\d{2})?)?)?$/;
 
 function parseOffset(text: string | undefined): number | undefined {
@@ -79,11 +80,21 @@ export function civilFromDays(days: number): [number, number, number] {
 /** The same instant in UTC (offset 0). A value without an offset is returned unchanged. */
 export function toUtc(t: Timestamp): Timestamp {
   if (!t.offsetSeconds) return { ...t, offsetSeconds: t.offsetSeconds === undefined ? undefined : 0 };
-  const total = daysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second - t.offsetSeconds;
+  const total =
+    daysFromCivil(t.year, t.month, t.day) * 86400 + t.hour * 3600 + t.minute * 60 + t.second - t.offsetSeconds;
   const days = Math.floor(total / 86400);
   const rest = total - days * 86400;
   const [year, month, day] = civilFromDays(days);
-  return { year, month, day, hour: Math.floor(rest / 3600), minute: Math.floor((rest % 3600) / 60), second: rest % 60, fraction: t.fraction, offsetSeconds: 0 };
+  return {
+    year,
+    month,
+    day,
+    hour: Math.floor(rest / 3600),
+    minute: Math.floor((rest % 3600) / 60),
+    second: rest % 60,
+    fraction: t.fraction,
+    offsetSeconds: 0,
+  };
 }
 
 const p2 = (n: number) => String(n).padStart(2, '0');
@@ -117,7 +128,13 @@ export interface TimeOfDay {
 export function parseTime(text: string): TimeOfDay | undefined {
   const m = TIME_RE.exec(text);
   if (!m) return undefined;
-  return { hour: Number(m[1]), minute: Number(m[2]), second: Number(m[3]), fraction: m[4] ?? '', offsetSeconds: parseOffset(m[5]) };
+  return {
+    hour: Number(m[1]),
+    minute: Number(m[2]),
+    second: Number(m[3]),
+    fraction: m[4] ?? '',
+    offsetSeconds: parseOffset(m[5]),
+  };
 }
 
 /**

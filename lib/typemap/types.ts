@@ -93,7 +93,11 @@ export const REDSHIFT_MAX_NUMERIC_PRECISION = 38;
  * @returns undefined for a type the toolkit cannot write to (the caller refuses the column).
  */
 export function parseTargetType(formatted: string): TargetType | undefined {
-  const t = formatted.trim().toLowerCase().replace(/^"?redshift_system"?\./, '').replace(/^pg_catalog\./, '');
+  const t = formatted
+    .trim()
+    .toLowerCase()
+    .replace(/^"?redshift_system"?\./, '')
+    .replace(/^pg_catalog\./, '');
   const m = /^([a-z ]+?)\s*(?:\((\d+)(?:\s*,\s*(\d+))?\))?\s*(with(?:out)? time zone)?$/.exec(t);
   if (!m) return undefined;
   const base = m[1]!.trim();
@@ -202,7 +206,10 @@ export interface DefaultMappingOptions {
   mapBooleanAsBoolean: boolean;
 }
 
-const varchar = (bytes: number): TargetType => ({ kind: 'varchar', length: Math.min(REDSHIFT_MAX_VARCHAR, Math.max(1, bytes)) });
+const varchar = (bytes: number): TargetType => ({
+  kind: 'varchar',
+  length: Math.min(REDSHIFT_MAX_VARCHAR, Math.max(1, bytes)),
+});
 
 /**
  * The DMS default mapping of a source type to a Redshift column type (NOTES-DMS.md §7), used for
@@ -225,7 +232,8 @@ export function dmsDefaultTarget(s: SourceType, options: DefaultMappingOptions):
     case 'int8':
       return { kind: 'bigint' };
     case 'numeric':
-      if (s.precision !== undefined && s.precision <= REDSHIFT_MAX_NUMERIC_PRECISION) return { kind: 'numeric', precision: s.precision, scale: s.scale ?? 0 };
+      if (s.precision !== undefined && s.precision <= REDSHIFT_MAX_NUMERIC_PRECISION)
+        return { kind: 'numeric', precision: s.precision, scale: s.scale ?? 0 };
       return varchar(s.precision !== undefined ? s.precision + 3 : REDSHIFT_MAX_VARCHAR);
     case 'float4':
       return { kind: 'real' };

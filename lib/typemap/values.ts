@@ -39,7 +39,12 @@ export interface WriteOptions {
   infinity: 'error' | 'null' | 'clamp';
 }
 
-export const DEFAULT_WRITE_OPTIONS: WriteOptions = { booleanText: 'true/false', truncateText: false, arrayFormat: 'json', infinity: 'error' };
+export const DEFAULT_WRITE_OPTIONS: WriteOptions = {
+  booleanText: 'true/false',
+  truncateText: false,
+  arrayFormat: 'json',
+  infinity: 'error',
+};
 
 /** Where a value comes from, for error messages. */
 export interface ValueContext {
@@ -63,7 +68,13 @@ export type SourceValue = string | Buffer | null | undefined;
  * The Redshift SQL literal (or expression) that writes `value` into a column of type `target`.
  * @throws TypemapError when the value does not fit the target or cannot be written losslessly.
  */
-export function toRedshiftLiteral(value: SourceValue, source: SourceType, target: TargetType, options: WriteOptions, where: ValueContext): string {
+export function toRedshiftLiteral(
+  value: SourceValue,
+  source: SourceType,
+  target: TargetType,
+  options: WriteOptions,
+  where: ValueContext,
+): string {
   if (value === null || value === undefined) return 'NULL';
   const fail = (reason: string): never => {
     throw new TypemapError(where, reason);
@@ -98,7 +109,8 @@ export function toRedshiftLiteral(value: SourceValue, source: SourceType, target
     case 'double': {
       if (!isNumericSource(source) || text === undefined) return cannot();
       const cast = target.kind === 'real' ? 'REAL' : 'DOUBLE PRECISION';
-      if (!/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|NaN|-?Infinity)$/.test(text)) fail(`${JSON.stringify(text)} is not a number`);
+      if (!/^(-?\d+(\.\d+)?([eE][+-]?\d+)?|NaN|-?Infinity)$/.test(text))
+        fail(`${JSON.stringify(text)} is not a number`);
       return `CAST('${text}' AS ${cast})`;
     }
     case 'boolean': {
@@ -126,7 +138,8 @@ export function toRedshiftLiteral(value: SourceValue, source: SourceType, target
     }
     case 'varbyte': {
       if (!Buffer.isBuffer(value)) return cannot();
-      if (target.length !== undefined && value.length > target.length) fail(`${value.length} bytes do not fit ${describeTarget(target)}`);
+      if (target.length !== undefined && value.length > target.length)
+        fail(`${value.length} bytes do not fit ${describeTarget(target)}`);
       return `TO_VARBYTE('${value.toString('hex')}', 'hex')`;
     }
     case 'char':
@@ -136,10 +149,14 @@ export function toRedshiftLiteral(value: SourceValue, source: SourceType, target
       const limit = target.length ?? Number.POSITIVE_INFINITY;
       const bytes = Buffer.byteLength(s, 'utf8');
       if (bytes > limit) {
-        if (!options.truncateText) fail(`text is ${bytes} bytes; ${describeTarget(target)} holds ${limit} bytes (set typemap.truncateText to cut it)`);
+        if (!options.truncateText)
+          fail(
+            `text is ${bytes} bytes; ${describeTarget(target)} holds ${limit} bytes (set typemap.truncateText to cut it)`,
+          );
         s = truncateUtf8(s, limit);
       }
-      if (target.kind === 'char' && Buffer.byteLength(s, 'utf8') !== s.length) fail('CHAR columns hold single-byte characters only; make the target column VARCHAR');
+      if (target.kind === 'char' && Buffer.byteLength(s, 'utf8') !== s.length)
+        fail('CHAR columns hold single-byte characters only; make the target column VARCHAR');
       return redshiftStringLiteral(s);
     }
   }
@@ -165,7 +182,8 @@ function checkNumericFits(text: string, precision: number, scale: number, fail: 
   if (!m) fail(`${JSON.stringify(text)} is not a finite decimal number; NUMERIC(${precision},${scale}) cannot hold it`);
   const intDigits = m[1]!.replace(/^0+/, '').length;
   const fracDigits = (m[2] ?? '').replace(/0+$/, '').length;
-  if (fracDigits > scale) fail(`${text} has ${fracDigits} decimal places; NUMERIC(${precision},${scale}) would round it`);
+  if (fracDigits > scale)
+    fail(`${text} has ${fracDigits} decimal places; NUMERIC(${precision},${scale}) would round it`);
   if (intDigits > precision - scale) fail(`${text} does not fit NUMERIC(${precision},${scale})`);
 }
 
@@ -175,13 +193,20 @@ const CLAMP = {
   timestamptz: ['4713-01-01 00:00:00+00 BC', '294276-12-31 23:59:59.999999+00'],
 } as const;
 
-function dateLike(text: string, target: 'date' | 'timestamp' | 'timestamptz', options: WriteOptions, fail: (r: string) => never): string {
+function dateLike(
+  text: string,
+  target: 'date' | 'timestamp' | 'timestamptz',
+  options: WriteOptions,
+  fail: (r: string) => never,
+): string {
   if (text === 'infinity' || text === '-infinity') {
     if (options.infinity === 'null') return 'NULL';
     if (options.infinity === 'clamp') return `'${CLAMP[target][text === 'infinity' ? 1 : 0]}'`;
     fail(`${text} cannot be stored in Redshift (set typemap.infinity to "null" or "clamp")`);
   }
-  const t = parseTimestamp(text) ?? fail(`${JSON.stringify(text)} is not an ISO date/time (the source session must use DateStyle ISO)`);
+  const t =
+    parseTimestamp(text) ??
+    fail(`${JSON.stringify(text)} is not an ISO date/time (the source session must use DateStyle ISO)`);
   if (target === 'date') return `'${formatDate(t)}'`;
   // TIMESTAMP ignores a zone offset in input text (NOTES-DMS.md §7): write the UTC wall time.
   return `'${formatTimestamp(toUtc(t), target === 'timestamptz')}'`;
@@ -222,7 +247,12 @@ function textOf(value: string | Buffer, source: SourceType, options: WriteOption
 }
 
 /** JSON text for a SUPER column. */
-function jsonText(value: string | Buffer, source: SourceType, options: WriteOptions, fail: (r: string) => never): string {
+function jsonText(
+  value: string | Buffer,
+  source: SourceType,
+  options: WriteOptions,
+  fail: (r: string) => never,
+): string {
   if (Buffer.isBuffer(value)) return JSON.stringify(value.toString('hex'));
   switch (source.kind) {
     case 'json':
@@ -250,7 +280,12 @@ function jsonScalar(text: string, source: SourceType, options: WriteOptions, fai
  * PostgreSQL array text → JSON text, nested arrays and NULLs kept, elements by their type
  * (numbers exact, booleans, json as json, timestamptz in UTC).
  */
-export function arrayToJson(text: string, element: SourceType, options: WriteOptions, fail: (r: string) => never): string {
+export function arrayToJson(
+  text: string,
+  element: SourceType,
+  options: WriteOptions,
+  fail: (r: string) => never,
+): string {
   let parsed: unknown;
   try {
     parsed = parsePgArray(text, (s) => s);

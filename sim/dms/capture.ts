@@ -50,7 +50,10 @@ export class ChangeCapture {
 
   /** Creates the replication slot (dropping an old one of that name) and learns the partitions. */
   async start(): Promise<void> {
-    await this.source.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [this.slot]);
+    await this.source.query(
+      `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`,
+      [this.slot],
+    );
     await this.source.query(`SELECT pg_create_logical_replication_slot($1, 'test_decoding')`, [this.slot]);
     for (let i = 0; i < this.tables.length; i++) {
       const t = this.tables[i]!.source;
@@ -80,12 +83,17 @@ export class ChangeCapture {
   }
 
   async stop(): Promise<void> {
-    await this.source.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [this.slot]).catch(() => undefined);
+    await this.source
+      .query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1`, [this.slot])
+      .catch(() => undefined);
   }
 
   /** Takes (consumes) the changes committed since the last poll, in commit order. */
   async poll(now: number, limit = 20_000): Promise<CapturedChange[]> {
-    const r = await this.source.query<{ data: string }>(`SELECT data FROM pg_logical_slot_get_changes($1, NULL, $2)`, [this.slot, limit]);
+    const r = await this.source.query<{ data: string }>(`SELECT data FROM pg_logical_slot_get_changes($1, NULL, $2)`, [
+      this.slot,
+      limit,
+    ]);
     const out: CapturedChange[] = [];
     for (const { data } of r.rows) {
       const d = parseDecodedLine(data);
@@ -113,10 +121,18 @@ export class ChangeCapture {
   }
 
   /** An unchanged TOASTed value is not in the decoded UPDATE: read it from the source (a LOB lookup). */
-  private async fillToast(table: number, key: string[], columns: string[], row: Record<string, SourceValue>): Promise<void> {
+  private async fillToast(
+    table: number,
+    key: string[],
+    columns: string[],
+    row: Record<string, SourceValue>,
+  ): Promise<void> {
     const t = this.tables[table]!;
     const where = t.primaryKey.map((k, i) => `${quoteIdent(k)}::text = $${i + 1}`).join(' AND ');
-    const r = await this.source.query<Record<string, SourceValue>>(`SELECT ${columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(t.source.schema)}.${quoteIdent(t.source.name)} WHERE ${where}`, key);
+    const r = await this.source.query<Record<string, SourceValue>>(
+      `SELECT ${columns.map(quoteIdent).join(', ')} FROM ${quoteIdent(t.source.schema)}.${quoteIdent(t.source.name)} WHERE ${where}`,
+      key,
+    );
     for (const c of columns) row[c] = r.rows[0]?.[c] ?? null;
   }
 }

@@ -35,7 +35,8 @@ export function parseDecodedLine(data: string): DecodedChange | undefined {
   if (!data.startsWith('table ')) return undefined;
   let i = 'table '.length;
   const [schema, afterSchema] = readName(data, i);
-  if (data[afterSchema] !== '.') throw new Error(`test_decoding: no table name in ${JSON.stringify(data.slice(0, 80))}`);
+  if (data[afterSchema] !== '.')
+    throw new Error(`test_decoding: no table name in ${JSON.stringify(data.slice(0, 80))}`);
   const [table, afterTable] = readName(data, afterSchema + 1);
   i = afterTable;
   const opMatch = /^: (INSERT|UPDATE|DELETE|TRUNCATE): ?/.exec(data.slice(i, i + 12));
@@ -117,6 +118,7 @@ function readName(s: string, start: number): [string, number] {
     }
   }
   const m = /^[^.:[\s"]+/.exec(s.slice(start));
-  if (!m) throw new Error(`test_decoding: expected a name at ${start} in ${JSON.stringify(s.slice(start, start + 40))}`);
+  if (!m)
+    throw new Error(`test_decoding: expected a name at ${start} in ${JSON.stringify(s.slice(start, start + 40))}`);
   return [m[0], start + m[0].length];
 }

@@ -46,11 +46,26 @@ export interface BatchChange extends CapturedChange {
 export function netChanges(changes: readonly BatchChange[]): NetEntry[] {
   const states = new Map<string, KeyState>();
   const order: string[] = [];
-  const touch = (table: number, key: string[], first: 'INSERT' | 'UPDATE' | 'DELETE', row: Record<string, SourceValue>): KeyState => {
+  const touch = (
+    table: number,
+    key: string[],
+    first: 'INSERT' | 'UPDATE' | 'DELETE',
+    row: Record<string, SourceValue>,
+  ): KeyState => {
     const id = `${table}\u0000${key.join('\u0000')}`;
     let st = states.get(id);
     if (!st) {
-      st = { table, key, existed: first !== 'INSERT', exists: first !== 'INSERT', recreated: false, row, deleteRow: row, seqs: [], duplicate: false };
+      st = {
+        table,
+        key,
+        existed: first !== 'INSERT',
+        exists: first !== 'INSERT',
+        recreated: false,
+        row,
+        deleteRow: row,
+        seqs: [],
+        duplicate: false,
+      };
       states.set(id, st);
       order.push(id);
     }
@@ -58,7 +73,12 @@ export function netChanges(changes: readonly BatchChange[]): NetEntry[] {
   };
   for (const c of changes) {
     const steps: { op: 'INSERT' | 'UPDATE' | 'DELETE'; key: string[] }[] =
-      c.op === 'UPDATE' && c.newKey ? [{ op: 'DELETE', key: c.key }, { op: 'INSERT', key: c.newKey }] : [{ op: c.op, key: c.key }];
+      c.op === 'UPDATE' && c.newKey
+        ? [
+            { op: 'DELETE', key: c.key },
+            { op: 'INSERT', key: c.newKey },
+          ]
+        : [{ op: c.op, key: c.key }];
     for (const s of steps) {
       const st = touch(c.table, s.key, s.op, c.row);
       st.seqs.push(c.seq);

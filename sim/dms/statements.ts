@@ -55,10 +55,18 @@ function keyJoin(t: ApplyTable, changes: string): string {
 }
 
 /** The bulk UPDATE of the rows in changes rows [from, to]. */
-export function bulkUpdate(t: ApplyTable, changesTable: QualifiedName, from: number, to: number, o: ShapeOptions): StatementText {
+export function bulkUpdate(
+  t: ApplyTable,
+  changesTable: QualifiedName,
+  from: number,
+  to: number,
+  o: ShapeOptions,
+): StatementText {
   const changes = quoteQualified(changesTable);
   const target = quoteQualified(t.target);
-  const set = t.columns.map((c, i) => `${quoteIdent(c.name)} = CAST(${col(changes, `col${i + 1}`)} AS ${c.castType})`).join(', ');
+  const set = t.columns
+    .map((c, i) => `${quoteIdent(c.name)} = CAST(${col(changes, `col${i + 1}`)} AS ${c.castType})`)
+    .join(', ');
   const where = `${keyJoin(t, changes)} AND ${seqRange(changes, from, to)}`;
   const withFrom = `UPDATE ${target}\nSET ${set}\nFROM ${changes}\nWHERE ${where}`;
   if (o.shape === 'from') {
@@ -69,17 +77,35 @@ export function bulkUpdate(t: ApplyTable, changesTable: QualifiedName, from: num
 }
 
 /** The bulk DELETE of the rows whose keys are in changes rows [from, to]. */
-export function bulkDelete(t: ApplyTable, changesTable: QualifiedName, from: number, to: number, o: ShapeOptions): StatementText {
+export function bulkDelete(
+  t: ApplyTable,
+  changesTable: QualifiedName,
+  from: number,
+  to: number,
+  o: ShapeOptions,
+): StatementText {
   const changes = quoteQualified(changesTable);
-  const text = withComment(`DELETE FROM ${quoteQualified(t.target)} USING ${changes} WHERE ${keyJoin(t, changes)} AND ${seqRange(changes, from, to)}`, o);
+  const text = withComment(
+    `DELETE FROM ${quoteQualified(t.target)} USING ${changes} WHERE ${keyJoin(t, changes)} AND ${seqRange(changes, from, to)}`,
+    o,
+  );
   return { recorded: text, executed: text };
 }
 
 /** The bulk INSERT of changes rows [from, to]. */
-export function bulkInsert(t: ApplyTable, changesTable: QualifiedName, from: number, to: number, o: ShapeOptions): StatementText {
+export function bulkInsert(
+  t: ApplyTable,
+  changesTable: QualifiedName,
+  from: number,
+  to: number,
+  o: ShapeOptions,
+): StatementText {
   const changes = quoteQualified(changesTable);
   const cols = t.columns.map((c) => quoteIdent(c.name)).join(', ');
   const values = t.columns.map((c, i) => `CAST(${col(changes, `col${i + 1}`)} AS ${c.castType})`).join(', ');
-  const text = withComment(`INSERT INTO ${quoteQualified(t.target)} (${cols}) SELECT ${values} FROM ${changes} WHERE ${seqRange(changes, from, to)}`, o);
+  const text = withComment(
+    `INSERT INTO ${quoteQualified(t.target)} (${cols}) SELECT ${values} FROM ${changes} WHERE ${seqRange(changes, from, to)}`,
+    o,
+  );
   return { recorded: text, executed: text };
 }

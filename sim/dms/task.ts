@@ -19,7 +19,14 @@ import {
 import { nextXid, recordStatement, recordTransactionEnd } from '../redshift/record.js';
 import { ChangeCapture, type CapturedChange } from './capture.js';
 import { netChanges, type BatchChange, type NetEntry } from './net.js';
-import { bulkDelete, bulkInsert, bulkUpdate, type ApplyTable, type ShapeOptions, type StatementText } from './statements.js';
+import {
+  bulkDelete,
+  bulkInsert,
+  bulkUpdate,
+  type ApplyTable,
+  type ShapeOptions,
+  type StatementText,
+} from './statements.js';
 
 /**
  * One simulated DMS replication task (PostgreSQL source → emulated Redshift target), following
@@ -128,7 +135,15 @@ export class SimTask {
   private nextChangesSeq = 1;
   private readonly pid: number;
   /** Counters for the status line and tests. */
-  readonly counters = { captured: 0, applied: 0, lost: 0, batches: 0, rolledBack: 0, oneByOneStatements: 0, exceptions: 0 };
+  readonly counters = {
+    captured: 0,
+    applied: 0,
+    lost: 0,
+    batches: 0,
+    rolledBack: 0,
+    oneByOneStatements: 0,
+    exceptions: 0,
+  };
   /** Times (ms) the task was resumed, for the memory model. */
   lastResumedAt = 0;
 
@@ -144,7 +159,11 @@ export class SimTask {
     this.exceptionsTable = { schema: settings.controlSchema, name: 'awsdms_apply_exceptions' };
     this.pid = 20000 + (parseInt(suffix.slice(0, 4), 16) % 10000);
     // Slots are cluster-wide: the name is unique per simulated task instance.
-    this.capture = new ChangeCapture(clients.sourceCapture, `dms_sim_${suffix}_${randomBytes(4).toString('hex')}`, spec.tables.map((t) => ({ source: t.source, primaryKey: t.primaryKey })));
+    this.capture = new ChangeCapture(
+      clients.sourceCapture,
+      `dms_sim_${suffix}_${randomBytes(4).toString('hex')}`,
+      spec.tables.map((t) => ({ source: t.source, primaryKey: t.primaryKey })),
+    );
   }
 
   get arn(): string {
@@ -176,8 +195,12 @@ export class SimTask {
     await this.capture.start();
     for (const t of this.spec.tables) {
       const cols = await describeSourceTable(sourceCapture, t.source);
-      const exists = await targetAdmin.query(`SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [t.target.schema, t.target.name]);
-      if (exists.rowCount === 0) await targetDms.query(generateDdl(t.target, cols, t.primaryKey, { mapBooleanAsBoolean: false }));
+      const exists = await targetAdmin.query(
+        `SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+        [t.target.schema, t.target.name],
+      );
+      if (exists.rowCount === 0)
+        await targetDms.query(generateDdl(t.target, cols, t.primaryKey, { mapBooleanAsBoolean: false }));
       const plan = await planTable(sourceCapture, targetAdmin, t.source, t.target, { mapBooleanAsBoolean: false });
       this.plans.push(plan);
       this.applyTables.push({
@@ -206,9 +229,13 @@ export class SimTask {
     for (let i = 0; i < this.spec.tables.length; i++) {
       const t = this.spec.tables[i]!;
       const plan = this.plans[i]!;
-      const count = await this.clients.targetAdmin.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteQualified(t.target)}`);
+      const count = await this.clients.targetAdmin.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${quoteQualified(t.target)}`,
+      );
       if (Number(count.rows[0]!.n) > 0) continue;
-      const rows = await this.clients.sourceCapture.query<Record<string, string | Buffer | null>>(`SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(t.source)}`);
+      const rows = await this.clients.sourceCapture.query<Record<string, string | Buffer | null>>(
+        `SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(t.source)}`,
+      );
       const statements = insertStatements(plan, rows.rows, t.primaryKey, this.settings.writeOptions, 1_000_000);
       await this.clients.targetDms.batch(statements);
     }
@@ -223,14 +250,16 @@ export class SimTask {
 
   /** StopReplicationTask. @throws Error when the task is not running (as DMS refuses). */
   requestStop(): void {
-    if (this.status !== 'running' && this.status !== 'starting') throw new Error(`InvalidResourceStateFault: replication task ${this.spec.name} is ${this.status}, not running`);
+    if (this.status !== 'running' && this.status !== 'starting')
+      throw new Error(`InvalidResourceStateFault: replication task ${this.spec.name} is ${this.status}, not running`);
     this.status = 'stopping';
     this.transitionAt = this.clock.now().getTime() + this.settings.stopDelayMs;
   }
 
   /** StartReplicationTask with resume-processing. @throws Error when the task is not stopped. */
   requestResume(): void {
-    if (this.status !== 'stopped' && this.status !== 'failed') throw new Error(`InvalidResourceStateFault: replication task ${this.spec.name} is ${this.status}, not stopped`);
+    if (this.status !== 'stopped' && this.status !== 'failed')
+      throw new Error(`InvalidResourceStateFault: replication task ${this.spec.name} is ${this.status}, not stopped`);
     this.status = 'starting';
     this.transitionAt = this.clock.now().getTime() + this.settings.startDelayMs;
   }
@@ -293,7 +322,11 @@ export class SimTask {
   private async maybeApplyBatch(now: number): Promise<boolean> {
     const oldest = this.pending[0];
     if (!oldest) return false;
-    if (now - oldest.capturedAt < this.settings.batchTimeoutMin * 1000 && this.pending.length < this.settings.batchMaxChanges) return false;
+    if (
+      now - oldest.capturedAt < this.settings.batchTimeoutMin * 1000 &&
+      this.pending.length < this.settings.batchMaxChanges
+    )
+      return false;
     const batch = this.pending.slice(0, this.settings.batchMaxChanges);
     await this.applyBatch(batch);
     this.busyUntil += this.settings.batchCostMs;
@@ -332,9 +365,12 @@ export class SimTask {
       await targetDms.transaction(async (tx) => {
         for (const r of ranges) {
           const t = this.applyTables[r.table]!;
-          const text = r.op === 'DELETE' ? bulkDelete(t, this.changesTable, r.from, r.to, this.settings.shape)
-            : r.op === 'INSERT' ? bulkInsert(t, this.changesTable, r.from, r.to, this.settings.shape)
-              : bulkUpdate(t, this.changesTable, r.from, r.to, this.settings.shape);
+          const text =
+            r.op === 'DELETE'
+              ? bulkDelete(t, this.changesTable, r.from, r.to, this.settings.shape)
+              : r.op === 'INSERT'
+                ? bulkInsert(t, this.changesTable, r.from, r.to, this.settings.shape)
+                : bulkUpdate(t, this.changesTable, r.from, r.to, this.settings.shape);
           const res = await this.run(tx, text, xid, start);
           touched.add(r.table);
           if (r.op === 'UPDATE' && res < r.count) {
@@ -364,7 +400,14 @@ export class SimTask {
       this.events.onOneByOne?.(this, end);
       return;
     }
-    await recordTransactionEnd(targetAdmin, { xid, userName: this.clients.dmsUser, pid: this.pid, status: 'committed', startTime: start, endTime: end });
+    await recordTransactionEnd(targetAdmin, {
+      xid,
+      userName: this.clients.dmsUser,
+      pid: this.pid,
+      status: 'committed',
+      startTime: start,
+      endTime: end,
+    });
     this.counters.batches++;
     this.markApplied(batch.map((c) => c.seq));
   }
@@ -394,15 +437,22 @@ export class SimTask {
     const t = this.spec.tables[e.table]!;
     const lit = (col: string) => {
       const c = plan.columns.find((x) => x.name === col)!;
-      return toRedshiftLiteral(e.row[col], c.source, c.target, this.settings.writeOptions, { table: `${t.target.schema}.${t.target.name}`, key: e.key.join(','), column: col });
+      return toRedshiftLiteral(e.row[col], c.source, c.target, this.settings.writeOptions, {
+        table: `${t.target.schema}.${t.target.name}`,
+        key: e.key.join(','),
+        column: col,
+      });
     };
-    const where = t.primaryKey.map((k) => `${quoteIdent(plan.columns.find((c) => c.name === k)!.targetName)} = ${lit(k)}`).join(' AND ');
+    const where = t.primaryKey
+      .map((k) => `${quoteIdent(plan.columns.find((c) => c.name === k)!.targetName)} = ${lit(k)}`)
+      .join(' AND ');
     let sql: string;
     if (e.op === 'DELETE') sql = `DELETE FROM ${quoteQualified(t.target)} WHERE ${where}`;
     else if (e.op === 'INSERT') {
       const values = `(${plan.columns.map((c) => lit(c.name)).join(', ')})`;
       sql = `INSERT INTO ${quoteQualified(t.target)} (${plan.columns.map((c) => quoteIdent(c.targetName)).join(', ')}) VALUES ${e.duplicate ? `${values}, ${values}` : values}`;
-    } else sql = `UPDATE ${quoteQualified(t.target)} SET ${plan.columns.map((c) => `${quoteIdent(c.targetName)} = ${lit(c.name)}`).join(', ')} WHERE ${where}`;
+    } else
+      sql = `UPDATE ${quoteQualified(t.target)} SET ${plan.columns.map((c) => `${quoteIdent(c.targetName)} = ${lit(c.name)}`).join(', ')} WHERE ${where}`;
     const xid = await nextXid(targetAdmin);
     const start = this.clock.now();
     await targetDms.transaction(async (tx) => {
@@ -419,7 +469,14 @@ export class SimTask {
         ]);
       }
     });
-    await recordTransactionEnd(targetAdmin, { xid, userName: this.clients.dmsUser, pid: this.pid, status: 'committed', startTime: start, endTime: this.clock.now() });
+    await recordTransactionEnd(targetAdmin, {
+      xid,
+      userName: this.clients.dmsUser,
+      pid: this.pid,
+      status: 'committed',
+      startTime: start,
+      endTime: this.clock.now(),
+    });
     this.counters.oneByOneStatements++;
     this.markApplied(e.changeSeqs);
   }
@@ -456,13 +513,20 @@ export class SimTask {
     const where = { table: `${t.target.schema}.${t.target.name}`, key: e.key.join(','), column: '' };
     const asText = (col: string) => {
       const c = plan.columns.find((x) => x.name === col)!;
-      const lit = toRedshiftLiteral(e.row[col], c.source, c.target, this.settings.writeOptions, { ...where, column: col });
+      const lit = toRedshiftLiteral(e.row[col], c.source, c.target, this.settings.writeOptions, {
+        ...where,
+        column: col,
+      });
       return lit === 'NULL' ? 'NULL' : `CAST(${lit} AS VARCHAR(65535))`;
     };
     const maxCols = Math.max(...this.plans.map((p) => p.columns.length));
     const maxKeys = Math.max(...this.spec.tables.map((x) => x.primaryKey.length));
-    const cols = Array.from({ length: maxCols }, (_v, i) => (e.op !== 'DELETE' && i < plan.columns.length ? asText(plan.columns[i]!.name) : 'NULL'));
-    const segs = Array.from({ length: maxKeys }, (_v, i) => (i < t.primaryKey.length ? asText(t.primaryKey[i]!) : 'NULL'));
+    const cols = Array.from({ length: maxCols }, (_v, i) =>
+      e.op !== 'DELETE' && i < plan.columns.length ? asText(plan.columns[i]!.name) : 'NULL',
+    );
+    const segs = Array.from({ length: maxKeys }, (_v, i) =>
+      i < t.primaryKey.length ? asText(t.primaryKey[i]!) : 'NULL',
+    );
     return `(${seq}, ${[...cols, ...segs].join(', ')})`;
   }
 

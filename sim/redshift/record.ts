@@ -91,7 +91,20 @@ export async function recordStatement(exec: SqlExecutor, s: StatementToRecord): 
     `INSERT INTO redshift_system.sys_query_history
        (user_id, query_id, transaction_id, session_id, database_name, query_type, status, start_time, end_time, elapsed_time, returned_rows, query_text)
      VALUES ($1, $2, $3::bigint, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [uid, query, xid, s.pid, database, queryType, s.aborted ? 'canceled' : 'success', utc(s.startTime), utc(s.endTime), elapsedMicros, s.returnedRows ?? 0, first4000],
+    [
+      uid,
+      query,
+      xid,
+      s.pid,
+      database,
+      queryType,
+      s.aborted ? 'canceled' : 'success',
+      utc(s.startTime),
+      utc(s.endTime),
+      elapsedMicros,
+      s.returnedRows ?? 0,
+      first4000,
+    ],
   );
   await exec.query(
     `INSERT INTO redshift_system.sys_query_text (user_id, query_id, transaction_id, session_id, start_time, sequence, text)
@@ -126,10 +139,26 @@ export async function recordTransactionEnd(exec: SqlExecutor, t: TransactionEnd)
     [uid, xid, utc(t.startTime), committed ? utc(t.endTime) : null, committed ? utc(t.endTime) : null, t.status],
   );
   if (committed) {
-    await recordStatement(exec, { text: 'COMMIT', userName: t.userName, xid: t.xid, pid: t.pid, startTime: t.endTime, endTime: t.endTime, kind: 'utility' });
+    await recordStatement(exec, {
+      text: 'COMMIT',
+      userName: t.userName,
+      xid: t.xid,
+      pid: t.pid,
+      startTime: t.endTime,
+      endTime: t.endTime,
+      kind: 'utility',
+    });
     return;
   }
-  await recordStatement(exec, { text: 'ROLLBACK', userName: t.userName, xid: t.xid, pid: t.pid, startTime: t.endTime, endTime: t.endTime, kind: 'utility' });
+  await recordStatement(exec, {
+    text: 'ROLLBACK',
+    userName: t.userName,
+    xid: t.xid,
+    pid: t.pid,
+    startTime: t.endTime,
+    endTime: t.endTime,
+    kind: 'utility',
+  });
   for (const table of t.undoneTables ?? []) {
     await exec.query(
       `INSERT INTO redshift_system.stl_undone (userid, xact_id, xact_id_undone, undo_start_time, undo_end_time, table_id)
@@ -142,7 +171,10 @@ export async function recordTransactionEnd(exec: SqlExecutor, t: TransactionEnd)
 }
 
 async function userId(exec: SqlExecutor, name: string): Promise<number> {
-  const r = await exec.query<{ id: number }>('SELECT usesysid::integer AS id FROM pg_catalog.pg_user WHERE usename = $1', [name]);
+  const r = await exec.query<{ id: number }>(
+    'SELECT usesysid::integer AS id FROM pg_catalog.pg_user WHERE usename = $1',
+    [name],
+  );
   const id = r.rows[0]?.id;
   if (id === undefined) throw new Error(`emulated Redshift: no user ${JSON.stringify(name)} in pg_user`);
   return id;

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
 interface DemoJson {
-  faults: { kind: string; injectedAt: string | null; detectedBy: string | null; detectedAt: string | null; repairedAt: string | null }[];
+  faults: {
+    kind: string;
+    injectedAt: string | null;
+    detectedBy: string | null;
+    detectedAt: string | null;
+    repairedAt: string | null;
+  }[];
   targetEqualsSource: boolean;
   allRepaired: boolean;
   tables: { table: string; missing: number; extra: number }[];

@@ -9,7 +9,14 @@ import { useEnvironment } from '../helpers/env.js';
 
 const env = useEnvironment('cli_fix');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cli-fix-'));
-const table = { target: { schema: 'public', name: 'rental' }, columns: [{ name: 'rental_id', castType: 'INTEGER' }, { name: 'return_date', castType: 'TIMESTAMPTZ' }], keyColumns: ['rental_id'] };
+const table = {
+  target: { schema: 'public', name: 'rental' },
+  columns: [
+    { name: 'rental_id', castType: 'INTEGER' },
+    { name: 'return_date', castType: 'TIMESTAMPTZ' },
+  ],
+  keyColumns: ['rental_id'],
+};
 const changes = { schema: 'dms', name: 'awsdms_changes0000c0ffee' };
 
 describe('dms-companion fix explain', () => {
@@ -32,7 +39,10 @@ describe('dms-companion fix explain', () => {
   });
 
   it('exits non-zero with the reason for text cut off at 4000 characters', async () => {
-    const wide = { ...table, columns: Array.from({ length: 80 }, (_v, i) => ({ name: `c${i}`, castType: 'VARCHAR(65535)' })) };
+    const wide = {
+      ...table,
+      columns: Array.from({ length: 80 }, (_v, i) => ({ name: `c${i}`, castType: 'VARCHAR(65535)' })),
+    };
     const file = path.join(dir, 'cut.sql');
     writeFileSync(file, bulkUpdate(wide, changes, 1, 2, { shape: 'no-from' }).recorded.slice(0, 4000));
     const r = await runCli(['fix', 'explain', '--statement-file', file, '--json']);
@@ -52,6 +62,8 @@ describe('dms-companion holds', () => {
       `INSERT INTO dms_companion.holds (task_arn, owner, reason, created_at, was_running) VALUES ('arn:aws:dms:us-east-1:123456789012:task:PAGILA', 'person', 'investigating', '2026-01-01 00:00:00', true)`,
     );
     const one = await runCli(['holds', '--config', config, '--json'], ENV_FOR_CONFIG);
-    expect(JSON.parse(one.stdout)).toMatchObject({ holds: [{ task: 'pagila', owner: 'person', reason: 'investigating', wasRunning: true }] });
+    expect(JSON.parse(one.stdout)).toMatchObject({
+      holds: [{ task: 'pagila', owner: 'person', reason: 'investigating', wasRunning: true }],
+    });
   });
 });

@@ -5,40 +5,85 @@ import { ENV_FOR_CONFIG, writeEnvConfig } from '../helpers/config.js';
 import { useEnvironment } from '../helpers/env.js';
 
 const env = useEnvironment('cli_gapfill');
-const CLI_ENV = { ...ENV_FOR_CONFIG, AWS_EC2_METADATA_DISABLED: 'true', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
-const task = (tables: unknown[]) => [{ name: 'app', arn: 'arn:aws:dms:us-east-1:123456789012:task:APP', replicationInstance: 'ri', tables }];
+const CLI_ENV = {
+  ...ENV_FOR_CONFIG,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+};
+const task = (tables: unknown[]) => [
+  { name: 'app', arn: 'arn:aws:dms:us-east-1:123456789012:task:APP', replicationInstance: 'ri', tables },
+];
 
 describe('dms-companion gapfill', () => {
-  it('reports a day\'s differences as JSON in --dry-run, repairs them without it, and exits by what is left', async () => {
+  it("reports a day's differences as JSON in --dry-run, repairs them without it, and exits by what is left", async () => {
     const { sourceAdmin, targetAdmin } = env();
     for (const c of [sourceAdmin, targetAdmin]) {
-      await c.query(`CREATE TABLE public.orders (id bigint PRIMARY KEY, placed_at timestamptz NOT NULL, amount numeric(10,2))`);
-      await c.query(`INSERT INTO public.orders SELECT g, '2026-02-10 00:00:00+00'::timestamptz + g * interval '5 min', g FROM generate_series(1, 500) g`);
+      await c.query(
+        `CREATE TABLE public.orders (id bigint PRIMARY KEY, placed_at timestamptz NOT NULL, amount numeric(10,2))`,
+      );
+      await c.query(
+        `INSERT INTO public.orders SELECT g, '2026-02-10 00:00:00+00'::timestamptz + g * interval '5 min', g FROM generate_series(1, 500) g`,
+      );
     }
     await sourceAdmin.query(`GRANT SELECT ON public.orders TO ${COMPANION_USER}`);
     await targetAdmin.query(`GRANT SELECT, INSERT, DELETE ON public.orders TO ${COMPANION_USER}`);
     await targetAdmin.query(`DELETE FROM public.orders WHERE id IN (100, 200)`);
     await targetAdmin.query(`INSERT INTO public.orders SELECT * FROM public.orders WHERE id = 150`);
-    const config = writeEnvConfig(env(), { tasks: task([{ source: 'public.orders', primaryKey: ['id'], dayColumn: 'placed_at' }]) });
+    const config = writeEnvConfig(env(), {
+      tasks: task([{ source: 'public.orders', primaryKey: ['id'], dayColumn: 'placed_at' }]),
+    });
 
-    const dry = await runCli(['gapfill', '--table', 'public.orders', '--day', '2026-02-10', '--dry-run', '--json', '--config', config], CLI_ENV);
+    const dry = await runCli(
+      ['gapfill', '--table', 'public.orders', '--day', '2026-02-10', '--dry-run', '--json', '--config', config],
+      CLI_ENV,
+    );
     expect(dry.code).toBe(1);
     const report = JSON.parse(dry.stdout) as { results: Record<string, unknown>[] };
     expect(report.results).toHaveLength(1);
-    for (const k of ['table', 'day', 'rowsCompared', 'missing', 'extra', 'duplicated', 'stale', 'repaired', 'queries', 'durationMs']) expect(report.results[0]).toHaveProperty(k);
-    expect(report.results[0]).toMatchObject({ table: 'public.orders', day: '2026-02-10', status: 'planned', rowsCompared: 287, missing: [['100'], ['200']], extra: [], duplicated: [['150']], stale: [] });
+    for (const k of [
+      'table',
+      'day',
+      'rowsCompared',
+      'missing',
+      'extra',
+      'duplicated',
+      'stale',
+      'repaired',
+      'queries',
+      'durationMs',
+    ])
+      expect(report.results[0]).toHaveProperty(k);
+    expect(report.results[0]).toMatchObject({
+      table: 'public.orders',
+      day: '2026-02-10',
+      status: 'planned',
+      rowsCompared: 287,
+      missing: [['100'], ['200']],
+      extra: [],
+      duplicated: [['150']],
+      stale: [],
+    });
 
-    const fix = await runCli(['gapfill', '--table', 'public.orders', '--day', '2026-02-10', '--config', config], CLI_ENV);
+    const fix = await runCli(
+      ['gapfill', '--table', 'public.orders', '--day', '2026-02-10', '--config', config],
+      CLI_ENV,
+    );
     expect(fix.code).toBe(1); // the duplicate is only reported without --dedupe
     expect(fix.stdout).toMatch(/public\.orders\s+2026-02-10\s+differences/);
-    const dedupe = await runCli(['gapfill', '--table', 'public.orders', '--day', '2026-02-10', '--dedupe', '--config', config], CLI_ENV);
+    const dedupe = await runCli(
+      ['gapfill', '--table', 'public.orders', '--day', '2026-02-10', '--dedupe', '--config', config],
+      CLI_ENV,
+    );
     expect(dedupe.code).toBe(0);
     const n = await targetAdmin.query<{ n: string }>(`SELECT count(*)::text AS n FROM public.orders`);
     expect(n.rows[0]!.n).toBe('500');
   });
 
-  it('says so when keys do not grow with the day column (Pagila\'s rentals), and refuses bad days', async () => {
-    const config = writeEnvConfig(env(), { tasks: task([{ source: 'public.rental', primaryKey: ['rental_id'], dayColumn: 'rental_date' }]) });
+  it("says so when keys do not grow with the day column (Pagila's rentals), and refuses bad days", async () => {
+    const config = writeEnvConfig(env(), {
+      tasks: task([{ source: 'public.rental', primaryKey: ['rental_id'], dayColumn: 'rental_date' }]),
+    });
     await env().target.query(`CREATE TABLE public.rental (rental_id integer, rental_date timestamptz)`);
     const r = await runCli(['gapfill', '--day', '2022-05-28', '--dry-run', '--json', '--config', config], CLI_ENV);
     expect(r.code).toBe(1);

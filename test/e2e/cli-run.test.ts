@@ -8,10 +8,14 @@ const env = useEnvironment('cli_run');
 
 /** Starts `dms-companion run` (from the sources) and resolves once it listens, with its port. */
 async function startDaemon(config: string, extra: string[] = []) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'run', '--config', config, '--port', '0', ...extra], {
-    env: { ...process.env, ...ENV_FOR_CONFIG, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'cli/main.ts', 'run', '--config', config, '--port', '0', ...extra],
+    {
+      env: { ...process.env, ...ENV_FOR_CONFIG, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,7 +42,12 @@ describe('dms-companion run (a real process)', () => {
   it('schedules the enabled jobs, serves /healthz and /metrics, and on SIGTERM stops cleanly with exit 0', async () => {
     // Schedules that do not fire during the test (no AWS is reachable here).
     const config = writeEnvConfig(env(), {
-      jobs: { checker: { schedule: '0 0 1 1 *' }, gapfill: { enabled: false }, maintenanceGuard: { schedule: '0 0 1 1 *' }, memoryGuard: { schedule: '0 0 1 1 *' } },
+      jobs: {
+        checker: { schedule: '0 0 1 1 *' },
+        gapfill: { enabled: false },
+        maintenanceGuard: { schedule: '0 0 1 1 *' },
+        memoryGuard: { schedule: '0 0 1 1 *' },
+      },
       log: { format: 'json' },
     });
     const d = await startDaemon(config);
@@ -63,7 +72,10 @@ describe('dms-companion run (a real process)', () => {
 
   it('refuses an invalid daemon section with exit 2 and names the field', async () => {
     const config = writeEnvConfig(env(), { daemon: { port: 70000 }, alarms: { topics: ['not-an-arn'] } });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'run', '--config', config], { env: { ...process.env, ...ENV_FOR_CONFIG }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'run', '--config', config], {
+      env: { ...process.env, ...ENV_FOR_CONFIG },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const [code] = (await once(child, 'exit')) as [number];

@@ -14,41 +14,68 @@ describe('dms-companion typemap', () => {
     expect(r.stdout).toMatch(/^CREATE TABLE "public"\."film" \(/);
     expect(r.stdout).toContain('"special_features" VARCHAR(65535)');
     expect(r.stdout).toContain('PRIMARY KEY ("film_id")');
-    const json = await runCli(['typemap', 'ddl', '--table', 'public.film', '--config', config, '--json'], ENV_FOR_CONFIG);
-    expect(JSON.parse(json.stdout)).toMatchObject({ source: { schema: 'public', name: 'film' }, primaryKey: ['film_id'] });
+    const json = await runCli(
+      ['typemap', 'ddl', '--table', 'public.film', '--config', config, '--json'],
+      ENV_FOR_CONFIG,
+    );
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      source: { schema: 'public', name: 'film' },
+      primaryKey: ['film_id'],
+    });
   });
 
-  it('row prints the INSERT a repair would run, with the target\'s own types once the table exists', async () => {
+  it("row prints the INSERT a repair would run, with the target's own types once the table exists", async () => {
     const config = writeEnvConfig(env());
-    const before = await runCli(['typemap', 'row', '--table', 'public.film', '--key', 'film_id=1', '--config', config, '--json'], ENV_FOR_CONFIG);
+    const before = await runCli(
+      ['typemap', 'row', '--table', 'public.film', '--key', 'film_id=1', '--config', config, '--json'],
+      ENV_FOR_CONFIG,
+    );
     expect(before.code).toBe(0);
     const b = JSON.parse(before.stdout) as { targetExists: boolean; statements: string[] };
     expect(b.targetExists).toBe(false);
     expect(b.statements).toHaveLength(1);
-    expect(b.statements[0]).toMatch(/^INSERT INTO "public"\."film" \("film_id", "title", .*\) VALUES \(1, 'ACADEMY DINOSAUR', /);
+    expect(b.statements[0]).toMatch(
+      /^INSERT INTO "public"\."film" \("film_id", "title", .*\) VALUES \(1, 'ACADEMY DINOSAUR', /,
+    );
     expect(b.statements[0]).toContain(`'["Deleted Scenes","Behind the Scenes"]'`);
 
     // A user-created target with SUPER for the array: the target's real type wins.
-    await env().target.query(`CREATE TABLE public.film (film_id integer, title varchar(255), description varchar(65535), release_year integer, language_id smallint,
+    await env().target
+      .query(`CREATE TABLE public.film (film_id integer, title varchar(255), description varchar(65535), release_year integer, language_id smallint,
       original_language_id smallint, rental_duration smallint, rental_rate numeric(4,2), length smallint, replacement_cost numeric(5,2), rating varchar(10),
       last_update timestamptz, special_features super, fulltext varchar(65535))`);
-    const after = await runCli(['typemap', 'row', '--table', 'public.film', '--key', 'film_id=1', '--config', config], ENV_FOR_CONFIG);
+    const after = await runCli(
+      ['typemap', 'row', '--table', 'public.film', '--key', 'film_id=1', '--config', config],
+      ENV_FOR_CONFIG,
+    );
     expect(after.code).toBe(0);
     expect(after.stdout).toContain('(target column types)');
     expect(after.stdout).toContain(`JSON_PARSE('["Deleted Scenes","Behind the Scenes"]')`);
     // The printed statement runs as is on the target.
-    const statement = after.stdout.split('\n').filter((l) => l.startsWith('INSERT')).join('\n').replace(/;$/, '');
+    const statement = after.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('INSERT'))
+      .join('\n')
+      .replace(/;$/, '');
     await env().target.query(statement);
-    const back = await env().target.query<{ sf: unknown }>('SELECT special_features AS sf FROM public.film WHERE film_id = 1');
+    const back = await env().target.query<{ sf: unknown }>(
+      'SELECT special_features AS sf FROM public.film WHERE film_id = 1',
+    );
     expect(back.rows[0]!.sf).toEqual(['Deleted Scenes', 'Behind the Scenes']);
   });
 
   it('explains what is wrong: missing row, bad key, unknown table', async () => {
     const config = writeEnvConfig(env());
-    const missing = await runCli(['typemap', 'row', '--table', 'public.film', '--key', 'film_id=99999', '--config', config], ENV_FOR_CONFIG);
+    const missing = await runCli(
+      ['typemap', 'row', '--table', 'public.film', '--key', 'film_id=99999', '--config', config],
+      ENV_FOR_CONFIG,
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no row with film_id=99999 in source table public.film');
-    const badKey = await runCli(['typemap', 'row', '--table', 'public.film', '--key', 'title=x', '--config', config], ENV_FOR_CONFIG);
+    const badKey = await runCli(
+      ['typemap', 'row', '--table', 'public.film', '--key', 'title=x', '--config', config],
+      ENV_FOR_CONFIG,
+    );
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain('--key must name the primary key of public.film: film_id');
     const noTable = await runCli(['typemap', 'ddl', '--table', 'public.nope', '--config', config], ENV_FOR_CONFIG);

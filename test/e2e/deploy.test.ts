@@ -64,7 +64,10 @@ describe('Dockerfile', () => {
   });
 
   it('copies only files that exist (sources from the repository, dist/ from the build stage)', () => {
-    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+    const ignored = readFileSync(path.join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     for (const c of ins.filter((i) => i.op === 'COPY')) {
       const parts = c.args.split(/\s+/).filter((p) => !p.startsWith('--'));
       const sources = parts.slice(0, -1);
@@ -78,7 +81,10 @@ describe('Dockerfile', () => {
           expect(src).toBe('/app/node_modules');
         } else {
           expect(existsSync(path.join(root, src)), `COPY ${src}`).toBe(true);
-          expect(ignored.some((g) => src === g || src.startsWith(`${g}/`)), `${src} is excluded by .dockerignore`).toBe(false);
+          expect(
+            ignored.some((g) => src === g || src.startsWith(`${g}/`)),
+            `${src} is excluded by .dockerignore`,
+          ).toBe(false);
         }
       }
     }
@@ -89,14 +95,26 @@ describe('Dockerfile', () => {
   });
 
   it('the built CLI and Lambda handler import production dependencies only (the demo’s chunk aside)', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
     const dist = path.join(app, 'dist');
-    const files = ['cli.js', 'lambda.js', ...readdirSync(path.join(dist, 'chunks')).filter((f) => f.endsWith('.js') && !f.startsWith('demo-')).map((f) => `chunks/${f}`)];
+    const files = [
+      'cli.js',
+      'lambda.js',
+      ...readdirSync(path.join(dist, 'chunks'))
+        .filter((f) => f.endsWith('.js') && !f.startsWith('demo-'))
+        .map((f) => `chunks/${f}`),
+    ];
     const used = new Set<string>();
     for (const f of files) {
       const text = readFileSync(path.join(dist, f), 'utf8');
       // esbuild's ESM output: `import … from "x";` / `} from "x";` at line starts, and `import("x")`.
-      const specs = [...text.matchAll(/^(?:import\b[^\n]*?\bfrom|\} from|import) "([^"]+)";$/gm), ...text.matchAll(/\bimport\("([^"]+)"\)/g)];
+      const specs = [
+        ...text.matchAll(/^(?:import\b[^\n]*?\bfrom|\} from|import) "([^"]+)";$/gm),
+        ...text.matchAll(/\bimport\("([^"]+)"\)/g),
+      ];
       for (const m of specs) {
         if (m[1]!.startsWith('.')) continue;
         const spec = m[1]!;
@@ -150,10 +168,14 @@ describe('deploy/', () => {
   }
 
   it('the IAM policy grants exactly the actions the code calls (plus the Data API’s credential action)', () => {
-    const policy = JSON.parse(readFileSync(path.join(root, 'deploy', 'iam-policy.json'), 'utf8')) as { Statement: { Sid: string; Action: string[] }[] };
+    const policy = JSON.parse(readFileSync(path.join(root, 'deploy', 'iam-policy.json'), 'utf8')) as {
+      Statement: { Sid: string; Action: string[] }[];
+    };
     const granted = policy.Statement.flatMap((s) => s.Action);
     expect(new Set(granted).size).toBe(granted.length);
-    const credentials = policy.Statement.filter((s) => s.Sid.startsWith('RedshiftDataApiCredentials')).flatMap((s) => s.Action);
+    const credentials = policy.Statement.filter((s) => s.Sid.startsWith('RedshiftDataApiCredentials')).flatMap(
+      (s) => s.Action,
+    );
     expect(credentials).toEqual(['redshift:GetClusterCredentials']);
     const called = [...actionsInCode()].sort();
     expect(called).toEqual([
@@ -174,7 +196,13 @@ describe('deploy/', () => {
 
   it('the ECS task definition runs the image’s command with the health check on /healthz and a stop timeout above the shutdown grace', () => {
     const td = JSON.parse(readFileSync(path.join(root, 'deploy', 'ecs-task-definition.json'), 'utf8')) as {
-      containerDefinitions: { command: string[]; stopTimeout: number; healthCheck: { command: string[] }; portMappings: { containerPort: number }[]; environment: { name: string; value: string }[] }[];
+      containerDefinitions: {
+        command: string[];
+        stopTimeout: number;
+        healthCheck: { command: string[] };
+        portMappings: { containerPort: number }[];
+        environment: { name: string; value: string }[];
+      }[];
     };
     const c = td.containerDefinitions[0]!;
     expect(c.command).toEqual(['run']);

@@ -17,14 +17,24 @@ import type { Simulation } from '../../sim/simulation.js';
 import { simulatorDeps, type SimDepsOptions } from '../../sim/companion.js';
 
 /** A validated config for the simulated task on an embedded environment, with job overrides. */
-export function simConfig(env: Environment, jobs: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Config {
+export function simConfig(
+  env: Environment,
+  jobs: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Config {
   return parsedEnvConfig(env, { jobs, ...extra });
 }
 
 export type DepsOptions = SimDepsOptions;
 
 /** Job deps wired to the embedded environment and the simulated AWS world, on a manual clock. */
-export function simDeps(env: Environment, sim: Simulation, clock: ManualClock, config: Config, o: DepsOptions = {}): JobDeps {
+export function simDeps(
+  env: Environment,
+  sim: Simulation,
+  clock: ManualClock,
+  config: Config,
+  o: DepsOptions = {},
+): JobDeps {
   return simulatorDeps(env, sim, clock, config, o);
 }
 
@@ -33,11 +43,19 @@ export function simDeps(env: Environment, sim: Simulation, clock: ManualClock, c
  * over SDK clients that the test fakes with aws-sdk-client-mock (CloudWatch answers a
  * CDCLatencyTarget of `latencySeconds`).
  */
-export function envDeps(env: Environment, config: Config, clock: ManualClock, o: DepsOptions & { state?: SqlClient } = {}): JobDeps {
+export function envDeps(
+  env: Environment,
+  config: Config,
+  clock: ManualClock,
+  o: DepsOptions & { state?: SqlClient } = {},
+): JobDeps {
   const target = o.target ?? env.target;
   const log = o.log ?? silentLogger();
   const state = new StateStore(o.state ?? target, config.state.schema);
-  const tasks = new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), { minDelay: 0.001, maxDelay: 0.002 });
+  const tasks = new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), {
+    minDelay: 0.001,
+    maxDelay: 0.002,
+  });
   return {
     config,
     source: o.source ?? env.source,

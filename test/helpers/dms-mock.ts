@@ -14,7 +14,9 @@ import { AwsReplicationTasks } from '../../lib/aws/dms.js';
 export function fakeDmsTask(mock: AwsClientStub<DatabaseMigrationServiceClient>, arn: string, initial = 'running') {
   const task = { status: initial };
   mock.reset();
-  mock.on(DescribeReplicationTasksCommand).callsFake(() => ({ ReplicationTasks: [{ ReplicationTaskArn: arn, Status: task.status }] }));
+  mock
+    .on(DescribeReplicationTasksCommand)
+    .callsFake(() => ({ ReplicationTasks: [{ ReplicationTaskArn: arn, Status: task.status }] }));
   mock.on(StopReplicationTaskCommand).callsFake(() => {
     task.status = 'stopped';
     return {};
@@ -28,5 +30,9 @@ export function fakeDmsTask(mock: AwsClientStub<DatabaseMigrationServiceClient>,
 
 /** The real DMS adapter with millisecond waiter delays (the SDK client is the mocked one). */
 export function fastTasksApi(): AwsReplicationTasks {
-  return new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), { minDelay: 0.001, maxDelay: 0.002, resumeGrace: 5 });
+  return new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), {
+    minDelay: 0.001,
+    maxDelay: 0.002,
+    resumeGrace: 5,
+  });
 }

@@ -48,12 +48,19 @@ export async function clearSystemTables(admin: SqlClient): Promise<void> {
  * @returns the lost rental's id.
  */
 export async function loseInsertThenUpdate(sim: Simulation, clock: ManualClock, source: SqlClient): Promise<number> {
-  const r = await source.query<{ id: number }>(`INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 7, 7, 1) RETURNING rental_id AS id`, [clock.now()]);
+  const r = await source.query<{ id: number }>(
+    `INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 7, 7, 1) RETURNING rental_id AS id`,
+    [clock.now()],
+  );
   const id = Number(r.rows[0]!.id);
   sim.world.arm({ kind: 'lose-insert', table: 'public.rental', key: [String(id)] });
   await runFor(clock, 3);
-  await source.query(`UPDATE public.rental SET return_date = $1 WHERE rental_id = $2`, [new Date(clock.now().getTime() + 3600_000), id]);
+  await source.query(`UPDATE public.rental SET return_date = $1 WHERE rental_id = $2`, [
+    new Date(clock.now().getTime() + 3600_000),
+    id,
+  ]);
   await runFor(clock, 3);
-  if (sim.tasks[0]!.mode !== 'one-by-one') throw new Error(`the task did not go one-by-one: ${sim.tasks[0]!.describe()}`);
+  if (sim.tasks[0]!.mode !== 'one-by-one')
+    throw new Error(`the task did not go one-by-one: ${sim.tasks[0]!.describe()}`);
   return id;
 }

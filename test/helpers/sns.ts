@@ -28,7 +28,10 @@ export interface SnsFixture {
   /** A signed message (override any field; `key: 'forged'` signs with a key SNS does not have). */
   sign(fields: Partial<SnsMessage> & { Type?: SnsMessage['Type'] }, o?: { key?: 'sns' | 'forged' }): SnsMessage;
   /** A signed CloudWatch alarm notification. */
-  alarm(alarmName: string, o?: { state?: string; topic?: string; timestamp?: Date; messageId?: string; key?: 'sns' | 'forged' }): SnsMessage;
+  alarm(
+    alarmName: string,
+    o?: { state?: string; topic?: string; timestamp?: Date; messageId?: string; key?: 'sns' | 'forged' },
+  ): SnsMessage;
   close(): Promise<void>;
 }
 
@@ -54,8 +57,14 @@ const FIELDS: Record<SnsMessage['Type'], (keyof SnsMessage)[]> = {
 };
 
 export async function startSnsFixture(): Promise<SnsFixture> {
-  const signing = await generate([{ name: 'commonName', value: 'sns.amazonaws.com' }], { keySize: 2048, algorithm: 'sha256' });
-  const forged = await generate([{ name: 'commonName', value: 'sns.amazonaws.com' }], { keySize: 2048, algorithm: 'sha256' });
+  const signing = await generate([{ name: 'commonName', value: 'sns.amazonaws.com' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+  });
+  const forged = await generate([{ name: 'commonName', value: 'sns.amazonaws.com' }], {
+    keySize: 2048,
+    algorithm: 'sha256',
+  });
   const tls = await generate([{ name: 'commonName', value: SNS_HOST }], {
     keySize: 2048,
     algorithm: 'sha256',
@@ -75,7 +84,9 @@ export async function startSnsFixture(): Promise<SnsFixture> {
   const port = (server.address() as AddressInfo).port;
   const agent = new Agent({ ca: tls.cert, keepAlive: false });
   // Every connection for the SNS host goes to the local server; TLS still verifies the host name.
-  (agent as unknown as { createConnection: (o: { servername?: string; host?: string }, cb?: unknown) => unknown }).createConnection = (o) =>
+  (
+    agent as unknown as { createConnection: (o: { servername?: string; host?: string }, cb?: unknown) => unknown }
+  ).createConnection = (o) =>
     connect({ host: '127.0.0.1', port, servername: o.servername ?? o.host ?? SNS_HOST, ca: tls.cert });
 
   const certUrl = `https://${SNS_HOST}${CERT_PATH}`;
@@ -100,7 +111,10 @@ export async function startSnsFixture(): Promise<SnsFixture> {
     agent,
     certUrl,
     sign,
-    alarm: (alarmName: string, o: { state?: string; topic?: string; timestamp?: Date; messageId?: string; key?: 'sns' | 'forged' } = {}) =>
+    alarm: (
+      alarmName: string,
+      o: { state?: string; topic?: string; timestamp?: Date; messageId?: string; key?: 'sns' | 'forged' } = {},
+    ) =>
       sign(
         {
           Subject: `ALARM: "${alarmName}" in US East (N. Virginia)`,
@@ -112,7 +126,14 @@ export async function startSnsFixture(): Promise<SnsFixture> {
             StateChangeTime: (o.timestamp ?? new Date()).toISOString().replace('Z', '+0000'),
             Region: 'US East (N. Virginia)',
             OldStateValue: 'OK',
-            Trigger: { MetricName: 'CDCLatencyTarget', Namespace: 'AWS/DMS', Statistic: 'AVERAGE', Period: 60, EvaluationPeriods: 1, Threshold: 300 },
+            Trigger: {
+              MetricName: 'CDCLatencyTarget',
+              Namespace: 'AWS/DMS',
+              Statistic: 'AVERAGE',
+              Period: 60,
+              EvaluationPeriods: 1,
+              Threshold: 300,
+            },
           }),
           ...(o.topic ? { TopicArn: o.topic } : {}),
           ...(o.timestamp ? { Timestamp: o.timestamp.toISOString() } : {}),

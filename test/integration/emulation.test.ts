@@ -24,8 +24,23 @@ describe('Redshift emulation', () => {
     const xid = await nextXid(targetAdmin);
     const start = new Date('2026-11-21T10:00:00.123Z');
     await targetAdmin.transaction(async (tx) => {
-      await recordStatement(tx, { text, userName: DMS_USER, xid, pid: 4242, startTime: start, endTime: new Date(start.getTime() + 1500) });
-      await recordTransactionEnd(tx, { xid, userName: DMS_USER, pid: 4242, status: 'rolledback', startTime: start, endTime: new Date(start.getTime() + 2000), undoneTables: [{ schema: 'redshift_system', name: 'stl_query' }] });
+      await recordStatement(tx, {
+        text,
+        userName: DMS_USER,
+        xid,
+        pid: 4242,
+        startTime: start,
+        endTime: new Date(start.getTime() + 1500),
+      });
+      await recordTransactionEnd(tx, {
+        xid,
+        userName: DMS_USER,
+        pid: 4242,
+        status: 'rolledback',
+        startTime: start,
+        endTime: new Date(start.getTime() + 2000),
+        undoneTables: [{ schema: 'redshift_system', name: 'stl_query' }],
+      });
     });
 
     const found = await targetAdmin.query<{ query: number; aborted: number; status: string }>(
@@ -37,28 +52,45 @@ describe('Redshift emulation', () => {
     expect(found.rows).toHaveLength(1);
     expect(found.rows[0]!.aborted).toBe(0); // NOTES-DMS.md §3: a rolled-back UPDATE keeps aborted = 0
 
-    const pieces = await targetAdmin.query<{ text: string }>('SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence', [found.rows[0]!.query]);
+    const pieces = await targetAdmin.query<{ text: string }>(
+      'SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence',
+      [found.rows[0]!.query],
+    );
     expect(pieces.rows.length).toBeGreaterThan(2);
     for (const p of pieces.rows.slice(0, -1)) expect(Array.from(p.text)).toHaveLength(200);
     expect(pieces.rows[0]!.text.endsWith('x     ')).toBe(true);
     expect(pieces.rows[1]!.text.startsWith('éy')).toBe(true);
     expect(pieces.rows[1]!.text.endsWith('y\\')).toBe(true); // the logged \n straddles the boundary
     expect(pieces.rows[2]!.text.startsWith('n  WHERE')).toBe(true);
-    const joined = pieces.rows.slice(0, -1).map((p) => p.text).join('') + pieces.rows.at(-1)!.text.trimEnd();
+    const joined =
+      pieces.rows
+        .slice(0, -1)
+        .map((p) => p.text)
+        .join('') + pieces.rows.at(-1)!.text.trimEnd();
     expect(joined).toBe(text.replace(/\n/g, '\\n').trimEnd());
     expect(joined.replace(/\\n/g, '\n')).toBe(text.trimEnd());
 
     const undone = await targetAdmin.query('SELECT 1 FROM stl_undone WHERE xact_id_undone = $1', [xid.toString()]);
     expect(undone.rowCount).toBe(1);
-    const rollback = await targetAdmin.query<{ text: string }>("SELECT trim(text) AS text FROM stl_utilitytext WHERE xid = $1", [xid.toString()]);
+    const rollback = await targetAdmin.query<{ text: string }>(
+      'SELECT trim(text) AS text FROM stl_utilitytext WHERE xid = $1',
+      [xid.toString()],
+    );
     expect(rollback.rows.map((r) => r.text)).toEqual(['ROLLBACK']);
   });
 
-  it('hides other users\' rows and SYS_TRANSACTION_HISTORY from a user without the right grants', async () => {
+  it("hides other users' rows and SYS_TRANSACTION_HISTORY from a user without the right grants", async () => {
     const { targetAdmin, targetDms, target } = env();
     const xid = await nextXid(targetAdmin);
     const t = new Date();
-    await recordStatement(targetAdmin, { text: 'SELECT 1', userName: 'postgres', xid, pid: 1, startTime: t, endTime: t });
+    await recordStatement(targetAdmin, {
+      text: 'SELECT 1',
+      userName: 'postgres',
+      xid,
+      pid: 1,
+      startTime: t,
+      endTime: t,
+    });
     // The DMS user sees its own rows only; the companion (SYSLOG ACCESS UNRESTRICTED) sees all.
     const dmsSees = await targetDms.query('SELECT 1 FROM stl_query WHERE xid = $1', [xid.toString()]);
     const companionSees = await target.query('SELECT 1 FROM stl_query WHERE xid = $1', [xid.toString()]);

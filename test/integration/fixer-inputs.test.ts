@@ -1,4 +1,8 @@
-import { DatabaseMigrationServiceClient, StartReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import {
+  DatabaseMigrationServiceClient,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { repairMissingRows } from '../../lib/repair/insert-missing.js';
@@ -35,7 +39,10 @@ const T = `${q(SCHEMA)}.${q(TABLE)}`;
 const C = `${q(CHANGES.schema)}.${q(CHANGES.name)}`;
 
 function config(tables: { source: string; target: string; primaryKey: string[] }[]): Config {
-  return parsedEnvConfig(env(), { cluster: undefined, tasks: [{ name: 'odd', arn: ARN, replicationInstance: 'ri', tables }] });
+  return parsedEnvConfig(env(), {
+    cluster: undefined,
+    tasks: [{ name: 'odd', arn: ARN, replicationInstance: 'ri', tables }],
+  });
 }
 
 const ODD_TABLE = { source: `"${SCHEMA}"."tä""ble"`, target: `"${SCHEMA}"."tä""ble"`, primaryKey: ['ïd'] };
@@ -65,7 +72,14 @@ async function rolledBack(text: string): Promise<void> {
   const xid = await nextXid(admin);
   const t = clock.now();
   await recordStatement(admin, { text, userName: DMS_USER, xid, pid: 77, startTime: t, endTime: t });
-  await recordTransactionEnd(admin, { xid, userName: DMS_USER, pid: 77, status: 'rolledback', startTime: t, endTime: t });
+  await recordTransactionEnd(admin, {
+    xid,
+    userName: DMS_USER,
+    pid: 77,
+    status: 'rolledback',
+    startTime: t,
+    endTime: t,
+  });
   await clock.advance(1000);
 }
 
@@ -73,7 +87,10 @@ const UPDATE = `UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CA
 
 beforeAll(async () => {
   const { sourceAdmin, targetAdmin } = env();
-  for (const [admin, grantee] of [[sourceAdmin, COMPANION_USER], [targetAdmin, COMPANION_USER]] as const) {
+  for (const [admin, grantee] of [
+    [sourceAdmin, COMPANION_USER],
+    [targetAdmin, COMPANION_USER],
+  ] as const) {
     await admin.query(`CREATE SCHEMA ${q(SCHEMA)}`);
     await admin.query(`CREATE TABLE ${T} ("ïd" integer PRIMARY KEY, "naïve col" varchar(100))`);
     await admin.query(`GRANT USAGE ON SCHEMA ${q(SCHEMA)} TO ${grantee}`);
@@ -83,7 +100,9 @@ beforeAll(async () => {
   await targetAdmin.query(`INSERT INTO ${T} VALUES (1, 'one'), (3, 'three')`);
   await targetAdmin.query(`CREATE SCHEMA ${q(CHANGES.schema)}`);
   await targetAdmin.query(`CREATE TABLE ${C} ("seq" bigint, "seg1" varchar(100), "col2" varchar(100))`);
-  await targetAdmin.query(`INSERT INTO ${C} VALUES (1, '1', 'one'), (2, '2', 'two'), (3, '3', 'three'), (4, '4', 'other batch')`);
+  await targetAdmin.query(
+    `INSERT INTO ${C} VALUES (1, '1', 'one'), (2, '2', 'two'), (3, '3', 'three'), (4, '4', 'other batch')`,
+  );
   await targetAdmin.query(`GRANT USAGE ON SCHEMA ${q(CHANGES.schema)} TO ${COMPANION_USER}`);
   await targetAdmin.query(`GRANT SELECT ON ${C} TO ${COMPANION_USER}`);
 });
@@ -102,22 +121,31 @@ describe('fixer inputs', () => {
     expect(r.missing).toEqual([['2']]);
     expect(r.inserted).toEqual([['2']]);
     expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(1);
-    expect(dms.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({ ReplicationTaskArn: ARN, StartReplicationTaskType: 'resume-processing' });
+    expect(dms.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({
+      ReplicationTaskArn: ARN,
+      StartReplicationTaskType: 'resume-processing',
+    });
     const back = await env().targetAdmin.query<{ v: string }>(`SELECT "naïve col" AS v FROM ${T} WHERE "ïd" = 2`);
     expect(back.rows).toEqual([{ v: "twö 'quoted' \\ slash" }]);
   });
 
   it('refuses a statement it cannot parse, and writes nothing', async () => {
-    await rolledBack(`UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CAST(${C}."seg1" AS INTEGER) OR ${C}."seq" >= 1`);
+    await rolledBack(
+      `UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CAST(${C}."seg1" AS INTEGER) OR ${C}."seq" >= 1`,
+    );
     const r = await runFixer(deps(config([ODD_TABLE])), { task: config([ODD_TABLE]).tasks[0]!, dryRun: false });
     expect(r.status).toBe('failed');
-    expect(r.reason).toMatch(/none could be used: query \d+: not a complete DMS apply UPDATE: the WHERE clause has an OR at its top level/);
+    expect(r.reason).toMatch(
+      /none could be used: query \d+: not a complete DMS apply UPDATE: the WHERE clause has an OR at its top level/,
+    );
     expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(0);
   });
 
   it('refuses a configured table that is not in the target catalog', async () => {
     const ghost = { source: `"${SCHEMA}"."tä""ble"`, target: 'public.ghost', primaryKey: ['ïd'] };
-    await rolledBack(`UPDATE "public"."ghost" SET "c" = ${C}."col2" WHERE "public"."ghost"."ïd" = CAST(${C}."seg1" AS INTEGER) AND ${C}."seq" >= 1 AND ${C}."seq" <= 3`);
+    await rolledBack(
+      `UPDATE "public"."ghost" SET "c" = ${C}."col2" WHERE "public"."ghost"."ïd" = CAST(${C}."seg1" AS INTEGER) AND ${C}."seq" >= 1 AND ${C}."seq" <= 3`,
+    );
     const c = config([ghost]);
     const r = await runFixer(deps(c), { task: c.tasks[0]!, dryRun: false });
     expect(r.status).toBe('failed');
@@ -135,22 +163,40 @@ describe('fixer inputs', () => {
   });
 
   it('refuses a column that is not in the changes table', async () => {
-    await rolledBack(`UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CAST(${C}."seg9" AS INTEGER) AND ${C}."seq" >= 1 AND ${C}."seq" <= 3`);
+    await rolledBack(
+      `UPDATE ${T} SET "naïve col" = ${C}."col2" WHERE ${T}."ïd" = CAST(${C}."seg9" AS INTEGER) AND ${C}."seq" >= 1 AND ${C}."seq" <= 3`,
+    );
     const r = await runFixer(deps(config([ODD_TABLE])), { task: config([ODD_TABLE]).tasks[0]!, dryRun: true });
     expect(r.status).toBe('failed');
-    expect(r.reason).toBe(`column "seg9" (from the statement) is not a column of changes table dms.ctl.awsdms_changesÄ in the target catalog`);
+    expect(r.reason).toBe(
+      `column "seg9" (from the statement) is not a column of changes table dms.ctl.awsdms_changesÄ in the target catalog`,
+    );
   });
 
   it('re-checks inside the inserting transaction: two repairs racing write each row once', async () => {
     const { sourceAdmin, targetAdmin } = env();
     await sourceAdmin.query(`INSERT INTO ${T} VALUES (10, 'ten'), (11, 'eleven')`);
-    const second = new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(env().server, env().databases.target, COMPANION_USER) });
+    const second = new PgClient({
+      role: 'target',
+      dialect: 'redshift',
+      connection: poolFor(env().server, env().databases.target, COMPANION_USER),
+    });
     try {
       const table = { schema: SCHEMA, name: TABLE };
       const plan = await planTable(env().source, env().target, table, table, { mapBooleanAsBoolean: false });
       const rows = await readSourceRows(env().source, plan, ['ïd'], [['10'], ['11']]);
-      const input = { plan, primaryKey: ['ïd'], rows, options: DEFAULT_WRITE_OPTIONS, budgetBytes: 100_000, log: { runId: 'r', job: 'fixer', taskArn: ARN, reason: 'race', evidence: 'test', at: clock.now() } };
-      const [a, b] = await Promise.all([repairMissingRows(env().target, new StateStore(env().target, 'dms_companion'), input), repairMissingRows(second, new StateStore(second, 'dms_companion'), input)]);
+      const input = {
+        plan,
+        primaryKey: ['ïd'],
+        rows,
+        options: DEFAULT_WRITE_OPTIONS,
+        budgetBytes: 100_000,
+        log: { runId: 'r', job: 'fixer', taskArn: ARN, reason: 'race', evidence: 'test', at: clock.now() },
+      };
+      const [a, b] = await Promise.all([
+        repairMissingRows(env().target, new StateStore(env().target, 'dms_companion'), input),
+        repairMissingRows(second, new StateStore(second, 'dms_companion'), input),
+      ]);
       expect(a.inserted.length + b.inserted.length).toBe(2);
       expect(a.alreadyPresent.length + b.alreadyPresent.length).toBe(2);
       const n = await targetAdmin.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${T} WHERE "ïd" IN (10, 11)`);

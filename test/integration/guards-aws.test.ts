@@ -43,17 +43,27 @@ describe('guards against the AWS SDK', () => {
           ClusterStatus: availability === 'Available' ? 'available' : 'rebooting',
           ClusterAvailabilityStatus: availability,
           PreferredMaintenanceWindow: 'WED:07:30-WED:08:00',
-          NextMaintenanceWindowStartTime: clock.now() < new Date('2026-06-03T07:31:00Z') ? start : new Date('2026-06-10T07:30:00Z'),
+          NextMaintenanceWindowStartTime:
+            clock.now() < new Date('2026-06-03T07:31:00Z') ? start : new Date('2026-06-10T07:30:00Z'),
         },
       ],
     }));
     const deps = envDeps(env(), parsedEnvConfig(env()), clock);
     const held = await runMaintenanceTick(deps, { dryRun: false });
     expect(held.phase).toBe('holding');
-    expect(held.window).toMatchObject({ start: '2026-06-03T07:30:00.000Z', plannedStop: '2026-06-03T07:25:00.000Z', plannedResume: '2026-06-03T08:00:00.000Z' });
+    expect(held.window).toMatchObject({
+      start: '2026-06-03T07:30:00.000Z',
+      plannedStop: '2026-06-03T07:25:00.000Z',
+      plannedResume: '2026-06-03T08:00:00.000Z',
+    });
     expect(rs.commandCalls(DescribeClustersCommand)[0]!.args[0].input).toEqual({ ClusterIdentifier: 'sim-cluster' });
-    expect(dms.commandCalls(StopReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([{ ReplicationTaskArn: ARN }]);
-    expect(dms.commandCalls(DescribeReplicationTasksCommand)[0]!.args[0].input).toEqual({ Filters: [{ Name: 'replication-task-arn', Values: [ARN] }], WithoutSettings: true });
+    expect(dms.commandCalls(StopReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { ReplicationTaskArn: ARN },
+    ]);
+    expect(dms.commandCalls(DescribeReplicationTasksCommand)[0]!.args[0].input).toEqual({
+      Filters: [{ Name: 'replication-task-arn', Values: [ARN] }],
+      WithoutSettings: true,
+    });
     expect(task.status).toBe('stopped');
 
     // Maintenance: the cluster reboots; at the planned resume it is back.
@@ -64,7 +74,9 @@ describe('guards against the AWS SDK', () => {
     availability = 'Available';
     const released = await runMaintenanceTick(deps, { dryRun: false });
     expect(released.actions).toEqual([{ task: 'pagila', action: 'release', result: 'resumed' }]);
-    expect(dms.commandCalls(StartReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([{ ReplicationTaskArn: ARN, StartReplicationTaskType: 'resume-processing' }]);
+    expect(dms.commandCalls(StartReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { ReplicationTaskArn: ARN, StartReplicationTaskType: 'resume-processing' },
+    ]);
     expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(1);
     // The next tick does nothing more.
     await runMaintenanceTick(deps, { dryRun: false });
@@ -83,27 +95,64 @@ describe('guards against the AWS SDK', () => {
     });
     const deps = envDeps(env(), parsedEnvConfig(env()), clock);
     const r = await runMemoryTick(deps, { dryRun: false });
-    expect(r.instances[0]).toMatchObject({ instance: 'sim-instance', decision: 'restart', freeableMemory: 1.2e9, minimum: 1.2e9, swapUsage: 3e8, restarted: [{ task: 'pagila', result: 'stopped and resumed' }] });
+    expect(r.instances[0]).toMatchObject({
+      instance: 'sim-instance',
+      decision: 'restart',
+      freeableMemory: 1.2e9,
+      minimum: 1.2e9,
+      swapUsage: 3e8,
+      restarted: [{ task: 'pagila', result: 'stopped and resumed' }],
+    });
     const input = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
     expect(input).toEqual({
       MetricDataQueries: [
-        { Id: 'm0', ReturnData: true, MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: 'FreeableMemory', Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'sim-instance' }] }, Period: 60, Stat: 'Minimum' } },
-        { Id: 'm1', ReturnData: true, MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: 'SwapUsage', Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'sim-instance' }] }, Period: 60, Stat: 'Maximum' } },
+        {
+          Id: 'm0',
+          ReturnData: true,
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/DMS',
+              MetricName: 'FreeableMemory',
+              Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'sim-instance' }],
+            },
+            Period: 60,
+            Stat: 'Minimum',
+          },
+        },
+        {
+          Id: 'm1',
+          ReturnData: true,
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/DMS',
+              MetricName: 'SwapUsage',
+              Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'sim-instance' }],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+        },
       ],
       StartTime: new Date('2026-06-10T09:50:00Z'),
       EndTime: new Date('2026-06-10T10:00:00Z'),
       ScanBy: 'TimestampAscending',
       NextToken: undefined,
     });
-    expect(dms.commandCalls(StopReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([{ ReplicationTaskArn: ARN }]);
-    expect(dms.commandCalls(StartReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([{ ReplicationTaskArn: ARN, StartReplicationTaskType: 'resume-processing' }]);
+    expect(dms.commandCalls(StopReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { ReplicationTaskArn: ARN },
+    ]);
+    expect(dms.commandCalls(StartReplicationTaskCommand).map((c) => c.args[0].input)).toEqual([
+      { ReplicationTaskArn: ARN, StartReplicationTaskType: 'resume-processing' },
+    ]);
     expect(dms.commandCalls(RebootReplicationInstanceCommand)).toHaveLength(0);
   });
 
   it('memory: stale or missing datapoints mean no action and a warning', async () => {
     fakeDmsTask(dms, ARN);
     const clock = new ManualClock('2026-06-10T12:00:00Z');
-    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'm0', Timestamps: [], Values: [], StatusCode: 'Complete' }] });
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'm0', Timestamps: [], Values: [], StatusCode: 'Complete' }],
+    });
     const deps = envDeps(env(), parsedEnvConfig(env()), clock);
     const r = await runMemoryTick(deps, { dryRun: false });
     expect(r.instances[0]).toMatchObject({ decision: 'no-data', restarted: [] });

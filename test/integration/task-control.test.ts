@@ -1,4 +1,8 @@
-import { DatabaseMigrationServiceClient, StartReplicationTaskCommand, StopReplicationTaskCommand } from '@aws-sdk/client-database-migration-service';
+import {
+  DatabaseMigrationServiceClient,
+  StartReplicationTaskCommand,
+  StopReplicationTaskCommand,
+} from '@aws-sdk/client-database-migration-service';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
@@ -28,13 +32,26 @@ const opts = { stopTimeout: 5 };
 describe('task control with holds', () => {
   it('stops on the first hold and resumes on the last release only', async () => {
     const c = control();
-    expect(await c.hold(ARN, 'maintenance', 'window', opts)).toMatchObject({ stopped: true, wasRunning: true, status: 'stopped' });
+    expect(await c.hold(ARN, 'maintenance', 'window', opts)).toMatchObject({
+      stopped: true,
+      wasRunning: true,
+      status: 'stopped',
+    });
     expect(await c.hold(ARN, 'memory', 'low memory', opts)).toMatchObject({ stopped: false, wasRunning: true });
     expect(dms.commandCalls(StopReplicationTaskCommand)).toHaveLength(1);
     expect((await c.holds(ARN)).map((h) => h.owner)).toEqual(['maintenance', 'memory']);
-    expect(await c.release(ARN, 'memory', 'recovered')).toMatchObject({ released: true, resumed: false, otherHolds: ['maintenance'], reason: 'still held by maintenance' });
+    expect(await c.release(ARN, 'memory', 'recovered')).toMatchObject({
+      released: true,
+      resumed: false,
+      otherHolds: ['maintenance'],
+      reason: 'still held by maintenance',
+    });
     expect(task.status).toBe('stopped');
-    expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({ released: true, resumed: true, status: 'running' });
+    expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({
+      released: true,
+      resumed: true,
+      status: 'running',
+    });
     expect(dms.commandCalls(StartReplicationTaskCommand)).toHaveLength(1);
     expect(await c.holds()).toEqual([]);
   });
@@ -52,7 +69,11 @@ describe('task control with holds', () => {
     task.status = 'stopped';
     const c = control();
     expect(await c.hold(ARN, 'maintenance', 'window', opts)).toMatchObject({ stopped: false, wasRunning: false });
-    expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({ released: true, resumed: false, reason: 'the task was not running before the first hold' });
+    expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({
+      released: true,
+      resumed: false,
+      reason: 'the task was not running before the first hold',
+    });
     expect(dms.commandCalls(StartReplicationTaskCommand)).toHaveLength(0);
   });
 
@@ -60,7 +81,10 @@ describe('task control with holds', () => {
     const c = control();
     await c.hold(ARN, 'maintenance', 'window', opts);
     await c.hold(ARN, 'person', 'investigating', opts);
-    expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({ resumed: false, otherHolds: ['person'] });
+    expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({
+      resumed: false,
+      otherHolds: ['person'],
+    });
     expect(task.status).toBe('stopped');
     expect(await c.release(ARN, 'person', 'done')).toMatchObject({ resumed: true });
   });

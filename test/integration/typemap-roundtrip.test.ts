@@ -40,7 +40,8 @@ function equivalent(sourceKind: string, targetDeclared: string, src: unknown, tg
 }
 
 function scalarText(v: unknown): string {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+    return String(v);
   return JSON.stringify(v);
 }
 
@@ -52,7 +53,17 @@ describe('typemap round trip on Pagila', () => {
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`,
     );
     expect(tables.rows.map((t) => t.name)).toEqual(
-      expect.arrayContaining(['actor', 'film', 'payment', 'rental', 'staff', 'customer', 'inventory', 'film_actor', 'language']),
+      expect.arrayContaining([
+        'actor',
+        'film',
+        'payment',
+        'rental',
+        'staff',
+        'customer',
+        'inventory',
+        'film_actor',
+        'language',
+      ]),
     );
     const mapping = { mapBooleanAsBoolean: false };
     let totalRows = 0;
@@ -69,7 +80,9 @@ describe('typemap round trip on Pagila', () => {
       expect(plan.targetExists).toBe(true);
       expect(plan.skipped).toEqual([]);
 
-      const rows = await source.query<SourceRow>(`SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(table)}`);
+      const rows = await source.query<SourceRow>(
+        `SELECT ${plan.columns.map((c) => c.sourceExpr).join(', ')} FROM ${quoteQualified(table)}`,
+      );
       const statements = insertStatements(plan, rows.rows, pk, DEFAULT_WRITE_OPTIONS, DATA_API_MAX_SQL_BYTES);
       for (const s of statements) {
         expect(Buffer.byteLength(s)).toBeLessThanOrEqual(DATA_API_MAX_SQL_BYTES);
@@ -78,8 +91,12 @@ describe('typemap round trip on Pagila', () => {
 
       const order = pk.map(quoteIdent).join(', ');
       const cols = plan.columns.map((c) => quoteIdent(c.name)).join(', ');
-      const src = await sourceAdmin.query<Record<string, unknown>>(`SELECT ${cols} FROM ${quoteQualified(table)} ORDER BY ${order}`);
-      const tgt = await targetAdmin.query<Record<string, unknown>>(`SELECT ${cols} FROM ${quoteQualified(table)} ORDER BY ${order}`);
+      const src = await sourceAdmin.query<Record<string, unknown>>(
+        `SELECT ${cols} FROM ${quoteQualified(table)} ORDER BY ${order}`,
+      );
+      const tgt = await targetAdmin.query<Record<string, unknown>>(
+        `SELECT ${cols} FROM ${quoteQualified(table)} ORDER BY ${order}`,
+      );
       expect(tgt.rows.length, `${name} row count`).toBe(src.rows.length);
       const targetDeclared = new Map(
         (
@@ -95,7 +112,9 @@ describe('typemap round trip on Pagila', () => {
           const t = tgt.rows[i]![c.name];
           kindsSeen.add(c.source.kind);
           if (!equivalent(c.source.kind, targetDeclared.get(c.name)!, s, t)) {
-            expect.fail(`${name} row ${i} column ${c.name} (${c.source.declared} → ${targetDeclared.get(c.name)}): source ${String(s)} target ${String(t)}`);
+            expect.fail(
+              `${name} row ${i} column ${c.name} (${c.source.declared} → ${targetDeclared.get(c.name)}): source ${String(s)} target ${String(t)}`,
+            );
           }
           totalValues++;
         }
@@ -104,7 +123,21 @@ describe('typemap round trip on Pagila', () => {
     }
     expect(totalRows).toBeGreaterThan(49_000);
     expect(totalValues).toBeGreaterThan(200_000);
-    for (const k of ['array', 'tsvector', 'enum', 'bytea', 'numeric', 'bool', 'bpchar', 'timestamptz', 'date', 'int2', 'int4', 'text']) expect(kindsSeen).toContain(k);
+    for (const k of [
+      'array',
+      'tsvector',
+      'enum',
+      'bytea',
+      'numeric',
+      'bool',
+      'bpchar',
+      'timestamptz',
+      'date',
+      'int2',
+      'int4',
+      'text',
+    ])
+      expect(kindsSeen).toContain(k);
   });
 
   it('maps the hard Pagila types as DMS would, losslessly', async () => {
@@ -119,10 +152,16 @@ describe('typemap round trip on Pagila', () => {
     expect(ddl).toContain('"last_update" TIMESTAMPTZ NOT NULL');
     expect(ddl).toContain('PRIMARY KEY ("film_id")');
     const customer = await describeSourceTable(source, { schema: 'public', name: 'customer' });
-    expect(generateDdl({ schema: 'public', name: 'customer' }, customer, ['customer_id'], { mapBooleanAsBoolean: false })).toContain('"activebool" VARCHAR(5) NOT NULL');
-    expect(generateDdl({ schema: 'public', name: 'customer' }, customer, ['customer_id'], { mapBooleanAsBoolean: true })).toContain('"activebool" BOOLEAN NOT NULL');
+    expect(
+      generateDdl({ schema: 'public', name: 'customer' }, customer, ['customer_id'], { mapBooleanAsBoolean: false }),
+    ).toContain('"activebool" VARCHAR(5) NOT NULL');
+    expect(
+      generateDdl({ schema: 'public', name: 'customer' }, customer, ['customer_id'], { mapBooleanAsBoolean: true }),
+    ).toContain('"activebool" BOOLEAN NOT NULL');
     const language = await describeSourceTable(source, { schema: 'public', name: 'language' });
-    expect(generateDdl({ schema: 'public', name: 'language' }, language, ['language_id'], { mapBooleanAsBoolean: false })).toContain('"name" VARCHAR(80) NOT NULL'); // character(20): 4 bytes a character
+    expect(
+      generateDdl({ schema: 'public', name: 'language' }, language, ['language_id'], { mapBooleanAsBoolean: false }),
+    ).toContain('"name" VARCHAR(80) NOT NULL'); // character(20): 4 bytes a character
   });
 
   it('keeps primary keys informational on the emulated target, as Redshift does', async () => {
@@ -131,7 +170,9 @@ describe('typemap round trip on Pagila', () => {
     await target.query('INSERT INTO public.pk_probe VALUES (1), (1)');
     const r = await target.query<{ n: string }>('SELECT count(*) AS n FROM public.pk_probe');
     expect(Number(r.rows[0]!.n)).toBe(2);
-    const k = await target.query<{ columns: string[] }>(`SELECT columns::text[] AS columns FROM redshift_system.informational_constraints WHERE table_name = 'pk_probe'`);
+    const k = await target.query<{ columns: string[] }>(
+      `SELECT columns::text[] AS columns FROM redshift_system.informational_constraints WHERE table_name = 'pk_probe'`,
+    );
     expect(k.rows[0]!.columns).toEqual(['id']);
   });
 });

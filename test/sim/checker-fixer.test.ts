@@ -27,7 +27,11 @@ const NO_RENTAL_INSERTS = { 'rental-insert': 0, 'rental-delete': 0 } as const;
 
 async function oneByOneSimulation(start: string, shape: 'no-from' | 'from', settings: Record<string, unknown> = {}) {
   const clock = new ManualClock(start);
-  sim = await createSimulation({ env: env(), clock, settings: { shape: { shape, versionComment: shape === 'from' ? 'DMS 3.5.3' : undefined }, ...settings } });
+  sim = await createSimulation({
+    env: env(),
+    clock,
+    settings: { shape: { shape, versionComment: shape === 'from' ? 'DMS 3.5.3' : undefined }, ...settings },
+  });
   const workload = new Workload(env().sourceAdmin, clock, { seed: 21, ratePerSecond: 10, mix: NO_RENTAL_INSERTS });
   await runFor(clock, 3, workload);
   const id = await loseInsertThenUpdate(sim, clock, env().sourceAdmin);
@@ -37,7 +41,10 @@ async function oneByOneSimulation(start: string, shape: 'no-from' | 'from', sett
 describe('checker + fixer end to end on the simulator', () => {
   for (const shape of ['no-from', 'from'] as const) {
     it(`detects one-by-one within one interval, inserts exactly the missing row, resumes the task, and target equals source (${shape})`, async () => {
-      const { clock, workload, id, sim } = await oneByOneSimulation(shape === 'from' ? '2026-04-01T08:00:00Z' : '2026-04-02T08:00:00Z', shape);
+      const { clock, workload, id, sim } = await oneByOneSimulation(
+        shape === 'from' ? '2026-04-01T08:00:00Z' : '2026-04-02T08:00:00Z',
+        shape,
+      );
       const config = simConfig(env());
       const deps = simDeps(env(), sim, clock, config);
       const task = sim.tasks[0]!;
@@ -65,8 +72,14 @@ describe('checker + fixer end to end on the simulator', () => {
       expect(report.problems).toBe(0);
 
       // The row carries the source's current values (the UPDATE included).
-      const src = await env().sourceAdmin.query<{ r: Date }>('SELECT return_date AS r FROM public.rental WHERE rental_id = $1', [id]);
-      const tgt = await env().targetAdmin.query<{ r: Date }>('SELECT return_date AS r FROM public.rental WHERE rental_id = $1', [id]);
+      const src = await env().sourceAdmin.query<{ r: Date }>(
+        'SELECT return_date AS r FROM public.rental WHERE rental_id = $1',
+        [id],
+      );
+      const tgt = await env().targetAdmin.query<{ r: Date }>(
+        'SELECT return_date AS r FROM public.rental WHERE rental_id = $1',
+        [id],
+      );
       expect(tgt.rows).toHaveLength(1);
       expect(tgt.rows[0]!.r.getTime()).toBe(src.rows[0]!.r.getTime());
 
@@ -75,7 +88,12 @@ describe('checker + fixer end to end on the simulator', () => {
       expect(task.mode).toBe('batch');
       expect(task.status).toBe('running');
       await drain(sim, clock);
-      for (const d of await sim.compare()) expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
+      for (const d of await sim.compare())
+        expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({
+          table: d.table,
+          missing: 0,
+          extra: 0,
+        });
 
       // Every row written is in the repair log, and holds are gone.
       const log = await deps.state.repairs(config.tasks[0]!.arn);
@@ -100,7 +118,9 @@ describe('checker + fixer end to end on the simulator', () => {
     expect(plan.evidence!.source).toBe('sys_transaction_history');
     expect(plan.missing).toEqual([[String(id)]]);
     expect(plan.plannedStatements).toHaveLength(1);
-    expect(plan.plannedStatements![0]).toMatch(new RegExp(`^INSERT INTO "public"."rental" \\("rental_id", .*\\) VALUES \\(${id}, `));
+    expect(plan.plannedStatements![0]).toMatch(
+      new RegExp(`^INSERT INTO "public"."rental" \\("rental_id", .*\\) VALUES \\(${id}, `),
+    );
     expect(sim.tasks[0]!.status).toBe('running');
     expect((await env().targetAdmin.query('SELECT 1 FROM public.rental WHERE rental_id = $1', [id])).rowCount).toBe(0);
     expect(await deps.state.activeHolds()).toEqual([]);
@@ -110,18 +130,28 @@ describe('checker + fixer end to end on the simulator', () => {
     const { clock, id, sim } = await oneByOneSimulation('2026-04-04T08:00:00Z', 'from');
     const config = simConfig(env());
     // Two companions: separate connections, separate state-store objects.
-    const second = new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(env().server, env().databases.target, COMPANION_USER) });
+    const second = new PgClient({
+      role: 'target',
+      dialect: 'redshift',
+      connection: poolFor(env().server, env().databases.target, COMPANION_USER),
+    });
     extraClients.push(second);
     const a = simDeps(env(), sim, clock, config);
     const b = simDeps(env(), sim, clock, config, { target: second });
-    const [ra, rb] = await Promise.all([runFixer(a, { task: config.tasks[0]!, dryRun: false }), runFixer(b, { task: config.tasks[0]!, dryRun: false })]);
+    const [ra, rb] = await Promise.all([
+      runFixer(a, { task: config.tasks[0]!, dryRun: false }),
+      runFixer(b, { task: config.tasks[0]!, dryRun: false }),
+    ]);
     const statuses = [ra.status, rb.status].sort();
     expect(statuses).toContain('repaired');
     expect(ra.inserted.length + rb.inserted.length).toBe(1);
     const third = await runFixer(a, { task: config.tasks[0]!, dryRun: false });
     expect(third.status).toBe('nothing-missing');
     expect(third.inserted).toEqual([]);
-    const n = await env().targetAdmin.query<{ n: string }>('SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1', [id]);
+    const n = await env().targetAdmin.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1',
+      [id],
+    );
     expect(n.rows[0]!.n).toBe('1');
     expect((await a.state.repairs()).length).toBe(1);
     expect(await a.state.activeHolds()).toEqual([]);
@@ -146,7 +176,12 @@ describe('checker + fixer end to end on the simulator', () => {
     const deadSource = new PgClient({
       role: 'source',
       dialect: 'postgres',
-      connection: { ...poolFor(env().server, env().databases.source, COMPANION_USER), port: 1, options: SOURCE_SESSION_OPTIONS, connectionTimeoutMillis: 2000 },
+      connection: {
+        ...poolFor(env().server, env().databases.source, COMPANION_USER),
+        port: 1,
+        options: SOURCE_SESSION_OPTIONS,
+        connectionTimeoutMillis: 2000,
+      },
       types: sourceTypeParsers,
     });
     extraClients.push(deadSource);
@@ -161,7 +196,9 @@ describe('checker + fixer end to end on the simulator', () => {
   }, 120_000);
 
   it('releases the hold and writes nothing when the task does not stop within its deadline', async () => {
-    const { clock, id, sim } = await oneByOneSimulation('2026-04-07T08:00:00Z', 'no-from', { stopDelayMs: 30 * 60_000 });
+    const { clock, id, sim } = await oneByOneSimulation('2026-04-07T08:00:00Z', 'no-from', {
+      stopDelayMs: 30 * 60_000,
+    });
     const config = simConfig(env(), { fixer: { stopTimeout: '1m' } });
     const deps = simDeps(env(), sim, clock, config);
     const r = await runFixer(deps, { task: config.tasks[0]!, dryRun: false });

@@ -44,7 +44,12 @@ const ALARMS = {
 };
 
 /** A started daemon on the simulator (no cron; HTTP on a free port), recording runs. */
-async function daemonOn(clock: ManualClock, s: Simulation, extra: Record<string, unknown> = {}, o: { http?: boolean } = {}) {
+async function daemonOn(
+  clock: ManualClock,
+  s: Simulation,
+  extra: Record<string, unknown> = {},
+  o: { http?: boolean } = {},
+) {
   const config = simConfig(env(), {}, { alarms: ALARMS, metrics: { cloudwatch: 'off' }, ...extra });
   const deps = simDeps(env(), s, clock, config);
   const d = new Daemon(deps, { noSchedules: true, http: o.http ?? true, port: 0, snsAgent: sns.agent });
@@ -58,12 +63,19 @@ async function daemonOn(clock: ManualClock, s: Simulation, extra: Record<string,
 }
 
 async function post(url: string, body: unknown): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' } });
+  const res = await fetch(url, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': 'Notification' },
+  });
   return { status: res.status, text: await res.text() };
 }
 
 async function rentalCount(id: number): Promise<number> {
-  const r = await env().targetAdmin.query<{ n: string }>('SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1', [id]);
+  const r = await env().targetAdmin.query<{ n: string }>(
+    'SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1',
+    [id],
+  );
   return Number(r.rows[0]!.n);
 }
 
@@ -85,7 +97,9 @@ describe('dms-companion run: shutdown mid-repair and recovery', () => {
     // SIGTERM arrives while the fixer waits for the task to stop (the repair is next); it is wired
     // to the daemon as `dms-companion run` wires the process's signals.
     const signals = new EventEmitter();
-    const stopping: Promise<StopReport> = untilStopSignal(signals, () => expect.fail('one signal only')).then((s) => first.d.stop(`${s} received`));
+    const stopping: Promise<StopReport> = untilStopSignal(signals, () => expect.fail('one signal only')).then((s) =>
+      first.d.stop(`${s} received`),
+    );
     let sent = false;
     clock.onAdvance(() => {
       if (!sent && task.status !== 'running') sent = signals.emit('SIGTERM', 'SIGTERM');
@@ -103,11 +117,15 @@ describe('dms-companion run: shutdown mid-repair and recovery', () => {
     expect(await rentalCount(id)).toBe(0);
     const held = await first.deps.state.activeHolds();
     expect(held.map((h) => h.owner)).toEqual(['fixer']);
-    expect(held[0]!.reason).toMatch(/interrupted by a companion shutdown before the repair: the task stays stopped \(its changes table intact\) until the next start completes the repair/);
+    expect(held[0]!.reason).toMatch(
+      /interrupted by a companion shutdown before the repair: the task stays stopped \(its changes table intact\) until the next start completes the repair/,
+    );
     expect(task.status).toBe('stopped');
     // A stopped daemon takes no new run.
     expect(first.d.submit({ job: 'checker' })).toBe('refused');
-    const runs = await env().targetAdmin.query<{ status: string }>("SELECT status FROM dms_companion.runs WHERE job = 'fixer'");
+    const runs = await env().targetAdmin.query<{ status: string }>(
+      "SELECT status FROM dms_companion.runs WHERE job = 'fixer'",
+    );
     expect(runs.rows).toEqual([{ status: 'interrupted' }]);
 
     // The restart (the source keeps changing meanwhile): the interrupted fixer run is run again at once and completes the repair.
@@ -116,11 +134,15 @@ describe('dms-companion run: shutdown mid-repair and recovery', () => {
     const second = await daemonOn(clock, sim, {}, { http: false });
     expect(second.started.map((r) => [r.job, r.task?.name])).toEqual([['fixer', 'pagila']]);
     await second.d.runner.settled();
-    expect(second.finished.map((f) => [f.job, f.ok, 'summary' in f && f.summary])).toEqual([['fixer', true, 'pagila: repaired']]);
+    expect(second.finished.map((f) => [f.job, f.ok, 'summary' in f && f.summary])).toEqual([
+      ['fixer', true, 'pagila: repaired'],
+    ]);
     expect(await rentalCount(id)).toBe(1);
     expect((await second.deps.state.repairs()).map((r) => r.key)).toEqual([`rental_id=${id}`]);
     expect(await second.deps.state.activeHolds()).toEqual([]);
-    const released = await env().targetAdmin.query<{ release_reason: string }>('SELECT release_reason FROM dms_companion.holds');
+    const released = await env().targetAdmin.query<{ release_reason: string }>(
+      'SELECT release_reason FROM dms_companion.holds',
+    );
     expect(released.rows).toEqual([{ release_reason: 'repaired 1 row(s)' }]);
     // A third start has nothing to recover.
     await second.d.stop('test');
@@ -136,7 +158,10 @@ describe('dms-companion run: shutdown mid-repair and recovery', () => {
     // What a killed companion leaves: its fixer hold (task stopped), no row written.
     const config = simConfig(env());
     const killed = simDeps(env(), sim, clock, config);
-    await killed.control.hold(task.arn, 'fixer', 'repair 1 missing row(s) of public.rental', { runId: 'killed-run', stopTimeout: 600 });
+    await killed.control.hold(task.arn, 'fixer', 'repair 1 missing row(s) of public.rental', {
+      runId: 'killed-run',
+      stopTimeout: 600,
+    });
     expect(task.status).toBe('stopped');
 
     const next = await daemonOn(clock, sim, {}, { http: false });
@@ -179,12 +204,22 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     ]);
 
     // OK and unmatched alarms are answered 200 and run nothing.
-    expect((await post(url('/sns'), sns.alarm('dms-prod-freeable-memory', { state: 'OK', timestamp: clock.now() }))).text).toMatch(/ignored: alarm dms-prod-freeable-memory went to OK/);
-    expect((await post(url('/sns'), sns.alarm('other-alarm', { timestamp: clock.now() }))).text).toMatch(/ignored: no action in alarms.actions matches alarm other-alarm/);
+    expect(
+      (await post(url('/sns'), sns.alarm('dms-prod-freeable-memory', { state: 'OK', timestamp: clock.now() }))).text,
+    ).toMatch(/ignored: alarm dms-prod-freeable-memory went to OK/);
+    expect((await post(url('/sns'), sns.alarm('other-alarm', { timestamp: clock.now() }))).text).toMatch(
+      /ignored: no action in alarms.actions matches alarm other-alarm/,
+    );
 
     const confirm = await post(
       url('/sns'),
-      sns.sign({ Type: 'SubscriptionConfirmation', Token: 'tok', Timestamp: clock.now().toISOString(), Message: 'You have chosen to subscribe…', SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TEST_TOPIC}&Token=tok` }),
+      sns.sign({
+        Type: 'SubscriptionConfirmation',
+        Token: 'tok',
+        Timestamp: clock.now().toISOString(),
+        Message: 'You have chosen to subscribe…',
+        SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TEST_TOPIC}&Token=tok`,
+      }),
     );
     expect(confirm.status).toBe(200);
     expect(sns.confirmations).toHaveLength(1);
@@ -211,12 +246,36 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     const now = clock.now();
     const valid = sns.alarm('dms-prod-freeable-memory', { timestamp: now });
     const cases: [string, unknown, RegExp][] = [
-      ['forged signature', sns.alarm('dms-prod-freeable-memory', { timestamp: now, key: 'forged' }), /signature check failed: Invalid Signature/],
-      ['tampered message', { ...valid, Message: valid.Message.replace('freeable-memory', 'cdc-latency-target') }, /signature check failed: Invalid Signature/],
+      [
+        'forged signature',
+        sns.alarm('dms-prod-freeable-memory', { timestamp: now, key: 'forged' }),
+        /signature check failed: Invalid Signature/,
+      ],
+      [
+        'tampered message',
+        { ...valid, Message: valid.Message.replace('freeable-memory', 'cdc-latency-target') },
+        /signature check failed: Invalid Signature/,
+      ],
       ['unsigned', { ...valid, Signature: undefined }, /"Signature" is missing/],
-      ['wrong topic', sns.alarm('dms-prod-freeable-memory', { timestamp: now, topic: 'arn:aws:sns:us-east-1:123456789012:other' }), /topic arn:aws:sns:us-east-1:123456789012:other is not in alarms.topics/],
-      ['certificate elsewhere', sns.sign({ ...valid, SigningCertURL: 'https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem' }), /Invalid SigningCertURL/],
-      ['stale', sns.alarm('dms-prod-freeable-memory', { timestamp: new Date(now.getTime() - 2 * 3600_000) }), /replayed: published 7200 s ago/],
+      [
+        'wrong topic',
+        sns.alarm('dms-prod-freeable-memory', { timestamp: now, topic: 'arn:aws:sns:us-east-1:123456789012:other' }),
+        /topic arn:aws:sns:us-east-1:123456789012:other is not in alarms.topics/,
+      ],
+      [
+        'certificate elsewhere',
+        sns.sign({
+          ...valid,
+          SigningCertURL:
+            'https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem',
+        }),
+        /Invalid SigningCertURL/,
+      ],
+      [
+        'stale',
+        sns.alarm('dms-prod-freeable-memory', { timestamp: new Date(now.getTime() - 2 * 3600_000) }),
+        /replayed: published 7200 s ago/,
+      ],
       ['bad JSON', '{"Type": "Notification", ', /the body is not JSON/],
       ['not an object', '[1,2]', /not a JSON object/],
       ['unknown type', { ...valid, Type: 'Surprise' }, /unknown Type "Surprise"/],
@@ -263,9 +322,14 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     };
     const burst = async () => {
       // Half latency alarms (checker for the task), half memory alarms; 50 requests in flight at a time.
-      const messages = Array.from({ length: 1000 }, (_, i) => sns.alarm(i % 2 ? 'dms-prod-cdc-latency-target' : 'dms-prod-freeable-memory', { timestamp: clock.now() }));
+      const messages = Array.from({ length: 1000 }, (_, i) =>
+        sns.alarm(i % 2 ? 'dms-prod-cdc-latency-target' : 'dms-prod-freeable-memory', { timestamp: clock.now() }),
+      );
       const statuses: number[] = [];
-      for (let i = 0; i < messages.length; i += 50) statuses.push(...(await Promise.all(messages.slice(i, i + 50).map(async (m) => (await post(url('/sns'), m)).status))));
+      for (let i = 0; i < messages.length; i += 50)
+        statuses.push(
+          ...(await Promise.all(messages.slice(i, i + 50).map(async (m) => (await post(url('/sns'), m)).status))),
+        );
       await d.runner.settled();
       return statuses;
     };
@@ -282,7 +346,9 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     expect(finished.every((f) => f.ok)).toBe(true);
     // 3,000 more notifications (their MessageIds remembered for alarms.maxAge) cost well under 16 MiB.
     expect(growth).toBeLessThan(16 * 1024 * 1024);
-    console.log(`SNS burst: 4 × 1,000 notifications, ${started.length} runs, heap growth after the first burst ${(growth / 1024 / 1024).toFixed(1)} MiB`);
+    console.log(
+      `SNS burst: 4 × 1,000 notifications, ${started.length} runs, heap growth after the first burst ${(growth / 1024 / 1024).toFixed(1)} MiB`,
+    );
   }, 240_000);
 
   it('the Lambda handler applies the same checks and runs the action inside the invocation', async () => {
@@ -297,11 +363,21 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     const r = await handler({
       Records: [
         { EventSource: 'aws:sns', Sns: { ...rest, SigningCertUrl: SigningCertURL } },
-        { EventSource: 'aws:sns', Sns: { ...sns.alarm('dms-prod-freeable-memory', { timestamp: clock.now(), key: 'forged' }) } },
+        {
+          EventSource: 'aws:sns',
+          Sns: { ...sns.alarm('dms-prod-freeable-memory', { timestamp: clock.now(), key: 'forged' }) },
+        },
       ],
     });
     expect(r.records.map((x) => x.status)).toEqual([200, 403]);
-    expect(r.runs).toEqual([{ job: 'memory-guard', ok: true, summary: expect.stringMatching(/^sim-instance: ok/) as unknown, task: undefined }]);
+    expect(r.runs).toEqual([
+      {
+        job: 'memory-guard',
+        ok: true,
+        summary: expect.stringMatching(/^sim-instance: ok/) as unknown,
+        task: undefined,
+      },
+    ]);
     const none = await handler({ Records: [] });
     expect(none).toEqual({ records: [], runs: [] });
   }, 120_000);
@@ -311,17 +387,25 @@ describe('GET /healthz', () => {
   it('answers 200 while every scheduled job succeeded within its age limit, 503 naming the late job otherwise', async () => {
     const clock = new ManualClock('2026-05-09T08:00:00Z');
     sim = await createSimulation({ env: env(), clock });
-    const { d, url } = await daemonOn(clock, sim, { daemon: { healthMaxAge: { checker: '15m', gapfill: '26h', maintenanceGuard: '5m', memoryGuard: '5m' } } });
+    const { d, url } = await daemonOn(clock, sim, {
+      daemon: { healthMaxAge: { checker: '15m', gapfill: '26h', maintenanceGuard: '5m', memoryGuard: '5m' } },
+    });
     const health = async () => {
       const res = await fetch(url('/healthz'));
-      return { status: res.status, body: (await res.json()) as { ok: boolean; jobs: Record<string, { ok: boolean; problem?: string }> } };
+      return {
+        status: res.status,
+        body: (await res.json()) as { ok: boolean; jobs: Record<string, { ok: boolean; problem?: string }> },
+      };
     };
     // Just started: within every limit.
     expect((await health()).status).toBe(200);
     await clock.advance(6 * 60_000);
     const late = await health();
     expect(late.status).toBe(503);
-    expect(late.body.jobs['memory-guard']).toMatchObject({ ok: false, problem: 'no successful run since the start 360 s ago (limit 300 s)' });
+    expect(late.body.jobs['memory-guard']).toMatchObject({
+      ok: false,
+      problem: 'no successful run since the start 360 s ago (limit 300 s)',
+    });
     expect(late.body.jobs.checker!.ok).toBe(true);
     for (const job of ['memory-guard', 'maintenance-guard'] as const) d.submit({ job });
     await d.runner.settled();
@@ -329,7 +413,12 @@ describe('GET /healthz', () => {
     await clock.advance(10 * 60_000);
     const again = await health();
     expect(again.status).toBe(503);
-    expect(Object.entries(again.body.jobs).filter(([, j]) => !j.ok).map(([k]) => k).sort()).toEqual(['checker', 'maintenance-guard', 'memory-guard']);
+    expect(
+      Object.entries(again.body.jobs)
+        .filter(([, j]) => !j.ok)
+        .map(([k]) => k)
+        .sort(),
+    ).toEqual(['checker', 'maintenance-guard', 'memory-guard']);
     expect(again.body.jobs.checker!.problem).toBe('no successful run since the start 960 s ago (limit 900 s)');
     expect(again.body.jobs['memory-guard']!.problem).toBe('no successful run for 600 s (limit 300 s)');
   }, 120_000);

@@ -47,7 +47,12 @@ interface Minute {
 }
 
 /** Each minute: a minute of workload and simulation, then one guard tick. */
-async function everyMinute(clock: ManualClock, workload: Workload, minutes: number, tick: () => Promise<MaintenanceTickReport | void>): Promise<Minute[]> {
+async function everyMinute(
+  clock: ManualClock,
+  workload: Workload,
+  minutes: number,
+  tick: () => Promise<MaintenanceTickReport | void>,
+): Promise<Minute[]> {
   const out: Minute[] = [];
   for (let i = 0; i < minutes; i++) {
     await workload.run(60);
@@ -79,7 +84,8 @@ describe('maintenance guard on the simulator', () => {
     expect(sim.world.injected).toMatchObject([{ kind: 'maintenance-reboot', detail: 'no task was running' }]);
     expect(sim.tasks[0]!.stalled).toBe(false);
     await drain(sim, clock);
-    for (const d of await sim.compare()) expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
+    for (const d of await sim.compare())
+      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
     expect(await deps.state.activeHolds()).toEqual([]);
   }, 180_000);
 
@@ -91,11 +97,15 @@ describe('maintenance guard on the simulator', () => {
     expect(statusAt(log, 39).status).toBe('stopped');
     expect(statusAt(log, 41).status).toBe('running');
     await drain(sim, clock);
-    for (const d of await sim.compare()) expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
+    for (const d of await sim.compare())
+      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
   }, 180_000);
 
   it('skips a deferred window', async () => {
-    const { clock, workload, sim } = await start({ maintenance: [{ start: T, rebootSeconds: 600 }], deferred: [{ start: min(-60), end: min(60) }] });
+    const { clock, workload, sim } = await start({
+      maintenance: [{ start: T, rebootSeconds: 600 }],
+      deferred: [{ start: min(-60), end: min(60) }],
+    });
     const deps = simDeps(env(), sim, clock, simConfig(env()));
     const log = await everyMinute(clock, workload, 40, () => runMaintenanceTick(deps, { dryRun: false }));
     expect(log.every((x) => x.status === 'running')).toBe(true);
@@ -132,7 +142,13 @@ describe('maintenance guard on the simulator', () => {
 });
 
 describe('memory guard on the simulator', () => {
-  const leak = (persistent = false): FaultSpec => ({ kind: 'memory-leak', instance: 'sim-instance', atSeconds: 60, bytesPerSecond: 20 * 1024 * 1024, persistent });
+  const leak = (persistent = false): FaultSpec => ({
+    kind: 'memory-leak',
+    instance: 'sim-instance',
+    atSeconds: 60,
+    bytesPerSecond: 20 * 1024 * 1024,
+    persistent,
+  });
 
   async function ticks(deps: JobDeps, clock: ManualClock, workload: Workload, minutes: number) {
     const decisions: string[] = [];
@@ -151,11 +167,14 @@ describe('memory guard on the simulator', () => {
     const decisions = await ticks(deps, clock, workload, 12);
     expect(decisions.filter((d) => d === 'restart')).toHaveLength(1);
     expect(decisions.indexOf('restart')).toBeGreaterThan(0);
-    expect(decisions.slice(decisions.indexOf('restart') + 1).every((d) => d === 'ok' || d === 'waiting-for-recovery')).toBe(true);
+    expect(
+      decisions.slice(decisions.indexOf('restart') + 1).every((d) => d === 'ok' || d === 'waiting-for-recovery'),
+    ).toBe(true);
     expect(sim.world.freeableMemory('sim-instance')).toBe(4 * GIB);
     expect(sim.tasks[0]!.status).toBe('running');
     await drain(sim, clock);
-    for (const d of await sim.compare()) expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
+    for (const d of await sim.compare())
+      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
     expect(await deps.state.activeHolds()).toEqual([]);
   }, 180_000);
 
@@ -171,7 +190,11 @@ describe('memory guard on the simulator', () => {
   }, 180_000);
 
   it('no guard and no fixer resumes a task another still holds', async () => {
-    const { clock, workload, sim } = await start({ maintenance: [{ start: T, rebootSeconds: 600 }] }, [leak()], min(-10));
+    const { clock, workload, sim } = await start(
+      { maintenance: [{ start: T, rebootSeconds: 600 }] },
+      [leak()],
+      min(-10),
+    );
     const deps = simDeps(env(), sim, clock, simConfig(env()));
     // The lost INSERT takes the task one-by-one before the window.
     await runFor(clock, 2, workload);

@@ -33,7 +33,8 @@ describe('simulated DMS task', () => {
     expect(sim.world.errors).toEqual([]);
     const diff = await sim.compare();
     expect(diff.map((d) => d.table)).toEqual(['public.rental', 'public.payment', 'public.customer', 'public.film']);
-    for (const d of diff) expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
+    for (const d of diff)
+      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
     expect(Object.values(workload.counts).every((n) => n > 0)).toBe(true);
   }, 180_000);
 
@@ -48,9 +49,16 @@ describe('simulated DMS task', () => {
         faults: [{ kind: 'lose-insert', table: 'public.rental', nth: 1 }],
       });
       const task = sim.tasks[0]!;
-      const workload = new Workload(sourceAdmin, clock, { seed: 3, ratePerSecond: 20, mix: { 'rental-insert': 0, 'rental-delete': 0 } });
+      const workload = new Workload(sourceAdmin, clock, {
+        seed: 3,
+        ratePerSecond: 20,
+        mix: { 'rental-insert': 0, 'rental-delete': 0 },
+      });
       await runFor(clock, 5, workload);
-      const inserted = await sourceAdmin.query<{ id: number }>(`INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 1, 1, 1) RETURNING rental_id AS id`, [clock.now()]);
+      const inserted = await sourceAdmin.query<{ id: number }>(
+        `INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, 1, 1, 1) RETURNING rental_id AS id`,
+        [clock.now()],
+      );
       const id = inserted.rows[0]!.id;
       await runFor(clock, 3, workload);
       expect(sim.world.injected).toMatchObject([{ kind: 'lose-insert', table: 'public.rental', key: [String(id)] }]);
@@ -59,7 +67,9 @@ describe('simulated DMS task', () => {
       const latencyBefore = task.latencySeconds();
 
       const updateAt = clock.now();
-      await sourceAdmin.query(`UPDATE public.rental SET return_date = '2026-03-12 09:00:00+00' WHERE rental_id = $1`, [id]);
+      await sourceAdmin.query(`UPDATE public.rental SET return_date = '2026-03-12 09:00:00+00' WHERE rental_id = $1`, [
+        id,
+      ]);
       await runFor(clock, 3);
       expect(task.mode).toBe('one-by-one');
       expect(task.counters.rolledBack).toBe(1);
@@ -75,15 +85,35 @@ describe('simulated DMS task', () => {
       expect(rolledBack.rows).toHaveLength(1);
       const rb = rolledBack.rows[0]!;
       expect(rb.aborted).toBe(0);
-      expect(await targetAdmin.query('SELECT 1 FROM stl_undone WHERE xact_id_undone = $1', [rb.xid]).then((r) => r.rowCount)).toBeGreaterThan(0);
-      expect(await targetAdmin.query(`SELECT 1 FROM stl_utilitytext WHERE xid = $1 AND trim(text) = 'ROLLBACK'`, [rb.xid]).then((r) => r.rowCount)).toBe(1);
-      const pieces = await targetAdmin.query<{ text: string }>('SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence', [rb.query]);
-      const full = (pieces.rows.slice(0, -1).map((p) => p.text).join('') + pieces.rows.at(-1)!.text.trimEnd()).replace(/\\n/g, '\n');
-      expect(full).toMatch(shape === 'from' ? /^\/\* DMS 3\.5\.3 \*\/ UPDATE "public"\."rental"\nSET .*\nFROM "dms"\."awsdms_changes[0-9a-f]{16}"\nWHERE / : /^UPDATE "public"\."rental" SET .* WHERE "public"\."rental"\."rental_id" = CAST\("dms"\."awsdms_changes[0-9a-f]{16}"\."seg1" AS INTEGER\) AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" >= \d+ AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" <= \d+$/s);
+      expect(
+        await targetAdmin.query('SELECT 1 FROM stl_undone WHERE xact_id_undone = $1', [rb.xid]).then((r) => r.rowCount),
+      ).toBeGreaterThan(0);
+      expect(
+        await targetAdmin
+          .query(`SELECT 1 FROM stl_utilitytext WHERE xid = $1 AND trim(text) = 'ROLLBACK'`, [rb.xid])
+          .then((r) => r.rowCount),
+      ).toBe(1);
+      const pieces = await targetAdmin.query<{ text: string }>(
+        'SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence',
+        [rb.query],
+      );
+      const full = (
+        pieces.rows
+          .slice(0, -1)
+          .map((p) => p.text)
+          .join('') + pieces.rows.at(-1)!.text.trimEnd()
+      ).replace(/\\n/g, '\n');
+      expect(full).toMatch(
+        shape === 'from'
+          ? /^\/\* DMS 3\.5\.3 \*\/ UPDATE "public"\."rental"\nSET .*\nFROM "dms"\."awsdms_changes[0-9a-f]{16}"\nWHERE /
+          : /^UPDATE "public"\."rental" SET .* WHERE "public"\."rental"\."rental_id" = CAST\("dms"\."awsdms_changes[0-9a-f]{16}"\."seg1" AS INTEGER\) AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" >= \d+ AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" <= \d+$/s,
+      );
       if (shape === 'no-from') expect(full).not.toMatch(/\bFROM\b/);
 
       // One-by-one: one statement per change from here on, and the failing UPDATE in the exceptions table.
-      const exceptions = await targetAdmin.query<{ STATEMENT: string }>(`SELECT "STATEMENT" FROM dms.awsdms_apply_exceptions WHERE "TABLE_NAME" = 'rental'`);
+      const exceptions = await targetAdmin.query<{ STATEMENT: string }>(
+        `SELECT "STATEMENT" FROM dms.awsdms_apply_exceptions WHERE "TABLE_NAME" = 'rental'`,
+      );
       expect(exceptions.rows).toHaveLength(1);
       expect(exceptions.rows[0]!.STATEMENT).toContain(`WHERE "rental_id" = ${id}`);
 
@@ -92,7 +122,13 @@ describe('simulated DMS task', () => {
       await runFor(clock, 30, heavy);
       expect(task.latencySeconds()).toBeGreaterThan(latencyBefore + 15);
       const series = await sim.api.metrics.getDmsMetrics(
-        [{ metric: 'CDCLatencyTarget', dimensions: { ReplicationInstanceIdentifier: 'sim-instance', ReplicationTaskIdentifier: 'PAGILA' }, stat: 'Maximum' }],
+        [
+          {
+            metric: 'CDCLatencyTarget',
+            dimensions: { ReplicationInstanceIdentifier: 'sim-instance', ReplicationTaskIdentifier: 'PAGILA' },
+            stat: 'Maximum',
+          },
+        ],
         new Date(updateAt.getTime() - 60_000),
         clock.now(),
         60,
@@ -128,7 +164,8 @@ describe('simulated DMS task', () => {
     await runFor(clock, 5, workload);
     await drain(sim, clock);
     expect(task.counters.applied).toBe(task.counters.captured);
-    for (const d of await sim.compare()) expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
+    for (const d of await sim.compare())
+      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
   }, 120_000);
 
   it('injects the other faults: lost UPDATE and DELETE, a duplicated INSERT, a maintenance reboot, a memory leak', async () => {
@@ -148,7 +185,12 @@ describe('simulated DMS task', () => {
     const task = sim.tasks[0]!;
     const workload = new Workload(sourceAdmin, clock, { seed: 5, ratePerSecond: 30 });
     await runFor(clock, 35, workload);
-    expect(sim.world.injected.map((f) => f.kind).sort()).toEqual(['duplicate-insert', 'lose-delete', 'lose-update', 'memory-leak']);
+    expect(sim.world.injected.map((f) => f.kind).sort()).toEqual([
+      'duplicate-insert',
+      'lose-delete',
+      'lose-update',
+      'memory-leak',
+    ]);
     expect(sim.world.freeableMemory('sim-instance')).toBeLessThan(4 * 1024 ** 3 - 500 * 1024 * 1024);
     await drain(sim, clock);
     const diff = Object.fromEntries((await sim.compare()).map((d) => [d.table, d]));

@@ -23,7 +23,11 @@ function task(Status: string, extra: Record<string, unknown> = {}) {
 
 /** Fast waiter delays so the tests run in milliseconds; behaviour is the same as with 15–120 s. */
 function tasks(resumeGrace = 0.05) {
-  return new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), { minDelay: 0.001, maxDelay: 0.002, resumeGrace });
+  return new AwsReplicationTasks(new DatabaseMigrationServiceClient({ region: 'us-east-1' }), {
+    minDelay: 0.001,
+    maxDelay: 0.002,
+    resumeGrace,
+  });
 }
 
 beforeEach(() => {
@@ -35,7 +39,12 @@ beforeEach(() => {
 describe('DMS adapter', () => {
   it('stops a task and waits through "stopping" until "stopped"', async () => {
     dmsMock.on(StopReplicationTaskCommand).resolves({});
-    dmsMock.on(DescribeReplicationTasksCommand).resolvesOnce(task('running')).resolvesOnce(task('stopping')).resolvesOnce(task('stopping')).resolves(task('stopped', { StopReason: 'Stop Reason NORMAL' }));
+    dmsMock
+      .on(DescribeReplicationTasksCommand)
+      .resolvesOnce(task('running'))
+      .resolvesOnce(task('stopping'))
+      .resolvesOnce(task('stopping'))
+      .resolves(task('stopped', { StopReason: 'Stop Reason NORMAL' }));
     const api = tasks();
     await api.stopTask(ARN);
     const state = await api.waitForStatus(ARN, 'stopped', 5);
@@ -51,32 +60,52 @@ describe('DMS adapter', () => {
 
   it('resumes with resume-processing and does not fail on the "stopped" shown right after the call', async () => {
     dmsMock.on(StartReplicationTaskCommand).resolves({});
-    dmsMock.on(DescribeReplicationTasksCommand).resolvesOnce(task('stopped')).resolvesOnce(task('starting')).resolves(task('running', { ReplicationTaskStats: { FullLoadProgressPercent: 100 } }));
+    dmsMock
+      .on(DescribeReplicationTasksCommand)
+      .resolvesOnce(task('stopped'))
+      .resolvesOnce(task('starting'))
+      .resolves(task('running', { ReplicationTaskStats: { FullLoadProgressPercent: 100 } }));
     const api = tasks(60);
     await api.resumeTask(ARN);
     const state = await api.waitForStatus(ARN, 'running', 5);
     expect(state.status).toBe('running');
     expect(state.fullLoadProgressPercent).toBe(100);
-    expect(dmsMock.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({ ReplicationTaskArn: ARN, StartReplicationTaskType: 'resume-processing' });
+    expect(dmsMock.commandCalls(StartReplicationTaskCommand)[0]!.args[0].input).toEqual({
+      ReplicationTaskArn: ARN,
+      StartReplicationTaskType: 'resume-processing',
+    });
   });
 
   it('reports a task that ends in "failed" with its failure message', async () => {
-    dmsMock.on(DescribeReplicationTasksCommand).resolvesOnce(task('starting')).resolves(task('failed', { LastFailureMessage: 'Last Error Target endpoint unreachable' }));
-    await expect(tasks().waitForStatus(ARN, 'running', 5)).rejects.toThrow(/cannot reach "running": status failed, .*Target endpoint unreachable/);
+    dmsMock
+      .on(DescribeReplicationTasksCommand)
+      .resolvesOnce(task('starting'))
+      .resolves(task('failed', { LastFailureMessage: 'Last Error Target endpoint unreachable' }));
+    await expect(tasks().waitForStatus(ARN, 'running', 5)).rejects.toThrow(
+      /cannot reach "running": status failed, .*Target endpoint unreachable/,
+    );
   });
 
   it('gives up on a task still stopped after the resume grace period', async () => {
     dmsMock.on(DescribeReplicationTasksCommand).resolves(task('stopped', { StopReason: 'Stop Reason FATAL_ERROR' }));
-    await expect(tasks(0.01).waitForStatus(ARN, 'running', 5)).rejects.toThrow(/cannot reach "running": status stopped, stop reason "Stop Reason FATAL_ERROR"/);
+    await expect(tasks(0.01).waitForStatus(ARN, 'running', 5)).rejects.toThrow(
+      /cannot reach "running": status stopped, stop reason "Stop Reason FATAL_ERROR"/,
+    );
   });
 
   it('times out with the last status seen', async () => {
     dmsMock.on(DescribeReplicationTasksCommand).resolves(task('stopping'));
-    await expect(tasks().waitForStatus(ARN, 'stopped', 0.05)).rejects.toThrow(/did not reach "stopped" within 0.05 s \(last: status stopping\)/);
+    await expect(tasks().waitForStatus(ARN, 'stopped', 0.05)).rejects.toThrow(
+      /did not reach "stopped" within 0.05 s \(last: status stopping\)/,
+    );
   });
 
   it('keeps waiting for "stopped" through "starting" (the stock waiter fails there)', async () => {
-    dmsMock.on(DescribeReplicationTasksCommand).resolvesOnce(task('starting')).resolvesOnce(task('running')).resolves(task('stopped'));
+    dmsMock
+      .on(DescribeReplicationTasksCommand)
+      .resolvesOnce(task('starting'))
+      .resolvesOnce(task('running'))
+      .resolves(task('stopped'));
     expect((await tasks().waitForStatus(ARN, 'stopped', 5)).status).toBe('stopped');
   });
 
@@ -96,8 +125,16 @@ describe('CloudWatch adapter', () => {
     const t = (m: number) => new Date(Date.UTC(2026, 10, 21, 12, m));
     cwMock
       .on(GetMetricDataCommand)
-      .resolvesOnce({ MetricDataResults: [{ Id: 'm0', Timestamps: [t(2)], Values: [2e9], StatusCode: 'PartialData' }], NextToken: 'n1' })
-      .resolves({ MetricDataResults: [{ Id: 'm0', Timestamps: [t(1)], Values: [1e9], StatusCode: 'Complete' }, { Id: 'm1', Timestamps: [t(1)], Values: [5], StatusCode: 'Complete' }] });
+      .resolvesOnce({
+        MetricDataResults: [{ Id: 'm0', Timestamps: [t(2)], Values: [2e9], StatusCode: 'PartialData' }],
+        NextToken: 'n1',
+      })
+      .resolves({
+        MetricDataResults: [
+          { Id: 'm0', Timestamps: [t(1)], Values: [1e9], StatusCode: 'Complete' },
+          { Id: 'm1', Timestamps: [t(1)], Values: [5], StatusCode: 'Complete' },
+        ],
+      });
     const metrics = new AwsMetrics(new CloudWatchClient({ region: 'us-east-1' }));
     const [mem, swap] = await metrics.getDmsMetrics(
       [
@@ -114,16 +151,35 @@ describe('CloudWatch adapter', () => {
     expect(input.MetricDataQueries![0]).toEqual({
       Id: 'm0',
       ReturnData: true,
-      MetricStat: { Metric: { Namespace: 'AWS/DMS', MetricName: 'FreeableMemory', Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'ri-1' }] }, Period: 60, Stat: 'Minimum' },
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/DMS',
+          MetricName: 'FreeableMemory',
+          Dimensions: [{ Name: 'ReplicationInstanceIdentifier', Value: 'ri-1' }],
+        },
+        Period: 60,
+        Stat: 'Minimum',
+      },
     });
     expect(input.ScanBy).toBe('TimestampAscending');
     expect(cwMock.commandCalls(GetMetricDataCommand)[1]!.args[0].input.NextToken).toBe('n1');
   });
 
   it('reports a query CloudWatch refused', async () => {
-    cwMock.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'm0', StatusCode: 'Forbidden', Messages: [{ Code: 'x', Value: 'no access' }] }] });
+    cwMock
+      .on(GetMetricDataCommand)
+      .resolves({
+        MetricDataResults: [{ Id: 'm0', StatusCode: 'Forbidden', Messages: [{ Code: 'x', Value: 'no access' }] }],
+      });
     const metrics = new AwsMetrics(new CloudWatchClient({ region: 'us-east-1' }));
-    await expect(metrics.getDmsMetrics([{ metric: 'FreeableMemory', dimensions: {}, stat: 'Minimum' }], new Date(0), new Date(60_000), 60)).rejects.toThrow(/FreeableMemory returned Forbidden: no access/);
+    await expect(
+      metrics.getDmsMetrics(
+        [{ metric: 'FreeableMemory', dimensions: {}, stat: 'Minimum' }],
+        new Date(0),
+        new Date(60_000),
+        60,
+      ),
+    ).rejects.toThrow(/FreeableMemory returned Forbidden: no access/);
   });
 });
 
@@ -138,7 +194,13 @@ describe('Redshift adapter', () => {
           ClusterAvailabilityStatus: 'Available',
           PreferredMaintenanceWindow: 'wed:07:30-wed:08:00',
           NextMaintenanceWindowStartTime: next,
-          DeferredMaintenanceWindows: [{ DeferMaintenanceIdentifier: 'd1', DeferMaintenanceStartTime: next, DeferMaintenanceEndTime: new Date('2026-12-01T00:00:00Z') }],
+          DeferredMaintenanceWindows: [
+            {
+              DeferMaintenanceIdentifier: 'd1',
+              DeferMaintenanceStartTime: next,
+              DeferMaintenanceEndTime: new Date('2026-12-01T00:00:00Z'),
+            },
+          ],
         },
       ],
     });

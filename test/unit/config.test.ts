@@ -61,14 +61,18 @@ tasks:
   });
 
   it('names array positions and missing keys', () => {
-    const bad = example.replace('        primaryKey: [rental_id]', '        primaryKey: []').replace('    replicationInstance: dms-instance-1', '');
+    const bad = example
+      .replace('        primaryKey: [rental_id]', '        primaryKey: []')
+      .replace('    replicationInstance: dms-instance-1', '');
     const p = problems(bad);
     expect(p).toContain('tasks[0].replicationInstance: required');
     expect(p.some((x) => x.startsWith('tasks[0].tables[0].primaryKey:'))).toBe(true);
   });
 
   it('interpolates ${VAR} and ${VAR:-default}, and reports unset variables by path', () => {
-    const yaml = example.replace('password: ${SOURCE_PASSWORD:-}', 'password: ${SOURCE_PASSWORD}').replace('user: dms_companion_ro', 'user: ${SRC_USER:-reader}');
+    const yaml = example
+      .replace('password: ${SOURCE_PASSWORD:-}', 'password: ${SOURCE_PASSWORD}')
+      .replace('user: dms_companion_ro', 'user: ${SRC_USER:-reader}');
     expect(problems(yaml)).toEqual(['source.password: environment variable SOURCE_PASSWORD is not set']);
     const c = parseConfig(yaml, { SOURCE_PASSWORD: 's3cret' });
     expect(c.source.password).toBe('s3cret');
@@ -83,8 +87,13 @@ tasks:
   });
 
   it('checks the Data API target needs exactly one of cluster or workgroup', () => {
-    const yaml = example.replace(/target:\n {2}kind: direct[\s\S]*?statementBudget: 1 MiB[^\n]*\n/, 'target:\n  kind: data-api\n  database: dev\n');
-    expect(problems(yaml)).toEqual(['target: set exactly one of clusterIdentifier (provisioned) or workgroupName (Serverless)']);
+    const yaml = example.replace(
+      /target:\n {2}kind: direct[\s\S]*?statementBudget: 1 MiB[^\n]*\n/,
+      'target:\n  kind: data-api\n  database: dev\n',
+    );
+    expect(problems(yaml)).toEqual([
+      'target: set exactly one of clusterIdentifier (provisioned) or workgroupName (Serverless)',
+    ]);
   });
 });
 

@@ -6,14 +6,36 @@ import { CompanionMetrics } from '../../daemon/metrics.js';
 import { silentLogger } from '../../lib/log.js';
 
 /** Outcomes as the jobs report them (only the fields the metrics read are filled in). */
-const FIXER = { job: 'fixer', task: 'app', ok: true, summary: 'app: repaired', report: { task: 'app', table: 'public.rental', inserted: [['7'], ['9']], hold: { stopped: true } } } as unknown as JobOutcome;
+const FIXER = {
+  job: 'fixer',
+  task: 'app',
+  ok: true,
+  summary: 'app: repaired',
+  report: { task: 'app', table: 'public.rental', inserted: [['7'], ['9']], hold: { stopped: true } },
+} as unknown as JobOutcome;
 const GAPFILL = {
   job: 'gapfill',
   ok: true,
   summary: '',
-  report: { results: [{ table: 'public.rental', missing: [['1'], ['2'], ['3']], extra: [['4']], duplicated: [], stale: [['5'], ['6']], repaired: { inserted: 3, replaced: 2, deleted: 1, deduped: 0 } }] },
+  report: {
+    results: [
+      {
+        table: 'public.rental',
+        missing: [['1'], ['2'], ['3']],
+        extra: [['4']],
+        duplicated: [],
+        stale: [['5'], ['6']],
+        repaired: { inserted: 3, replaced: 2, deleted: 1, deduped: 0 },
+      },
+    ],
+  },
 } as unknown as JobOutcome;
-const MEMORY = { job: 'memory-guard', ok: true, summary: '', report: { instances: [{ restarted: [{ task: 'app' }, { task: 'other', error: 'did not stop' }] }] } } as unknown as JobOutcome;
+const MEMORY = {
+  job: 'memory-guard',
+  ok: true,
+  summary: '',
+  report: { instances: [{ restarted: [{ task: 'app' }, { task: 'other', error: 'did not stop' }] }] },
+} as unknown as JobOutcome;
 
 const cw = mockClient(CloudWatchClient);
 afterEach(() => {
@@ -30,7 +52,9 @@ describe('the companion’s own metrics', () => {
     await m.record({ job: 'checker', ok: false, error: 'target unreachable' }, 0.2);
     const text = await m.registry.metrics();
     expect(text).toContain('dms_companion_rows_repaired_total{job="fixer",table="public.rental",action="insert"} 2');
-    expect(text).toContain('dms_companion_rows_repaired_total{job="gapfill",table="public.rental",action="inserted"} 3');
+    expect(text).toContain(
+      'dms_companion_rows_repaired_total{job="gapfill",table="public.rental",action="inserted"} 3',
+    );
     expect(text).toContain('dms_companion_rows_repaired_total{job="gapfill",table="public.rental",action="deleted"} 1');
     expect(text).not.toContain('action="deduped"');
     expect(text).toContain('dms_companion_gaps_found_total{table="public.rental",class="missing"} 3');
@@ -45,13 +69,23 @@ describe('the companion’s own metrics', () => {
 
   it('sends them with PutMetricData in the configured namespace', async () => {
     cw.on(PutMetricDataCommand).resolves({});
-    const m = new CompanionMetrics({ cloudwatch: 'put-metric-data', namespace: 'Team/DMSCompanion', client: new CloudWatchClient({ region: 'us-east-1' }), log: silentLogger() });
+    const m = new CompanionMetrics({
+      cloudwatch: 'put-metric-data',
+      namespace: 'Team/DMSCompanion',
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      log: silentLogger(),
+    });
     await m.record(GAPFILL, 40);
     const calls = cw.commandCalls(PutMetricDataCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]!.args[0].input;
     expect(input.Namespace).toBe('Team/DMSCompanion');
-    const data = input.MetricData!.map((d): unknown[] => [d.MetricName, d.Value, d.Unit, Object.fromEntries((d.Dimensions ?? []).map((x): [string, string] => [x.Name ?? '', x.Value ?? '']))]);
+    const data = input.MetricData!.map((d): unknown[] => [
+      d.MetricName,
+      d.Value,
+      d.Unit,
+      Object.fromEntries((d.Dimensions ?? []).map((x): [string, string] => [x.Name ?? '', x.Value ?? ''])),
+    ]);
     expect(data).toEqual([
       ['JobDuration', 40, 'Seconds', { Job: 'gapfill' }],
       ['GapsFound', 3, 'Count', { Table: 'public.rental', Class: 'missing' }],
@@ -67,10 +101,19 @@ describe('the companion’s own metrics', () => {
     cw.on(PutMetricDataCommand).rejects(new Error('AccessDenied: not authorized to perform cloudwatch:PutMetricData'));
     const lines: string[] = [];
     const log = silentLogger();
-    vi.spyOn(log, 'warn').mockImplementation(((o: { err: string }, msg: string) => void lines.push(`${msg}: ${o.err}`)) as never);
-    const m = new CompanionMetrics({ cloudwatch: 'put-metric-data', namespace: 'X', client: new CloudWatchClient({ region: 'us-east-1' }), log });
+    vi.spyOn(log, 'warn').mockImplementation(
+      ((o: { err: string }, msg: string) => void lines.push(`${msg}: ${o.err}`)) as never,
+    );
+    const m = new CompanionMetrics({
+      cloudwatch: 'put-metric-data',
+      namespace: 'X',
+      client: new CloudWatchClient({ region: 'us-east-1' }),
+      log,
+    });
     await expect(m.record(FIXER, 1)).resolves.toBeUndefined();
-    expect(lines).toEqual(['could not publish metrics to CloudWatch: AccessDenied: not authorized to perform cloudwatch:PutMetricData']);
+    expect(lines).toEqual([
+      'could not publish metrics to CloudWatch: AccessDenied: not authorized to perform cloudwatch:PutMetricData',
+    ]);
   });
 
   it('writes Embedded Metric Format lines to stdout in the configured namespace', async () => {
@@ -78,8 +121,25 @@ describe('the companion’s own metrics', () => {
     vi.spyOn(console, 'log').mockImplementation((line: string) => void out.push(line));
     const m = new CompanionMetrics({ cloudwatch: 'emf', namespace: 'DMSCompanion', log: silentLogger() });
     await m.record(FIXER, 2.5);
-    const docs = out.map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } });
-    expect(docs.map((d) => [d._aws.CloudWatchMetrics[0]!.Namespace, d._aws.CloudWatchMetrics[0]!.Metrics[0]!.Name, d._aws.CloudWatchMetrics[0]!.Dimensions[0]])).toEqual([
+    const docs = out.map(
+      (l) =>
+        JSON.parse(l) as Record<string, unknown> & {
+          _aws: {
+            CloudWatchMetrics: {
+              Namespace: string;
+              Dimensions: string[][];
+              Metrics: { Name: string; Unit: string }[];
+            }[];
+          };
+        },
+    );
+    expect(
+      docs.map((d) => [
+        d._aws.CloudWatchMetrics[0]!.Namespace,
+        d._aws.CloudWatchMetrics[0]!.Metrics[0]!.Name,
+        d._aws.CloudWatchMetrics[0]!.Dimensions[0],
+      ]),
+    ).toEqual([
       ['DMSCompanion', 'JobDuration', ['Job']],
       ['DMSCompanion', 'RowsRepaired', ['Job', 'Table']],
       ['DMSCompanion', 'TaskRestarts', ['Task', 'Reason']],

@@ -13,7 +13,12 @@ const mock = mockClient(RedshiftDataClient);
 const target = { clusterIdentifier: 'c1', database: 'dev', dbUser: 'companion' };
 
 function client() {
-  return new DataApiClient({ client: new RedshiftDataClient({ region: 'us-east-1' }), target, pollInterval: 0, sleep: () => Promise.resolve() });
+  return new DataApiClient({
+    client: new RedshiftDataClient({ region: 'us-east-1' }),
+    target,
+    pollInterval: 0,
+    sleep: () => Promise.resolve(),
+  });
 }
 
 beforeEach(() => mock.reset());
@@ -21,12 +26,26 @@ beforeEach(() => mock.reset());
 describe('Redshift Data API client', () => {
   it('submits with named parameters, polls until FINISHED and reads every page', async () => {
     mock.on(ExecuteStatementCommand).resolves({ Id: 's1' });
-    mock.on(DescribeStatementCommand).resolvesOnce({ Id: 's1', Status: 'SUBMITTED' }).resolvesOnce({ Id: 's1', Status: 'STARTED' }).resolves({ Id: 's1', Status: 'FINISHED', HasResultSet: true, ResultRows: 3 });
+    mock
+      .on(DescribeStatementCommand)
+      .resolvesOnce({ Id: 's1', Status: 'SUBMITTED' })
+      .resolvesOnce({ Id: 's1', Status: 'STARTED' })
+      .resolves({ Id: 's1', Status: 'FINISHED', HasResultSet: true, ResultRows: 3 });
     mock
       .on(GetStatementResultCommand)
-      .resolvesOnce({ ColumnMetadata: [{ name: 'id' }, { name: 'name' }, { name: 'ok' }], Records: [[{ longValue: 1 }, { stringValue: 'a' }, { booleanValue: true }], [{ longValue: 2 }, { isNull: true }, { booleanValue: false }]], NextToken: 'p2' })
-      .resolves({ ColumnMetadata: [{ name: 'id' }, { name: 'name' }, { name: 'ok' }], Records: [[{ longValue: 3 }, { stringValue: "o'k" }, { isNull: true }]] });
-    const r = await client().query('SELECT id, name, ok FROM t WHERE a = $1 AND b = $2 AND c = \'$1\'', ['x', 7]);
+      .resolvesOnce({
+        ColumnMetadata: [{ name: 'id' }, { name: 'name' }, { name: 'ok' }],
+        Records: [
+          [{ longValue: 1 }, { stringValue: 'a' }, { booleanValue: true }],
+          [{ longValue: 2 }, { isNull: true }, { booleanValue: false }],
+        ],
+        NextToken: 'p2',
+      })
+      .resolves({
+        ColumnMetadata: [{ name: 'id' }, { name: 'name' }, { name: 'ok' }],
+        Records: [[{ longValue: 3 }, { stringValue: "o'k" }, { isNull: true }]],
+      });
+    const r = await client().query("SELECT id, name, ok FROM t WHERE a = $1 AND b = $2 AND c = '$1'", ['x', 7]);
     expect(r.rows).toEqual([
       { id: 1, name: 'a', ok: true },
       { id: 2, name: null, ok: false },
@@ -34,7 +53,10 @@ describe('Redshift Data API client', () => {
     ]);
     expect(mock.commandCalls(ExecuteStatementCommand)[0]!.args[0].input).toEqual({
       Sql: "SELECT id, name, ok FROM t WHERE a = :p1 AND b = :p2 AND c = '$1'",
-      Parameters: [{ name: 'p1', value: 'x' }, { name: 'p2', value: '7' }],
+      Parameters: [
+        { name: 'p1', value: 'x' },
+        { name: 'p2', value: '7' },
+      ],
       Database: 'dev',
       ClusterIdentifier: 'c1',
       DbUser: 'companion',
@@ -51,13 +73,19 @@ describe('Redshift Data API client', () => {
 
   it('reports a FAILED statement with its error and the statement', async () => {
     mock.on(ExecuteStatementCommand).resolves({ Id: 's3' });
-    mock.on(DescribeStatementCommand).resolves({ Id: 's3', Status: 'FAILED', Error: 'ERROR: relation "t" does not exist' });
-    await expect(client().query('SELECT * FROM t')).rejects.toThrow('target: ERROR: relation "t" does not exist (statement: SELECT * FROM t)');
+    mock
+      .on(DescribeStatementCommand)
+      .resolves({ Id: 's3', Status: 'FAILED', Error: 'ERROR: relation "t" does not exist' });
+    await expect(client().query('SELECT * FROM t')).rejects.toThrow(
+      'target: ERROR: relation "t" does not exist (statement: SELECT * FROM t)',
+    );
   });
 
   it('refuses a statement over 100 KB before sending it', async () => {
     const sql = `SELECT '${'x'.repeat(DATA_API_MAX_SQL_BYTES)}'`;
-    await expect(client().query(sql)).rejects.toThrow(/statement is 100009 bytes; the Redshift Data API accepts at most 100000/);
+    await expect(client().query(sql)).rejects.toThrow(
+      /statement is 100009 bytes; the Redshift Data API accepts at most 100000/,
+    );
     await expect(client().batch(['SELECT 1', sql])).rejects.toThrow(/at most 100000/);
     expect(mock.calls()).toHaveLength(0);
   });
@@ -70,7 +98,9 @@ describe('Redshift Data API client', () => {
   it('refuses integers the JSON answer may have rounded', async () => {
     mock.on(ExecuteStatementCommand).resolves({ Id: 's4' });
     mock.on(DescribeStatementCommand).resolves({ Id: 's4', Status: 'FINISHED', HasResultSet: true });
-    mock.on(GetStatementResultCommand).resolves({ ColumnMetadata: [{ name: 'k' }], Records: [[{ longValue: 2 ** 60 }]] });
+    mock
+      .on(GetStatementResultCommand)
+      .resolves({ ColumnMetadata: [{ name: 'k' }], Records: [[{ longValue: 2 ** 60 }]] });
     await expect(client().query('SELECT k FROM t')).rejects.toThrow(/beyond 2\^53.*cast it to varchar/);
   });
 
@@ -87,7 +117,12 @@ describe('Redshift Data API client', () => {
   });
 
   it('runs a transaction in one session and rolls back when the body throws', async () => {
-    mock.on(ExecuteStatementCommand).callsFake((input: { Sql: string; SessionId?: string }) => ({ Id: `id-${input.Sql}`, SessionId: input.SessionId ?? 'sess-1' }));
+    mock
+      .on(ExecuteStatementCommand)
+      .callsFake((input: { Sql: string; SessionId?: string }) => ({
+        Id: `id-${input.Sql}`,
+        SessionId: input.SessionId ?? 'sess-1',
+      }));
     mock.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: false, ResultRows: 1 });
     await client().transaction(async (tx) => {
       await tx.query('INSERT INTO t VALUES ($1)', ['a']);
@@ -95,7 +130,11 @@ describe('Redshift Data API client', () => {
     const sent = mock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
     expect(sent.map((s) => s.Sql)).toEqual(['BEGIN', 'INSERT INTO t VALUES (:p1)', 'COMMIT']);
     expect(sent[0]).toMatchObject({ ClusterIdentifier: 'c1', SessionKeepAliveSeconds: 300 });
-    expect(sent[1]).toEqual({ Sql: 'INSERT INTO t VALUES (:p1)', Parameters: [{ name: 'p1', value: 'a' }], SessionId: 'sess-1' });
+    expect(sent[1]).toEqual({
+      Sql: 'INSERT INTO t VALUES (:p1)',
+      Parameters: [{ name: 'p1', value: 'a' }],
+      SessionId: 'sess-1',
+    });
 
     mock.resetHistory();
     await expect(
@@ -104,13 +143,23 @@ describe('Redshift Data API client', () => {
         throw new Error('changed my mind');
       }),
     ).rejects.toThrow('changed my mind');
-    expect(mock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input.Sql)).toEqual(['BEGIN', 'DELETE FROM t', 'ROLLBACK']);
+    expect(mock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input.Sql)).toEqual([
+      'BEGIN',
+      'DELETE FROM t',
+      'ROLLBACK',
+    ]);
   });
 
   it('rewrites placeholders only outside strings, identifiers and comments', () => {
-    const { text, parameters } = toNamedParameters('target', `SELECT "$1", '$2', $1 -- $2\n, $2::int /* $1 */`, ['a', 'b']);
+    const { text, parameters } = toNamedParameters('target', `SELECT "$1", '$2', $1 -- $2\n, $2::int /* $1 */`, [
+      'a',
+      'b',
+    ]);
     expect(text).toBe(`SELECT "$1", '$2', :p1 -- $2\n, :p2::int /* $1 */`);
-    expect(parameters).toEqual([{ name: 'p1', value: 'a' }, { name: 'p2', value: 'b' }]);
+    expect(parameters).toEqual([
+      { name: 'p1', value: 'a' },
+      { name: 'p2', value: 'b' },
+    ]);
     expect(() => toNamedParameters('target', 'SELECT $3', ['a'])).toThrow(/\$3 has no value/);
   });
 });

@@ -10,13 +10,29 @@ describe('test_decoding output', () => {
       schema: 'public',
       table: 'film',
       op: 'INSERT',
-      columns: { film_id: '1', title: "it's", description: 'x\ny', original_language_id: null, special_features: '{"a b",NULL}', rental_rate: '0.99' },
-      types: { film_id: 'integer', title: 'text', description: 'text', original_language_id: 'integer', special_features: 'text[]', rental_rate: 'numeric' },
+      columns: {
+        film_id: '1',
+        title: "it's",
+        description: 'x\ny',
+        original_language_id: null,
+        special_features: '{"a b",NULL}',
+        rental_rate: '0.99',
+      },
+      types: {
+        film_id: 'integer',
+        title: 'text',
+        description: 'text',
+        original_language_id: 'integer',
+        special_features: 'text[]',
+        rental_rate: 'numeric',
+      },
     });
   });
 
   it('reads a key-changing UPDATE, a DELETE, quoted names and unchanged TOAST values', () => {
-    const u = parseDecodedLine(`table public.actor: UPDATE: old-key: actor_id[integer]:2 new-tuple: actor_id[integer]:999 first_name[text]:'NICK' big[text]:unchanged-toast-datum`)!;
+    const u = parseDecodedLine(
+      `table public.actor: UPDATE: old-key: actor_id[integer]:2 new-tuple: actor_id[integer]:999 first_name[text]:'NICK' big[text]:unchanged-toast-datum`,
+    )!;
     expect(u.oldKey).toEqual({ actor_id: '2' });
     expect(u.columns).toEqual({ actor_id: '999', first_name: 'NICK', big: UNCHANGED_TOAST });
     const d = parseDecodedLine(`table "My Schema"."we""ird": DELETE: "Id"[bigint]:7`)!;

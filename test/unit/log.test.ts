@@ -6,7 +6,8 @@ function capture() {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      for (const l of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(l) as Record<string, unknown>);
       cb();
     },
   });
@@ -21,7 +22,14 @@ describe('logging', () => {
     const log = jobLogger(root, 'fixer', runId, 'orders');
     log.info({ connection: { host: 'h', password: 'hunter2' }, token: 'abc' }, 'repaired 3 rows');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ job: 'fixer', task: 'orders', runId, msg: 'repaired 3 rows', connection: { host: 'h', password: '***' }, token: '***' });
+    expect(lines[0]).toMatchObject({
+      job: 'fixer',
+      task: 'orders',
+      runId,
+      msg: 'repaired 3 rows',
+      connection: { host: 'h', password: '***' },
+      token: '***',
+    });
     expect(JSON.stringify(lines[0])).not.toContain('hunter2');
     expect(typeof lines[0]!.time).toBe('string');
   });

@@ -41,12 +41,22 @@ describe('parseApplyUpdate', () => {
   it('reads the multi-line shape with FROM and a version comment', () => {
     const { recorded } = bulkUpdate(table, changes, 7, 7, { shape: 'from', versionComment: 'DMS 3.5.3' });
     const p = parseApplyUpdate(recorded);
-    expect(p).toMatchObject({ seqFrom: 7n, seqTo: 7n, comment: 'DMS 3.5.3', keyPairs: [{ targetColumn: 'rental_id', changesColumn: 'seg1' }] });
+    expect(p).toMatchObject({
+      seqFrom: 7n,
+      seqTo: 7n,
+      comment: 'DMS 3.5.3',
+      keyPairs: [{ targetColumn: 'rental_id', changesColumn: 'seg1' }],
+    });
   });
 
   it('reads the CASE … IS NULL form DataHub describes, with an uncast key', () => {
     const text = `UPDATE "public"."t" SET "c1" = CASE WHEN ${CT}."col1" IS NULL THEN "public"."t"."c1" ELSE CAST(${CT}."col1" AS VARCHAR(100)) END, "c2" = CASE WHEN ${CT}."col2" IS NULL THEN "public"."t"."c2" ELSE CAST(${CT}."col2" AS NUMERIC(10,2)) END WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 10 AND ${CT}."seq" <= 20`;
-    expect(explainJson(parseApplyUpdate(text))).toMatchObject({ targetTable: { schema: 'public', name: 't' }, seqFrom: 10, seqTo: 20, keyPairs: [{ targetColumn: 'id', changesColumn: 'seg1' }] });
+    expect(explainJson(parseApplyUpdate(text))).toMatchObject({
+      targetTable: { schema: 'public', name: 't' },
+      seqFrom: 10,
+      seqTo: 20,
+      keyPairs: [{ targetColumn: 'id', changesColumn: 'seg1' }],
+    });
   });
 
   it('reads aliases, BETWEEN, ::casts, reversed sides, a composite key and a filter', () => {
@@ -87,15 +97,40 @@ describe('parseApplyUpdate', () => {
 
   it('refuses what is not a complete DMS apply UPDATE, saying why', () => {
     expect(reason('SELECT 1')).toMatch(/does not start with UPDATE/);
-    expect(reason(`UPDATE "public"."t" SET "c" = 1 WHERE "public"."t"."id" = 3`)).toMatch(/references no awsdms_changes table/);
-    expect(reason(`UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 1 OR 1 = 1`)).toMatch(/OR at its top level/);
-    expect(reason(`UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE "id" = ${CT}."seg1" AND ${CT}."seq" >= 1 AND ${CT}."seq" <= 2`)).toMatch(/unqualified column "id"/);
-    expect(reason(`UPDATE "public"."t" SET "c" = 1 FROM ${CT}, "dms"."awsdms_changes_other" WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 1 AND ${CT}."seq" <= 2 AND "dms"."awsdms_changes_other"."seq" = 1`)).toMatch(/several changes tables/);
-    expect(reason(`UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE ${CT}."seq" >= 1 AND ${CT}."seq" <= 2`)).toMatch(/no key pair/);
+    expect(reason(`UPDATE "public"."t" SET "c" = 1 WHERE "public"."t"."id" = 3`)).toMatch(
+      /references no awsdms_changes table/,
+    );
+    expect(
+      reason(
+        `UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 1 OR 1 = 1`,
+      ),
+    ).toMatch(/OR at its top level/);
+    expect(
+      reason(
+        `UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE "id" = ${CT}."seg1" AND ${CT}."seq" >= 1 AND ${CT}."seq" <= 2`,
+      ),
+    ).toMatch(/unqualified column "id"/);
+    expect(
+      reason(
+        `UPDATE "public"."t" SET "c" = 1 FROM ${CT}, "dms"."awsdms_changes_other" WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 1 AND ${CT}."seq" <= 2 AND "dms"."awsdms_changes_other"."seq" = 1`,
+      ),
+    ).toMatch(/several changes tables/);
+    expect(reason(`UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE ${CT}."seq" >= 1 AND ${CT}."seq" <= 2`)).toMatch(
+      /no key pair/,
+    );
   });
 
   it('tells to rebuild from stl_querytext when the text was cut at 4000 characters', () => {
-    const { recorded } = bulkUpdate({ ...table, columns: Array.from({ length: 60 }, (_v, i) => ({ name: `column_${i}`, castType: 'VARCHAR(65535)' })) }, changes, 1, 99, { shape: 'no-from' });
+    const { recorded } = bulkUpdate(
+      {
+        ...table,
+        columns: Array.from({ length: 60 }, (_v, i) => ({ name: `column_${i}`, castType: 'VARCHAR(65535)' })),
+      },
+      changes,
+      1,
+      99,
+      { shape: 'no-from' },
+    );
     expect(recorded.length).toBeGreaterThan(4000);
     const cut = recorded.slice(0, 4000);
     expect(reason(cut)).toMatch(/cut off .*rebuild the full text from STL_QUERYTEXT/);

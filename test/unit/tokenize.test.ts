@@ -6,8 +6,28 @@ const kinds = (sql: string) => tokenize(sql).map((t) => `${t.type}:${t.value}`);
 describe('tokenize', () => {
   it('splits words, quoted identifiers, strings, numbers, casts and operators', () => {
     expect(kinds(`UPDATE "Public"."t""x" SET "c" = CAST('a' AS varchar(10))::text WHERE k >= 1.5e3`)).toEqual([
-      'word:update', 'quoted:Public', 'op:.', 'quoted:t"x', 'word:set', 'quoted:c', 'op:=', 'word:cast', 'op:(', "string:a", 'word:as',
-      'word:varchar', 'op:(', 'number:10', 'op:)', 'op:)', 'op:::', 'word:text', 'word:where', 'word:k', 'op:>=', 'number:1.5e3',
+      'word:update',
+      'quoted:Public',
+      'op:.',
+      'quoted:t"x',
+      'word:set',
+      'quoted:c',
+      'op:=',
+      'word:cast',
+      'op:(',
+      'string:a',
+      'word:as',
+      'word:varchar',
+      'op:(',
+      'number:10',
+      'op:)',
+      'op:)',
+      'op:::',
+      'word:text',
+      'word:where',
+      'word:k',
+      'op:>=',
+      'number:1.5e3',
     ]);
   });
 
@@ -18,16 +38,35 @@ describe('tokenize', () => {
   });
 
   it('keeps the redaction glued to the next token apart', () => {
-    expect(kinds(`WHERE x = '***'AND y = 1`)).toEqual(['word:where', 'word:x', 'op:=', 'string:***', 'word:and', 'word:y', 'op:=', 'number:1']);
+    expect(kinds(`WHERE x = '***'AND y = 1`)).toEqual([
+      'word:where',
+      'word:x',
+      'op:=',
+      'string:***',
+      'word:and',
+      'word:y',
+      'op:=',
+      'number:1',
+    ]);
   });
 
   it('skips comments, nested ones too, and keeps them on request', () => {
     expect(kinds(`/* DMS /* v3 */ x */ SELECT -- trailing\n 1`)).toEqual(['word:select', 'number:1']);
-    expect(tokenize('/* DMS 3.5 */ SELECT 1', { keepComments: true })[0]).toMatchObject({ type: 'comment', value: 'DMS 3.5' });
+    expect(tokenize('/* DMS 3.5 */ SELECT 1', { keepComments: true })[0]).toMatchObject({
+      type: 'comment',
+      value: 'DMS 3.5',
+    });
   });
 
   it('accepts non-ASCII identifiers, quoted and unquoted', () => {
-    expect(kinds(`SELECT "bıgınt", größe FROM "таблица"`)).toEqual(['word:select', 'quoted:bıgınt', 'op:,', 'word:größe', 'word:from', 'quoted:таблица']);
+    expect(kinds(`SELECT "bıgınt", größe FROM "таблица"`)).toEqual([
+      'word:select',
+      'quoted:bıgınt',
+      'op:,',
+      'word:größe',
+      'word:from',
+      'quoted:таблица',
+    ]);
   });
 
   it('reports text that ends inside a token as truncated', () => {
@@ -44,6 +83,13 @@ describe('tokenize', () => {
   });
 
   it('knows parameters and dollar quotes', () => {
-    expect(kinds('SELECT $1, $$a$b$$, $tag$x$tag$')).toEqual(['word:select', 'param:1', 'op:,', 'string:a$b', 'op:,', 'string:x']);
+    expect(kinds('SELECT $1, $$a$b$$, $tag$x$tag$')).toEqual([
+      'word:select',
+      'param:1',
+      'op:,',
+      'string:a$b',
+      'op:,',
+      'string:x',
+    ]);
   });
 });

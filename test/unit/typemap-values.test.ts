@@ -15,7 +15,8 @@ import {
 const where = { table: 'public.t', key: 'id=7', column: 'c' };
 const src = (kind: SourceKind, extra: Partial<SourceType> = {}): SourceType => ({ kind, declared: kind, ...extra });
 const tgt = (formatted: string): TargetType => parseTargetType(formatted)!;
-const lit = (v: string | Buffer | null, s: SourceType, t: string, o: Partial<WriteOptions> = {}) => toRedshiftLiteral(v, s, tgt(t), { ...DEFAULT_WRITE_OPTIONS, ...o }, where);
+const lit = (v: string | Buffer | null, s: SourceType, t: string, o: Partial<WriteOptions> = {}) =>
+  toRedshiftLiteral(v, s, tgt(t), { ...DEFAULT_WRITE_OPTIONS, ...o }, where);
 const fails = (v: string | Buffer | null, s: SourceType, t: string, o: Partial<WriteOptions> = {}) => {
   try {
     lit(v, s, t, o);
@@ -64,7 +65,9 @@ describe('typemap values', () => {
     expect(lit('Infinity', src('float8'), 'double precision')).toBe("CAST('Infinity' AS DOUBLE PRECISION)");
     expect(lit('-Infinity', src('float4'), 'real')).toBe("CAST('-Infinity' AS REAL)");
     expect(lit('-0', src('float8'), 'double precision')).toBe("CAST('-0' AS DOUBLE PRECISION)");
-    expect(lit('1.7976931348623157e+308', src('float8'), 'double precision')).toBe("CAST('1.7976931348623157e+308' AS DOUBLE PRECISION)");
+    expect(lit('1.7976931348623157e+308', src('float8'), 'double precision')).toBe(
+      "CAST('1.7976931348623157e+308' AS DOUBLE PRECISION)",
+    );
     expect(lit('5e-324', src('float8'), 'double precision')).toBe("CAST('5e-324' AS DOUBLE PRECISION)");
     expect(fails('1,5', src('float8'), 'double precision')).toMatch(/not a number/);
   });
@@ -86,7 +89,9 @@ describe('typemap values', () => {
   it('text: Redshift escaping, byte limits, character-boundary truncation, NUL refused', () => {
     expect(lit("it's a \\ path", src('text'), 'character varying(100)')).toBe("'it''s a \\\\ path'");
     expect(lit('naïve ☃ 😀', src('text'), 'character varying(15)')).toBe("'naïve ☃ 😀'");
-    expect(fails('naïve ☃ 😀', src('text'), 'character varying(14)')).toMatch(/text is 15 bytes; VARCHAR\(14\) holds 14 bytes/);
+    expect(fails('naïve ☃ 😀', src('text'), 'character varying(14)')).toMatch(
+      /text is 15 bytes; VARCHAR\(14\) holds 14 bytes/,
+    );
     expect(lit('naïve ☃ 😀', src('text'), 'character varying(14)', { truncateText: true })).toBe("'naïve ☃ '");
     expect(lit('naïve ☃ 😀', src('text'), 'character varying(10)', { truncateText: true })).toBe("'naïve ☃'");
     expect(lit('naïve ☃ 😀', src('text'), 'character varying(9)', { truncateText: true })).toBe("'naïve '");
@@ -97,11 +102,15 @@ describe('typemap values', () => {
   });
 
   it('uuid, enum, domain, tsvector, interval, inet/cidr/macaddr: their text', () => {
-    expect(lit('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', src('uuid'), 'character varying(36)')).toBe("'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'");
+    expect(lit('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', src('uuid'), 'character varying(36)')).toBe(
+      "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'",
+    );
     expect(lit('NC-17', src('enum'), 'character varying(5)')).toBe("'NC-17'");
     expect(lit('2006', src('int4', { domain: 'public.year' }), 'integer')).toBe('2006');
     expect(lit("'chamber':1 'fate':4", src('tsvector'), 'character varying(100)')).toBe("'''chamber'':1 ''fate'':4'");
-    expect(lit('1 year 2 mons 3 days 04:05:06.789', src('interval'), 'character varying(128)')).toBe("'1 year 2 mons 3 days 04:05:06.789'");
+    expect(lit('1 year 2 mons 3 days 04:05:06.789', src('interval'), 'character varying(128)')).toBe(
+      "'1 year 2 mons 3 days 04:05:06.789'",
+    );
     expect(lit('-178000000 years', src('interval'), 'character varying(128)')).toBe("'-178000000 years'");
     expect(lit('192.168.0.1/24', src('inet'), 'character varying(43)')).toBe("'192.168.0.1/24'");
     expect(lit('2001:db8::/32', src('cidr'), 'character varying(43)')).toBe("'2001:db8::/32'");
@@ -109,7 +118,9 @@ describe('typemap values', () => {
   });
 
   it('json/jsonb: JSON_PARSE into SUPER, text into VARCHAR', () => {
-    expect(lit('{"a": "it\'s", "n": 12345678901234567890}', src('jsonb'), 'super')).toBe(`JSON_PARSE('{"a": "it''s", "n": 12345678901234567890}')`);
+    expect(lit('{"a": "it\'s", "n": 12345678901234567890}', src('jsonb'), 'super')).toBe(
+      `JSON_PARSE('{"a": "it''s", "n": 12345678901234567890}')`,
+    );
     expect(lit('{"path": "C:\\\\dir"}', src('json'), 'super')).toBe(`JSON_PARSE('{"path": "C:\\\\\\\\dir"}')`);
     expect(lit('[1, null]', src('json'), 'character varying(65535)')).toBe("'[1, null]'");
     expect(lit('hello', src('text'), 'super')).toBe(`JSON_PARSE('"hello"')`);
@@ -118,7 +129,9 @@ describe('typemap values', () => {
 
   it('arrays: nested, with NULLs, elements by type, to JSON text or SUPER', () => {
     const textArr = src('array', { element: src('text') });
-    expect(lit('{Trailers,"Deleted Scenes",NULL,"NULL","a\\"b"}', textArr, 'character varying(200)')).toBe(`'["Trailers","Deleted Scenes",null,"NULL","a\\\\"b"]'`);
+    expect(lit('{Trailers,"Deleted Scenes",NULL,"NULL","a\\"b"}', textArr, 'character varying(200)')).toBe(
+      `'["Trailers","Deleted Scenes",null,"NULL","a\\\\"b"]'`,
+    );
     const intArr = src('array', { element: src('int8') });
     expect(lit('{{1,2},{3,NULL}}', intArr, 'super')).toBe(`JSON_PARSE('[[1,2],[3,null]]')`);
     expect(lit('{9223372036854775807}', intArr, 'character varying(100)')).toBe("'[9223372036854775807]'");
@@ -133,22 +146,42 @@ describe('typemap values', () => {
   });
 
   it('dates and times: UTC, microseconds, BC, infinity handled explicitly', () => {
-    expect(lit('2022-02-15 09:57:20.123456+00', src('timestamptz'), 'timestamp with time zone')).toBe("'2022-02-15 09:57:20.123456+00'");
-    expect(lit('2022-02-15 01:30:00.5-08', src('timestamptz'), 'timestamp with time zone')).toBe("'2022-02-15 09:30:00.5+00'");
-    expect(lit('2022-01-01 00:30:00+05:30', src('timestamptz'), 'timestamp without time zone')).toBe("'2021-12-31 19:00:00'");
-    expect(lit('1900-01-01 00:00:00+00:09:21', src('timestamptz'), 'timestamp with time zone')).toBe("'1899-12-31 23:50:39+00'");
-    expect(lit('2024-02-29 23:00:00-02', src('timestamptz'), 'timestamp with time zone')).toBe("'2024-03-01 01:00:00+00'");
-    expect(lit('0044-03-15 12:00:00+01 BC', src('timestamptz'), 'timestamp with time zone')).toBe("'0044-03-15 11:00:00+00 BC'");
-    expect(lit('0001-01-01 00:30:00+01', src('timestamptz'), 'timestamp with time zone')).toBe("'0001-12-31 23:30:00+00 BC'");
+    expect(lit('2022-02-15 09:57:20.123456+00', src('timestamptz'), 'timestamp with time zone')).toBe(
+      "'2022-02-15 09:57:20.123456+00'",
+    );
+    expect(lit('2022-02-15 01:30:00.5-08', src('timestamptz'), 'timestamp with time zone')).toBe(
+      "'2022-02-15 09:30:00.5+00'",
+    );
+    expect(lit('2022-01-01 00:30:00+05:30', src('timestamptz'), 'timestamp without time zone')).toBe(
+      "'2021-12-31 19:00:00'",
+    );
+    expect(lit('1900-01-01 00:00:00+00:09:21', src('timestamptz'), 'timestamp with time zone')).toBe(
+      "'1899-12-31 23:50:39+00'",
+    );
+    expect(lit('2024-02-29 23:00:00-02', src('timestamptz'), 'timestamp with time zone')).toBe(
+      "'2024-03-01 01:00:00+00'",
+    );
+    expect(lit('0044-03-15 12:00:00+01 BC', src('timestamptz'), 'timestamp with time zone')).toBe(
+      "'0044-03-15 11:00:00+00 BC'",
+    );
+    expect(lit('0001-01-01 00:30:00+01', src('timestamptz'), 'timestamp with time zone')).toBe(
+      "'0001-12-31 23:30:00+00 BC'",
+    );
     expect(lit('12345-06-07 08:09:10', src('timestamp'), 'timestamp without time zone')).toBe("'12345-06-07 08:09:10'");
-    expect(lit('2022-02-15 09:57:20.000001', src('timestamp'), 'timestamp without time zone')).toBe("'2022-02-15 09:57:20.000001'");
+    expect(lit('2022-02-15 09:57:20.000001', src('timestamp'), 'timestamp without time zone')).toBe(
+      "'2022-02-15 09:57:20.000001'",
+    );
     expect(lit('2022-02-15', src('date'), 'date')).toBe("'2022-02-15'");
     expect(lit('4713-01-01 BC', src('date'), 'date')).toBe("'4713-01-01 BC'");
     expect(lit('2022-02-15', src('date'), 'timestamp without time zone')).toBe("'2022-02-15 00:00:00'");
     expect(fails('infinity', src('timestamptz'), 'timestamp with time zone')).toMatch(/set typemap.infinity/);
     expect(lit('infinity', src('date'), 'date', { infinity: 'null' })).toBe('NULL');
-    expect(lit('-infinity', src('timestamp'), 'timestamp without time zone', { infinity: 'clamp' })).toBe("'4713-01-01 00:00:00 BC'");
-    expect(lit('infinity', src('timestamptz'), 'timestamp with time zone', { infinity: 'clamp' })).toBe("'294276-12-31 23:59:59.999999+00'");
+    expect(lit('-infinity', src('timestamp'), 'timestamp without time zone', { infinity: 'clamp' })).toBe(
+      "'4713-01-01 00:00:00 BC'",
+    );
+    expect(lit('infinity', src('timestamptz'), 'timestamp with time zone', { infinity: 'clamp' })).toBe(
+      "'294276-12-31 23:59:59.999999+00'",
+    );
     expect(fails('15/02/2022', src('date'), 'date')).toMatch(/DateStyle ISO/);
     expect(lit('2022-02-15 09:57:20-03', src('timestamptz'), 'character varying(40)')).toBe("'2022-02-15 12:57:20+00'");
     expect(lit('13:45:00.25', src('time'), 'character varying(20)')).toBe("'13:45:00.25'");
@@ -168,7 +201,9 @@ describe('typemap values', () => {
   });
 
   it('refuses values read with the wrong parsers and impossible type pairs', () => {
-    expect(() => toRedshiftLiteral(5 as unknown as string, src('int4'), tgt('integer'), DEFAULT_WRITE_OPTIONS, where)).toThrow(/read the source with lib\/typemap's type parsers/);
+    expect(() =>
+      toRedshiftLiteral(5 as unknown as string, src('int4'), tgt('integer'), DEFAULT_WRITE_OPTIONS, where),
+    ).toThrow(/read the source with lib\/typemap's type parsers/);
     expect(fails('{}', src('json'), 'integer')).toMatch(/cannot write json into INTEGER/);
     expect(fails('2022-01-01', src('date'), 'boolean')).toMatch(/cannot write date into BOOLEAN/);
   });
@@ -208,7 +243,9 @@ describe('INSERT statements', () => {
       expect(s.startsWith(prefix)).toBe(true);
     }
     expect(statements.map((s) => s.slice(prefix.length)).join(', ')).toBe(rows.join(', '));
-    expect(() => buildInserts(prefix, [`('${'x'.repeat(300)}')`], budget)).toThrow(/more than the 200-byte statement budget/);
+    expect(() => buildInserts(prefix, [`('${'x'.repeat(300)}')`], budget)).toThrow(
+      /more than the 200-byte statement budget/,
+    );
     expect(buildInserts(prefix, [], budget)).toEqual([]);
   });
 });
