@@ -9,6 +9,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY build.mjs tsconfig.json ./
 COPY cli ./cli
 COPY config ./config
+COPY daemon ./daemon
 COPY jobs ./jobs
 COPY lambda ./lambda
 COPY lib ./lib
