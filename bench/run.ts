@@ -10,7 +10,7 @@ import { benchTypemap } from './typemap.js';
 const wanted = new Set(process.argv.slice(2));
 const want = (name: string) => wanted.size === 0 || wanted.has(name);
 
-// Cached in memory, as the figures in NOTES-DMS.md §10 were measured.
+// Cached in memory, as the figures in docs/aws-facts.md §10 were measured.
 const server = await startEmbeddedServer({ settings: { shared_buffers: '3GB', io_method: 'sync' } });
 try {
   if (want('typemap')) {

@@ -15,7 +15,7 @@ import type { Hold, StateStore } from './state/store.js';
  *   first hold was taken. A task a person stopped is therefore never resumed by the toolkit.
  *
  * Hold changes are serialised with a lock on the holds table (two companions cannot both think
- * they released the last hold). DMS stop/start: NOTES-DMS.md §4.
+ * they released the last hold). DMS stop/start: docs/aws-facts.md §4.
  */
 
 export type HoldOwner = 'fixer' | 'maintenance' | 'memory' | 'person' | 'gapfill' | (string & {});

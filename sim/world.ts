@@ -213,7 +213,7 @@ export class SimWorld {
       });
     }
     for (const task of this.tasks.values()) {
-      // A reboot terminates running queries (NOTES-DMS.md §6); the task keeps "running" but applies nothing more.
+      // A reboot terminates running queries (docs/aws-facts.md §6); the task keeps "running" but applies nothing more.
       if (reboot) task.breakByReboot();
       await task.step();
     }

@@ -16,10 +16,10 @@ import { recentRunsOf } from '../run-summaries.js';
  * default, run every 3 minutes):
  *
  * - counts the UPDATEs the DMS database user ran on the task's tables (one per batch and table in
- *   batch mode, one per change in one-by-one mode — NOTES-DMS.md §2), and among them the
+ *   batch mode, one per change in one-by-one mode — docs/aws-facts.md §2), and among them the
  *   single-row ones that do not go through the `awsdms_changes` table (none in batch mode), and
- *   the rolled-back UPDATEs that referenced an `awsdms_changes` table (NOTES-DMS.md §3);
- * - reads CDCLatencyTarget (seconds) for the window (NOTES-DMS.md §5);
+ *   the rolled-back UPDATEs that referenced an `awsdms_changes` table (docs/aws-facts.md §3);
+ * - reads CDCLatencyTarget (seconds) for the window (docs/aws-facts.md §5);
  * - reports `ok`, `one-by-one` (a rolled-back DMS UPDATE, or more single-row UPDATEs than the threshold — and,
  *   with `historyFactor`, than that factor times the median of past windows), `stalled` (running,
  *   no DMS statement at all, CDCLatencyTarget at or above `stallLatency`), or `not-running`;

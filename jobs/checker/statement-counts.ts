@@ -5,7 +5,7 @@ import { utcText } from '../../lib/state/store.js';
 /**
  * How many statements the DMS database user ran on a task's tables in a window, and how many of
  * them were UPDATEs. In batch mode DMS sends one UPDATE per batch and table; in one-by-one mode
- * one per change (NOTES-DMS.md §2), so the count jumps.
+ * one per change (docs/aws-facts.md §2), so the count jumps.
  *
  * Batch-mode UPDATEs reference the `awsdms_changes…` table; one-by-one UPDATEs carry the row's values
  * themselves, so the UPDATEs that do not reference it are counted apart: in batch mode there are

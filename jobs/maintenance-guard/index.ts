@@ -10,7 +10,7 @@ import { plannedWindows, type PlannedWindow } from './maintenance-window.js';
 
 /**
  * The maintenance guard: keeps replication tasks stopped while the Redshift cluster they write to
- * is being maintained (a maintenance reboot silently breaks a running task — NOTES-DMS.md §6).
+ * is being maintained (a maintenance reboot silently breaks a running task — docs/aws-facts.md §6).
  *
  * A level-triggered reconciler, not a timer: each tick reads the cluster (`DescribeClusters`) and
  * the holds, works out what should be true now, and changes only the difference — so a restart of

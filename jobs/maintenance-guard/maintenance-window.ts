@@ -1,7 +1,7 @@
 import type { ClusterInfo } from '../../lib/aws/redshift.js';
 
 /**
- * Redshift maintenance windows (NOTES-DMS.md §6): `PreferredMaintenanceWindow` is
+ * Redshift maintenance windows (docs/aws-facts.md §6): `PreferredMaintenanceWindow` is
  * `ddd:hh24:mi-ddd:hh24:mi` in UTC (day names in any case, at least 30 minutes, may wrap past the
  * end of the week: `sat:23:30-sun:00:30`); `NextMaintenanceWindowStartTime` is the next start
  * AWS has planned; `DeferredMaintenanceWindows` are spans in which maintenance will not happen.

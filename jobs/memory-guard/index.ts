@@ -10,12 +10,12 @@ import type { JobDeps } from '../runtime.js';
 
 /**
  * The memory guard: relieves a replication instance whose memory leaks by stopping and resuming
- * its tasks (through holds, owner `memory`) — never by rebooting the instance, which stops tasks
- * into an error state and has lost data (NOTES-DMS.md §4).
+ * its tasks (through holds, owner `memory`) — never by rebooting the instance, which stops its tasks
+ * into an error state that needs a person (docs/aws-facts.md §4.9, §15.7).
  *
  * A level-triggered reconciler: each tick reads `FreeableMemory` (bytes, minimum per minute) and
  * `SwapUsage` of each configured instance over the last `lookback` with GetMetricData (namespace
- * `AWS/DMS`, dimension `ReplicationInstanceIdentifier`, NOTES-DMS.md §5), and
+ * `AWS/DMS`, dimension `ReplicationInstanceIdentifier`, docs/aws-facts.md §5), and
  * - releases any `memory` hold left over from an interrupted restart;
  * - when the minimum is below `threshold` (1.5 GiB), restarts every running task on the instance,
  *   one at a time, waiting for each to run again;

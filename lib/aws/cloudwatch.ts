@@ -2,7 +2,7 @@ import { GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery } fro
 import { AwsStateError } from '../errors.js';
 
 /**
- * Reading DMS metrics from CloudWatch (namespace `AWS/DMS`, NOTES-DMS.md §5) with `GetMetricData`.
+ * Reading DMS metrics from CloudWatch (namespace `AWS/DMS`, docs/aws-facts.md §5) with `GetMetricData`.
  *
  * Instance metrics (dimension `ReplicationInstanceIdentifier`): `FreeableMemory`, `SwapUsage`
  * (bytes). Task metrics (dimensions `ReplicationInstanceIdentifier` + `ReplicationTaskIdentifier`):

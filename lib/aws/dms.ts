@@ -16,7 +16,7 @@ import { AwsStateError } from '../errors.js';
  * Only `lib/task-control` (holds) calls stop/resume; every job goes through it.
  */
 
-/** `ReplicationTask.Status` values (NOTES-DMS.md §4). */
+/** `ReplicationTask.Status` values (docs/aws-facts.md §4). */
 export type ReplicationTaskStatus =
   | 'moving'
   | 'creating'
@@ -136,7 +136,7 @@ export class AwsReplicationTasks implements ReplicationTaskApi {
 
   /**
    * Uses the SDK's waiter engine (`createWaiter`, the one behind `waitUntilReplicationTask…`) with
-   * acceptors that avoid the stock waiters' pitfalls (NOTES-DMS.md §4): the stock Running waiter
+   * acceptors that avoid the stock waiters' pitfalls (docs/aws-facts.md §4): the stock Running waiter
    * fails at once on the `stopped` a task still shows right after a resume, and the stock Stopped
    * waiter fails on `starting`. Here those are retried; only `failed` (or, for running, a task
    * still stopped after the grace period) ends the wait early.

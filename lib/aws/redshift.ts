@@ -2,7 +2,7 @@ import { DescribeClustersCommand, type RedshiftClient } from '@aws-sdk/client-re
 import { AwsStateError } from '../errors.js';
 
 /**
- * Reading a provisioned Redshift cluster with `DescribeClusters` (NOTES-DMS.md §6): status,
+ * Reading a provisioned Redshift cluster with `DescribeClusters` (docs/aws-facts.md §6): status,
  * availability and the maintenance-window fields. The simulator implements the same interface.
  */
 

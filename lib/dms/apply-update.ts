@@ -6,7 +6,7 @@ import { isIdentifier, isKeyword, isOp, SqlSyntaxError, tokenize, type Token } f
  * Statement text → what a DMS apply UPDATE touches: target table, changes table, seq column and
  * range, and the pairs (target key column ↔ changes column). Pure: no database.
  *
- * The exact text DMS sends is unconfirmed (NOTES-DMS.md §1), so the parser is tolerant of the
+ * The exact text DMS sends is unconfirmed (docs/aws-facts.md §1), so the parser is tolerant of the
  * known shapes — with or without a FROM clause, with or without a leading version comment,
  * `CAST(x AS t)` or `x::t` around either side, `CASE WHEN … END` in the SET list, aliases in
  * FROM, `BETWEEN` or a pair of comparisons for the range, redacted `'***'` literals — and strict
@@ -50,7 +50,7 @@ export class StatementParseError extends RefusedError {
 const TRUNCATION_HINT =
   'it was probably cut off (STL_QUERY.querytxt and SYS_QUERY_HISTORY.query_text keep 4000 characters): rebuild the full text from STL_QUERYTEXT (or SYS_QUERY_TEXT), or let `dms-companion fix` do it';
 
-/** Rebuilds a statement from its STL_QUERYTEXT pieces: every piece but the last is 200 characters (trailing spaces included); trim only the last; `\n` back to newlines (NOTES-DMS.md §3). */
+/** Rebuilds a statement from its STL_QUERYTEXT pieces: every piece but the last is 200 characters (trailing spaces included); trim only the last; `\n` back to newlines (docs/aws-facts.md §3). */
 export function joinQueryTextPieces(pieces: readonly string[], pieceLength = 200): string {
   if (pieces.length === 0) return '';
   const body = pieces

@@ -4,7 +4,7 @@ import { utcText } from '../state/store.js';
 import { joinQueryTextPieces } from './apply-update.js';
 
 /**
- * Finding the most recent rolled-back DMS UPDATE in Redshift's system views (NOTES-DMS.md §3).
+ * Finding the most recent rolled-back DMS UPDATE in Redshift's system views (docs/aws-facts.md §3).
  *
  * An UPDATE whose transaction was rolled back still shows `aborted = 0` in STL_QUERY; whether its
  * transaction committed is learnt from one of these sources, tried in this order:

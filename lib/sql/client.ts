@@ -10,7 +10,7 @@ import { CompanionError } from '../errors.js';
 
 /**
  * A bound parameter value. `null` and arrays are refused by the Data API transport
- * (NOTES-DMS.md §8); arrays bind as PostgreSQL arrays over the PostgreSQL protocol.
+ * (docs/aws-facts.md §8); arrays bind as PostgreSQL arrays over the PostgreSQL protocol.
  */
 export type SqlParam = string | number | bigint | boolean | Date | null | readonly (string | number | null)[];
 

@@ -15,7 +15,7 @@ import { SqlError, type QueryResult, type Row, type SqlClient, type SqlExecutor,
 import { tokenize } from './tokenize.js';
 
 /**
- * {@link SqlClient} over the Amazon Redshift Data API (NOTES-DMS.md §8; AWS "Redshift Data API"
+ * {@link SqlClient} over the Amazon Redshift Data API (docs/aws-facts.md §8; AWS "Redshift Data API"
  * reference: ExecuteStatement, DescribeStatement, GetStatementResult, BatchExecuteStatement).
  *
  * - A statement is submitted with `ExecuteStatement`, polled with `DescribeStatement` until
@@ -30,7 +30,7 @@ import { tokenize } from './tokenize.js';
  *   parsed; such values are refused: cast them to varchar in the query.
  */
 
-/** The Data API's limit on statement text: 100 KB (NOTES-DMS.md §8), read as 100,000 bytes. */
+/** The Data API's limit on statement text: 100 KB (docs/aws-facts.md §8), read as 100,000 bytes. */
 export const DATA_API_MAX_SQL_BYTES = 100_000;
 
 export interface DataApiTarget {

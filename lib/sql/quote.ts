@@ -37,7 +37,7 @@ export function displayName(q: QualifiedName): string {
 
 /**
  * A string literal as Redshift reads it: backslash is an escape character and `'` is doubled
- * (NOTES-DMS.md §7: Redshift has no `E''` syntax; jOOQ #10628, sqlparser-rs #1801). PostgreSQL
+ * (docs/aws-facts.md §7: Redshift has no `E''` syntax; jOOQ #10628, sqlparser-rs #1801). PostgreSQL
  * reads it the same way with `standard_conforming_strings = off`.
  * @throws RefusedError for a NUL character, which Redshift cannot store.
  */

@@ -3,7 +3,7 @@
  * statements and to rewrite bound parameters, never to execute anything.
  *
  * Handles: `--` and nested `/* *\/` comments, single-quoted strings (`''` doubling; backslash
- * escapes when `backslashEscapes`, as Redshift reads literals — NOTES-DMS.md §7), `E'…'`,
+ * escapes when `backslashEscapes`, as Redshift reads literals — docs/aws-facts.md §7), `E'…'`,
  * dollar quoting, double-quoted identifiers (`""` doubling, any Unicode), unquoted identifiers
  * (folded to lower case, Unicode letters allowed), numbers, `$n` parameters, `::` casts and the
  * other operators. The redaction `'***'` that Redshift logs may glue to the next token

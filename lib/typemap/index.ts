@@ -1,6 +1,6 @@
 /**
  * lib/typemap: PostgreSQL → Redshift type and value translation — every row the toolkit writes
- * to Redshift goes through here. See values.ts for the conversions and NOTES-DMS.md §7 for the
+ * to Redshift goes through here. See values.ts for the conversions and docs/aws-facts.md §7 for the
  * facts they rest on.
  */
 import type { SqlExecutor } from '../sql/client.js';

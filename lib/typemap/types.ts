@@ -1,6 +1,6 @@
 /**
  * Type models for the PostgreSQL → Redshift translation, and the DMS default mapping
- * (NOTES-DMS.md §7; DMS user guide "Source data types for PostgreSQL" and "Target data types for
+ * (docs/aws-facts.md §7; DMS user guide "Source data types for PostgreSQL" and "Target data types for
  * Amazon Redshift") used when generating target DDL.
  */
 
@@ -73,7 +73,7 @@ export type TargetKind =
 
 export interface TargetType {
   kind: TargetKind;
-  /** char/varchar: length in **bytes** (Redshift counts bytes, NOTES-DMS.md §7); varbyte: max bytes. */
+  /** char/varchar: length in **bytes** (Redshift counts bytes, docs/aws-facts.md §7); varbyte: max bytes. */
   length?: number | undefined;
   /** numeric: precision and scale. */
   precision?: number | undefined;
@@ -82,7 +82,7 @@ export interface TargetType {
 
 /** Redshift's largest VARCHAR, in bytes. */
 export const REDSHIFT_MAX_VARCHAR = 65535;
-/** Redshift's largest VARBYTE, in bytes (NOTES-DMS.md §7). */
+/** Redshift's largest VARBYTE, in bytes (docs/aws-facts.md §7). */
 export const REDSHIFT_MAX_VARBYTE = 1_024_000;
 /** Redshift's largest NUMERIC precision. */
 export const REDSHIFT_MAX_NUMERIC_PRECISION = 38;
@@ -212,12 +212,12 @@ const varchar = (bytes: number): TargetType => ({
 });
 
 /**
- * The DMS default mapping of a source type to a Redshift column type (NOTES-DMS.md §7), used for
+ * The DMS default mapping of a source type to a Redshift column type (docs/aws-facts.md §7), used for
  * generated DDL. Where DMS's choice could lose data, the lossless variant is taken and said so:
  * - varchar(n)/char(n) → VARCHAR(4n) bytes (Redshift counts bytes; a character takes up to 4),
  *   capped at 65535; bpchar keeps its padding as text;
  * - NUMERIC(p≤38,s) → NUMERIC(p,s); NUMERIC(p≥39) and unconstrained NUMERIC → VARCHAR (lossless;
- *   DMS's own default for unconstrained numeric is not documented in NOTES-DMS.md);
+ *   DMS's own default for unconstrained numeric is not documented in docs/aws-facts.md);
  * - BOOLEAN → VARCHAR(5) ('true'/'false'), or BOOLEAN with `mapBooleanAsBoolean`;
  * - JSON/JSONB/ARRAY/TEXT/TSVECTOR/BYTEA (hex) → VARCHAR(65535); UUID → VARCHAR(36);
  *   MONEY → NUMERIC(38,4); TIME → VARCHAR(20); INTERVAL → VARCHAR(128);

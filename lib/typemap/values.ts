@@ -15,7 +15,7 @@ import type { SourceType, TargetType } from './types.js';
  *   only into text columns;
  * - real/double: text cast (`'NaN'::float8`, `'-0'::float8` keep NaN, ±Infinity and −0);
  * - boolean: TRUE/FALSE into BOOLEAN, `true`/`false` (or `t`/`f`, `1`/`0`: `booleanText`) into text;
- * - text: Redshift escaping (backslash and quote, NOTES-DMS.md §7); length limits in **bytes**;
+ * - text: Redshift escaping (backslash and quote, docs/aws-facts.md §7); length limits in **bytes**;
  *   over-long text is an error, or cut on a UTF-8 character boundary with `truncateText`;
  *   NUL characters are refused (Redshift cannot store them); CHAR columns take single-byte text only;
  * - timestamptz → UTC (`…+00` into TIMESTAMPTZ, UTC wall time into TIMESTAMP, which ignores offsets);
@@ -208,7 +208,7 @@ function dateLike(
     parseTimestamp(text) ??
     fail(`${JSON.stringify(text)} is not an ISO date/time (the source session must use DateStyle ISO)`);
   if (target === 'date') return `'${formatDate(t)}'`;
-  // TIMESTAMP ignores a zone offset in input text (NOTES-DMS.md §7): write the UTC wall time.
+  // TIMESTAMP ignores a zone offset in input text (docs/aws-facts.md §7): write the UTC wall time.
   return `'${formatTimestamp(toUtc(t), target === 'timestamptz')}'`;
 }
 

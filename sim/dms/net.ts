@@ -2,7 +2,7 @@ import type { SourceValue } from '../../lib/typemap/values.js';
 import type { CapturedChange } from './capture.js';
 
 /**
- * Net changes of a batch, as DMS batch apply computes them (NOTES-DMS.md §1: "DMS writes net
+ * Net changes of a batch, as DMS batch apply computes them (docs/aws-facts.md §1: "DMS writes net
  * changes"): per table and key, the batch's changes collapse to at most one DELETE, one INSERT
  * and one UPDATE carrying the row's final values.
  *

@@ -2,7 +2,7 @@ import { quoteIdent, quoteQualified, type QualifiedName } from '../../lib/sql/qu
 
 /**
  * The text of the simulated DMS's set-based apply statements. The exact text DMS sends to
- * Redshift is unconfirmed (NOTES-DMS.md §1), so the shape is a strategy:
+ * Redshift is unconfirmed (docs/aws-facts.md §1), so the shape is a strategy:
  * - `no-from`: `UPDATE t SET … WHERE t.k = CAST(changes.segN AS …) AND changes.seq >= a AND changes.seq <= b`
  *   — another table referenced without a FROM clause, which Redshift (PostgreSQL 8.0 heritage)
  *   accepts and PostgreSQL does not: the recorded text is this, the executed text adds the FROM;

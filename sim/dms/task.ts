@@ -30,7 +30,7 @@ import {
 
 /**
  * One simulated DMS replication task (PostgreSQL source → emulated Redshift target), following
- * NOTES-DMS.md §1–§3:
+ * docs/aws-facts.md §1–§3:
  * - capture in commit order (logical decoding, sim/dms/capture.ts);
  * - batch apply: net changes loaded into `dms.awsdms_changes<suffix>` (committed on its own), then
  *   per table a set-based DELETE, INSERT and UPDATE over a seq range, in one transaction, each
@@ -394,7 +394,7 @@ export class SimTask {
         undoneTables: [...touched].map((i) => this.spec.tables[i]!.target),
       });
       this.counters.rolledBack++;
-      // [TARGET_APPLY ]I: Bulk apply operation failed. Trying to execute bulk statements in 'one-by-one' mode (NOTES-DMS.md §2)
+      // [TARGET_APPLY ]I: Bulk apply operation failed. Trying to execute bulk statements in 'one-by-one' mode (docs/aws-facts.md §2)
       this.mode = 'one-by-one';
       this.oneByOneQueue = entries;
       this.events.onOneByOne?.(this, end);

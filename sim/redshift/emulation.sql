@@ -1,12 +1,12 @@
 -- Redshift emulation: turns a PostgreSQL database into a stand-in for an Amazon Redshift target.
 --
 -- The ONE place where Redshift behaviour is emulated. Every object below names the Redshift
--- documentation page it mirrors and what is simplified. Facts come from NOTES-DMS.md (§3 system
+-- documentation page it mirrors and what is simplified. Facts come from docs/aws-facts.md (§3 system
 -- views, §7 types and literals). Run as a superuser, once per database, by sim/redshift/emulation.ts,
 -- which also sets the database options (standard_conforming_strings = off, timezone = UTC,
 -- search_path including redshift_system).
 --
--- Visibility (NOTES-DMS.md §3): STL/SVL/SYS rows are visible to their own user only, unless the
+-- Visibility (docs/aws-facts.md §3): STL/SVL/SYS rows are visible to their own user only, unless the
 -- reader is a superuser or holds SYSLOG ACCESS UNRESTRICTED. Emulated with row-level security and
 -- the role "syslog_access_unrestricted" (grant it to emulate ALTER USER … SYSLOG ACCESS UNRESTRICTED).
 -- SYS_TRANSACTION_HISTORY is superuser only: emulated by revoking SELECT from PUBLIC.
@@ -14,7 +14,7 @@
 --
 -- Simplified everywhere: CHAR(n) counts characters (Redshift CHAR counts bytes and holds single-byte
 -- characters only; its system tables store multi-byte text in their pieces as characters, which is
--- what NOTES-DMS.md §3 describes); only the columns the toolkit or a runbook reads are present;
+-- what docs/aws-facts.md §3 describes); only the columns the toolkit or a runbook reads are present;
 -- rows are written by sim/redshift/record.ts, not by the server itself.
 
 CREATE SCHEMA IF NOT EXISTS redshift_system;
@@ -33,7 +33,7 @@ CREATE SEQUENCE IF NOT EXISTS redshift_system.xid_seq START 5000000;
 -- STL_QUERY (https://docs.aws.amazon.com/redshift/latest/dg/r_STL_QUERY.html)
 -- querytxt holds the first 4000 characters; newlines are stored as the two characters \n.
 -- aborted = 1 only when the query itself was stopped; an UPDATE whose transaction is later rolled
--- back keeps aborted = 0 (NOTES-DMS.md §3).
+-- back keeps aborted = 0 (docs/aws-facts.md §3).
 CREATE TABLE redshift_system.stl_query (
   userid integer NOT NULL,
   query integer NOT NULL,
@@ -121,7 +121,7 @@ CREATE TABLE redshift_system.sys_query_text (
 );
 
 -- SYS_TRANSACTION_HISTORY (https://docs.aws.amazon.com/redshift/latest/dg/SYS_TRANSACTION_HISTORY.html)
--- status 'committed' or 'rolledback'. Superuser only (NOTES-DMS.md §3).
+-- status 'committed' or 'rolledback'. Superuser only (docs/aws-facts.md §3).
 CREATE TABLE redshift_system.sys_transaction_history (
   user_id integer NOT NULL,
   transaction_id bigint NOT NULL,
@@ -197,7 +197,7 @@ CREATE FUNCTION redshift_system.to_varbyte(text, text) RETURNS redshift_system.v
   END $f$;
 
 -- FROM_HEX (https://docs.aws.amazon.com/redshift/latest/dg/r_FROM_HEX.html): hex text → VARBYTE.
--- Redshift accepts only literals here (NOTES-DMS.md §7); not enforced.
+-- Redshift accepts only literals here (docs/aws-facts.md §7); not enforced.
 CREATE FUNCTION redshift_system.from_hex(text) RETURNS redshift_system.varbyte
   LANGUAGE sql IMMUTABLE STRICT AS $f$ SELECT decode($1, 'hex')::redshift_system.varbyte $f$;
 

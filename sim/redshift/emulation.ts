@@ -8,7 +8,7 @@ import { packageRoot } from '../../lib/paths.js';
  * Installs the Redshift emulation (sim/redshift/emulation.sql — the one place Redshift behaviour is
  * emulated) into a PostgreSQL database, and sets the database options that make the server read
  * SQL as Redshift does:
- * - `standard_conforming_strings = off`: backslash is an escape in '…' (NOTES-DMS.md §7);
+ * - `standard_conforming_strings = off`: backslash is an escape in '…' (docs/aws-facts.md §7);
  * - `escape_string_warning = off`: no warning per literal;
  * - `timezone = UTC`: Redshift sessions are UTC by default;
  * - `search_path = "$user", public, redshift_system`: system views and functions resolve unqualified.

@@ -2,7 +2,7 @@ import type { SqlExecutor } from '../../lib/sql/client.js';
 
 /**
  * Records statements in the emulated Redshift system tables the way Redshift itself would
- * (NOTES-DMS.md §3), so that the toolkit reads them exactly as it reads a real cluster's logs.
+ * (docs/aws-facts.md §3), so that the toolkit reads them exactly as it reads a real cluster's logs.
  * The simulator calls this for every statement the simulated DMS runs; tests call it directly.
  *
  * Text is stored as Redshift logs it: newlines as the two characters `\n`; STL_QUERY.querytxt and
@@ -127,7 +127,7 @@ export interface TransactionEnd {
 
 /**
  * Records the end of a transaction: SYS_TRANSACTION_HISTORY, and for a rollback the ROLLBACK in
- * STL_UTILITYTEXT plus one STL_UNDONE row per table undone (NOTES-DMS.md §3).
+ * STL_UTILITYTEXT plus one STL_UNDONE row per table undone (docs/aws-facts.md §3).
  */
 export async function recordTransactionEnd(exec: SqlExecutor, t: TransactionEnd): Promise<void> {
   const uid = await userId(exec, t.userName);

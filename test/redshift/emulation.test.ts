@@ -50,7 +50,7 @@ describe('Redshift emulation', () => {
       [xid.toString()],
     );
     expect(found.rows).toHaveLength(1);
-    expect(found.rows[0]!.aborted).toBe(0); // NOTES-DMS.md §3: a rolled-back UPDATE keeps aborted = 0
+    expect(found.rows[0]!.aborted).toBe(0); // docs/aws-facts.md §3: a rolled-back UPDATE keeps aborted = 0
 
     const pieces = await targetAdmin.query<{ text: string }>(
       'SELECT text FROM stl_querytext WHERE query = $1 ORDER BY sequence',

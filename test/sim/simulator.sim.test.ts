@@ -39,7 +39,7 @@ describe('simulated DMS task', () => {
   }, 180_000);
 
   for (const shape of ['no-from', 'from'] as const) {
-    it(`goes one-by-one after a lost INSERT and an UPDATE of that row, leaving the evidence NOTES-DMS.md §3 describes (${shape} shape)`, async () => {
+    it(`goes one-by-one after a lost INSERT and an UPDATE of that row, leaving the evidence docs/aws-facts.md §3 describes (${shape} shape)`, async () => {
       const { sourceAdmin, targetAdmin } = env();
       const clock = new ManualClock(shape === 'from' ? '2026-03-11T10:00:00Z' : '2026-03-21T10:00:00Z');
       sim = await createSimulation({
@@ -74,7 +74,7 @@ describe('simulated DMS task', () => {
       expect(task.mode).toBe('one-by-one');
       expect(task.counters.rolledBack).toBe(1);
 
-      // The rolled-back UPDATE, exactly as NOTES-DMS.md §3 describes it.
+      // The rolled-back UPDATE, exactly as docs/aws-facts.md §3 describes it.
       const rolledBack = await targetAdmin.query<{ query: number; xid: string; aborted: number; querytxt: string }>(
         `SELECT q.query, q.xid::text AS xid, q.aborted, q.querytxt
            FROM stl_query q JOIN pg_user u ON u.usesysid = q.userid
