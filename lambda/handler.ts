@@ -10,7 +10,7 @@ import { createRuntime, type JobDeps } from '../jobs/runtime.js';
 /**
  * The alarm actions as an AWS Lambda handler for a function subscribed to the SNS topic
  * (`dist/lambda.js`, handler `lambda.handler`). Each record's `Sns` object gets exactly the checks
- * of `POST /sns` (topic allow-list, signature, age, replay; see lib/daemon/sns.ts), and the
+ * of `POST /sns` (topic allow-list, signature, age, replay; see daemon/sns.ts), and the
  * matching actions run inside the invocation; the handler returns when they have finished.
  *
  * Configuration: the file named by `DMS_COMPANION_CONFIG` (packaged with the function), as for the

@@ -1,4 +1,5 @@
-import type { CheckStatus } from './index.js';
+/** The checker's verdict on a task. */
+export type CheckStatus = 'ok' | 'one-by-one' | 'stalled' | 'not-running';
 
 /** What the checker measured for one task over its window. */
 export interface CheckMeasures {

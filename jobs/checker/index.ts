@@ -7,7 +7,7 @@ import type { JobDeps } from '../runtime.js';
 import { findRolledBackUpdates, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
 import { parseApplyUpdate } from '../../lib/dms/apply-update.js';
 import { countDmsStatements } from './statement-counts.js';
-import { classifyTask } from './classify.js';
+import { classifyTask, type CheckStatus } from './classify.js';
 import { leaseSeconds, withJobRun } from '../job-run.js';
 import { recentRunsOf } from '../run-summaries.js';
 
@@ -27,7 +27,7 @@ import { recentRunsOf } from '../run-summaries.js';
  *   run when the checker runs dry).
  */
 
-export type CheckStatus = 'ok' | 'one-by-one' | 'stalled' | 'not-running';
+export type { CheckStatus } from './classify.js';
 
 /** What the checker needs to know of a fixer run it started (jobs/registry.ts wires the fixer in). */
 export interface FixRun {

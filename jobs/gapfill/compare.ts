@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { chooseSegment, isDenseLevel } from './bisect.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, type SegmentDiff } from './diff.js';
 import { fetchIntegerKeys, fetchRows, KEYS_PER_LIST } from './fetch-keys.js';
@@ -130,14 +131,13 @@ export async function compareRange(
       .map((seg, i) => ({ seg, s: fps[i]![0], g: fps[i]![1] }))
       .filter((x) => !sameFingerprint(x.s, x.g));
     if (differing.length === 0) break;
-    const denseLevel = queue.length >= 8 && differing.length > o.denseFraction * queue.length;
+    const denseLevel = isDenseLevel(queue.length, differing.length, o);
     const leaves: { seg: Segment; rows: number }[] = [];
     const next: { seg: Segment; rows: number }[] = [];
     for (const d of differing) {
       const rows = Math.max(d.s.n, d.g.n);
-      const dense = denseLevel || Math.abs(d.s.n - d.g.n) > o.denseRowFraction * rows;
-      if (rows <= o.leafRows || dense) leaves.push({ seg: d.seg, rows });
-      else next.push({ seg: d.seg, rows });
+      if (chooseSegment(d.s.n, d.g.n, denseLevel, o) === 'recurse') next.push({ seg: d.seg, rows });
+      else leaves.push({ seg: d.seg, rows });
     }
     rowsFetched += await diffLeaves(sides, t, leaves, low, o, meter, diff, onProgress);
     if (next.length === 0) break;

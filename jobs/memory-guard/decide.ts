@@ -1,5 +1,7 @@
 import type { Datapoint } from '../../lib/aws/cloudwatch.js';
-import type { MemoryDecision } from './index.js';
+
+/** What the memory guard decides for an instance at a tick. */
+export type MemoryDecision = 'ok' | 'restart' | 'no-data' | 'waiting-for-recovery' | 'not-recovered' | 'restart-limit';
 
 /** What the memory guard knows at a tick about one replication instance. */
 export interface MemoryFacts {

@@ -5,7 +5,7 @@ import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId, type Logger } from '../../lib/log.js';
 import { leaseSeconds, withJobRun } from '../job-run.js';
 import { recentRunsOf } from '../run-summaries.js';
-import { decideMemory } from './decide.js';
+import { decideMemory, type MemoryDecision } from './decide.js';
 import type { JobDeps } from '../runtime.js';
 
 /**
@@ -25,7 +25,7 @@ import type { JobDeps } from '../runtime.js';
  *   `recoveryTicks` ticks to recover — memory still low after that is an alert, not another restart.
  */
 
-export type MemoryDecision = 'ok' | 'restart' | 'no-data' | 'waiting-for-recovery' | 'not-recovered' | 'restart-limit';
+export type { MemoryDecision } from './decide.js';
 
 export interface InstanceReport {
   instance: string;
