@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPANION_USER, poolFor } from '../../sim/embedded.js';
 import type { DataApiEndpoint, KeepAliveTimer } from '../../sim/redshift/data-api/index.js';
+import { StatementStore } from '../../sim/redshift/data-api/statements.js';
 import { useEnvironment } from '../helpers/env.js';
 import { clusterTarget, endpointOn, runStatement, sdkError, sdkFor } from './data-api-helpers.js';
 
@@ -554,5 +555,23 @@ describe('Serverless mode', () => {
     // The provisioned endpoint reads the same view.
     const provisioned = await runStatement(ep, sdk, { ...target(), Sql: 'SELECT count(*) FROM stl_query' });
     expect(provisioned.desc.Status).toBe('FINISHED');
+  });
+});
+
+describe('result retention', () => {
+  it('forgets a statement and its result once it ended longer ago than the retention time, never a running one', () => {
+    const store = new StatementStore();
+    const target = { database: 'dev', clusterIdentifier: 'c1' };
+    const done = store.create({ sqls: ['SELECT 1'], batch: false, target });
+    const batch = store.create({ sqls: ['SELECT 1', 'SELECT 2'], batch: true, target });
+    const running = store.create({ sqls: ['SELECT 3'], batch: false, target });
+    store.setStatus(done, 'FINISHED');
+    store.setStatus(batch, 'FAILED', 'ERROR: x');
+    store.setStatus(running, 'STARTED');
+    store.prune(new Date(done.endedAt!.getTime()));
+    expect(store.get(done.id)).toBeDefined();
+    store.prune(new Date(Date.now() + 1000));
+    expect([store.get(done.id), store.get(batch.id), store.get(`${batch.id}:2`)]).toEqual([undefined, undefined, undefined]);
+    expect(store.get(running.id)).toBe(running);
   });
 });

@@ -9,8 +9,8 @@ export interface EndpointContext extends RunContext {
   workgroupName?: string | undefined;
   /** Records per GetStatementResult page. */
   pageRows: number;
-  /** Answers already given per `ClientToken` (idempotent retries of Execute and BatchExecute). */
-  clientTokens: Map<string, Record<string, unknown>>;
+  /** Answers already given per `ClientToken` (idempotent retries of Execute and BatchExecute), with when. */
+  clientTokens: Map<string, { answer: Record<string, unknown>; at: number }>;
   /** Statements running in the background; awaited when the endpoint closes. */
   running: Set<Promise<void>>;
 }

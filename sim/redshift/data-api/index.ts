@@ -9,7 +9,7 @@ import { createDataApiServer } from './http.js';
 import { DATA_API_LIMITS, type DataApiLimits } from './limits.js';
 import { getStatementResult } from './result.js';
 import { defaultKeepAliveTimer, SessionStore, type KeepAliveTimer } from './sessions.js';
-import { ACTIVE, StatementStore, type StatementStatus, type StatementView } from './statements.js';
+import { StatementStore, type StatementStatus, type StatementView } from './statements.js';
 import { batchExecuteStatement, executeStatement } from './submit.js';
 
 /**
@@ -156,6 +156,3 @@ async function checkTarget(t: TargetConnection): Promise<void> {
     await client.end().catch(() => undefined);
   }
 }
-
-/** Statuses in which a statement still runs. */
-export const ACTIVE_STATUSES: ReadonlySet<StatementStatus> = ACTIVE;

@@ -37,6 +37,16 @@ export interface DataApiLimits {
   maxKeepAliveSeconds: number;
   /** Longest `WaitTimeSeconds`, seconds. Model: `WaitTimeSeconds` has `@range(min: 1, max: 30)`. */
   maxWaitSeconds: number;
+  /**
+   * How long an ended statement and its result stay readable, seconds. Considerations: "The maximum
+   * retention time for query results is 24 hours." A long demo may lower it to bound memory.
+   */
+  resultRetentionSeconds: number;
+  /**
+   * How long a `ClientToken` makes a repeated request return the first answer, seconds.
+   * Considerations: "The maximum retention time for a client token … is 8 hours."
+   */
+  clientTokenSeconds: number;
 }
 
 export const DATA_API_LIMITS: Readonly<DataApiLimits> = Object.freeze({
@@ -47,4 +57,6 @@ export const DATA_API_LIMITS: Readonly<DataApiLimits> = Object.freeze({
   maxActiveStatements: 200,
   maxKeepAliveSeconds: 86_400,
   maxWaitSeconds: 30,
+  resultRetentionSeconds: 24 * 3600,
+  clientTokenSeconds: 8 * 3600,
 });

@@ -139,6 +139,19 @@ export class StatementStore {
     return [...this.byId.values()].filter((s) => !s.id.includes(':') && ACTIVE.has(s.status));
   }
 
+  /**
+   * Forgets statements that ended before `before` (with their results), as the service keeps
+   * results for a limited time ("The maximum retention time for query results is 24 hours":
+   * https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html#data-api-calling-considerations).
+   */
+  prune(before: Date): void {
+    for (const s of [...this.byId.values()]) {
+      if (s.id.includes(':') || ACTIVE.has(s.status) || !s.endedAt || s.endedAt >= before) continue;
+      this.byId.delete(s.id);
+      for (const sub of s.subStatements ?? []) this.byId.delete(sub.id);
+    }
+  }
+
   nextQueryId(): number {
     return ++this.queryIds;
   }

@@ -80,9 +80,10 @@ function checkReferences(sqls: string[], parameters: NamedParameter[] | undefine
 }
 
 async function submit(ctx: EndpointContext, input: Record<string, unknown>, sub: Submission): Promise<Record<string, unknown>> {
+  forgetExpired(ctx);
   const token = optionalString(input, 'ClientToken');
   const earlier = token !== undefined ? ctx.clientTokens.get(token) : undefined;
-  if (earlier) return earlier;
+  if (earlier) return earlier.answer;
   const name = statementName(input);
   resultFormat(input);
   const wait = optionalInteger(input, 'WaitTimeSeconds', 1, ctx.limits.maxWaitSeconds);
@@ -107,7 +108,7 @@ async function submit(ctx: EndpointContext, input: Record<string, unknown>, sub:
   startInBackground(ctx, record, session);
 
   const answer = submitAnswer(ctx, record);
-  if (token !== undefined) ctx.clientTokens.set(token, answer);
+  if (token !== undefined) ctx.clientTokens.set(token, { answer, at: Date.now() });
   if (wait === undefined) return answer;
   await Promise.race([ctx.store.when(record.id, (st) => !ACTIVE.has(st)), delay(wait * 1000)]);
   return { ...answer, Status: record.status, RedshiftPid: record.redshiftPid, HasResultSet: record.hasResultSet };
@@ -168,6 +169,13 @@ function submitAnswer(ctx: EndpointContext, r: StatementRecord): Record<string, 
     ...(ctx.serverless && t.workgroupName !== undefined ? { WorkgroupName: t.workgroupName } : {}),
     ...(t.sessionId !== undefined ? { SessionId: t.sessionId } : {}),
   };
+}
+
+/** Drops statements and client tokens past their retention time. */
+function forgetExpired(ctx: EndpointContext): void {
+  const now = Date.now();
+  ctx.store.prune(new Date(now - ctx.limits.resultRetentionSeconds * 1000));
+  for (const [token, t] of ctx.clientTokens) if (t.at < now - ctx.limits.clientTokenSeconds * 1000) ctx.clientTokens.delete(token);
 }
 
 function delay(ms: number): Promise<void> {
