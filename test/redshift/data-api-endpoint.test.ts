@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPANION_USER, poolFor } from '../../sim/embedded.js';
+import { COMPANION_USER, DMS_USER, LOCAL_PASSWORD, poolFor } from '../../sim/embedded.js';
 import type { DataApiEndpoint, KeepAliveTimer } from '../../sim/redshift/data-api/index.js';
 import { StatementStore } from '../../sim/redshift/data-api/statements.js';
 import { useEnvironment } from '../helpers/env.js';
@@ -188,6 +188,28 @@ describe('connection members', () => {
     const badName = await sdkError(sdk.send(new ExecuteStatementCommand({ ClusterIdentifier: 'Bad_Name', Database: env().databases.target, Sql: 'SELECT 1' })));
     expect(badName.name).toBe('ValidationException');
     expect(badName.message).toContain("Value 'Bad_Name' at 'clusterIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern");
+  });
+});
+
+describe('database users', () => {
+  it('runs a request naming a listed DbUser as that user; a session that cannot connect is ExecuteStatementException', async () => {
+    const users = await endpointOn(env(), { dbUsers: { [DMS_USER]: LOCAL_PASSWORD, intruder: 'wrong-password' } });
+    const client = sdkFor(users);
+    try {
+      const asDms = await runStatement(users, client, { ...target(), DbUser: DMS_USER, Sql: 'SELECT current_user AS u' });
+      expect((await client.send(new GetStatementResultCommand({ Id: asDms.id }))).Records).toEqual([[{ stringValue: DMS_USER }]]);
+      const sessionless = await runStatement(users, client, { ...target(), DbUser: 'intruder', Sql: 'SELECT 1' });
+      expect(sessionless.desc.Status).toBe('FAILED');
+      expect(sessionless.desc.Error).toMatch(/^ERROR: .*intruder/);
+      const err = await sdkError(client.send(new ExecuteStatementCommand({ ...target(), DbUser: 'intruder', Sql: 'SELECT 1', SessionKeepAliveSeconds: 60 })));
+      expect(err.name).toBe('ExecuteStatementException');
+      expect(err.status).toBe(500);
+      expect(err.message).toMatch(/^Could not open a session: /);
+      expect(err.message).not.toContain('wrong-password');
+    } finally {
+      client.destroy();
+      await users.close();
+    }
   });
 });
 
