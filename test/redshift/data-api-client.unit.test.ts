@@ -7,7 +7,12 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DataApiClient, DATA_API_MAX_SQL_BYTES, toNamedParameters } from '../../lib/sql/data-api-client.js';
+import {
+  DataApiClient,
+  DATA_API_MAX_BATCH_STATEMENTS,
+  DATA_API_MAX_SQL_BYTES,
+  toNamedParameters,
+} from '../../lib/sql/data-api-client.js';
 
 const mock = mockClient(RedshiftDataClient);
 const target = { clusterIdentifier: 'c1', database: 'dev', dbUser: 'companion' };
@@ -117,12 +122,10 @@ describe('Redshift Data API client', () => {
   });
 
   it('runs a transaction in one session and rolls back when the body throws', async () => {
-    mock
-      .on(ExecuteStatementCommand)
-      .callsFake((input: { Sql: string; SessionId?: string }) => ({
-        Id: `id-${input.Sql}`,
-        SessionId: input.SessionId ?? 'sess-1',
-      }));
+    mock.on(ExecuteStatementCommand).callsFake((input: { Sql: string; SessionId?: string }) => ({
+      Id: `id-${input.Sql}`,
+      SessionId: input.SessionId ?? 'sess-1',
+    }));
     mock.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: false, ResultRows: 1 });
     await client().transaction(async (tx) => {
       await tx.query('INSERT INTO t VALUES ($1)', ['a']);
@@ -161,5 +164,65 @@ describe('Redshift Data API client', () => {
       { name: 'p2', value: 'b' },
     ]);
     expect(() => toNamedParameters('target', 'SELECT $3', ['a'])).toThrow(/\$3 has no value/);
+  });
+
+  it("writes an empty-string value as the literal '' instead of a zero-length parameter (the model refuses one)", () => {
+    const { text, parameters } = toNamedParameters('target', 'SELECT $1, $2, $1 || $3', ['', 'x', 'y']);
+    expect(text).toBe("SELECT '', :p2, '' || :p3");
+    expect(parameters).toEqual([
+      { name: 'p2', value: 'x' },
+      { name: 'p3', value: 'y' },
+    ]);
+    expect(toNamedParameters('target', 'SELECT $1', [''])).toEqual({ text: "SELECT ''", parameters: [] });
+  });
+
+  it('runs a batch of more than 40 statements atomically: one session transaction, one statement per call', async () => {
+    mock
+      .on(ExecuteStatementCommand)
+      .callsFake((input: { Sql: string; SessionId?: string }) => ({
+        Id: `id-${input.Sql}`,
+        SessionId: input.SessionId ?? 'sess-b',
+      }));
+    mock.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: false, ResultRows: 1 });
+    const statements = Array.from(
+      { length: DATA_API_MAX_BATCH_STATEMENTS + 1 },
+      (_, i) => `INSERT INTO t VALUES (${i})`,
+    );
+    await client().batch(statements);
+    expect(mock.commandCalls(BatchExecuteStatementCommand)).toHaveLength(0);
+    const sent = mock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
+    expect(sent.map((s) => s.Sql)).toEqual(['BEGIN', ...statements, 'COMMIT']);
+    expect(sent.slice(1).every((s) => s.SessionId === 'sess-b')).toBe(true);
+  });
+
+  it('with atomic: false runs chunks of 40 and says which statements stay committed when a later chunk fails', async () => {
+    mock.on(BatchExecuteStatementCommand).resolvesOnce({ Id: 'c1' }).resolves({ Id: 'c2' });
+    mock.on(DescribeStatementCommand, { Id: 'c1' }).resolves({ Id: 'c1', Status: 'FINISHED' });
+    mock.on(DescribeStatementCommand, { Id: 'c2' }).resolves({ Id: 'c2', Status: 'FAILED', Error: 'ERROR: boom' });
+    const statements = Array.from({ length: 45 }, (_, i) => `INSERT INTO t VALUES (${i})`);
+    await expect(client().batch(statements, { atomic: false })).rejects.toThrow(
+      /ERROR: boom; statements 1-40 were committed by earlier chunks and stay/,
+    );
+    expect(mock.commandCalls(BatchExecuteStatementCommand).map((c) => c.args[0].input.Sqls!.length)).toEqual([40, 5]);
+  });
+
+  it('names the Data API limit when a result is too large for it', async () => {
+    mock.on(ExecuteStatementCommand).resolves({ Id: 's5' });
+    mock
+      .on(DescribeStatementCommand)
+      .resolves({ Id: 's5', Status: 'FAILED', Error: 'Database response exceeded size limit' });
+    await expect(client().query('SELECT * FROM big')).rejects.toThrow(
+      /result set is over the Data API's size limit .*read it in smaller parts/,
+    );
+  });
+
+  it('refuses a target naming both or neither of a cluster and a workgroup', () => {
+    const sdk = new RedshiftDataClient({ region: 'us-east-1' });
+    expect(() => new DataApiClient({ client: sdk, target: { database: 'dev' } })).toThrow(
+      /exactly one of clusterIdentifier .* or workgroupName/,
+    );
+    expect(
+      () => new DataApiClient({ client: sdk, target: { database: 'dev', clusterIdentifier: 'c', workgroupName: 'w' } }),
+    ).toThrow(/exactly one/);
   });
 });
