@@ -53,7 +53,14 @@ export async function withJobRun<K extends RunKind, T>(
   spec: JobRunSpec<K, T>,
   work: () => Promise<T>,
 ): Promise<JobRunOutcome<T>> {
-  if (spec.dryRun) return { ran: true, result: await work() };
+  if (spec.dryRun) {
+    try {
+      return { ran: true, result: await work() };
+    } catch (err) {
+      if (!spec.onError) throw err;
+      return { ran: true, result: spec.onError(err, err instanceof ShutdownError) };
+    }
+  }
   const holder = `${hostname()}:${process.pid}:${spec.runId}`;
   const startedAt = deps.clock.now();
   if (!(await deps.state.acquireLease(spec.lease.name, holder, startedAt, spec.lease.seconds))) {

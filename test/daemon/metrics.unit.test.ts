@@ -2,40 +2,35 @@ import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { JobOutcome } from '../../daemon/actions.js';
+import { jobs } from '../../jobs/registry.js';
 import { CompanionMetrics } from '../../daemon/metrics.js';
 import { silentLogger } from '../../lib/log.js';
 
-/** Outcomes as the jobs report them (only the fields the metrics read are filled in). */
-const FIXER = {
-  job: 'fixer',
-  task: 'app',
-  ok: true,
-  summary: 'app: repaired',
-  report: { task: 'app', table: 'public.rental', inserted: [['7'], ['9']], hold: { stopped: true } },
-} as unknown as JobOutcome;
-const GAPFILL = {
-  job: 'gapfill',
-  ok: true,
-  summary: '',
-  report: {
-    results: [
-      {
-        table: 'public.rental',
-        missing: [['1'], ['2'], ['3']],
-        extra: [['4']],
-        duplicated: [],
-        stale: [['5'], ['6']],
-        repaired: { inserted: 3, replaced: 2, deleted: 1, deduped: 0 },
-      },
-    ],
-  },
-} as unknown as JobOutcome;
-const MEMORY = {
-  job: 'memory-guard',
-  ok: true,
-  summary: '',
-  report: { instances: [{ restarted: [{ task: 'app' }, { task: 'other', error: 'did not stop' }] }] },
-} as unknown as JobOutcome;
+/** Outcomes as the jobs report them (only the fields the effects read are filled in), effects from the registry. */
+function outcome<N extends JobOutcome['job']>(job: N, report: unknown, extra: Partial<JobOutcome> = {}): JobOutcome {
+  const effects = jobs[job].effects(report as never);
+  return { job, ok: true, summary: '', report, effects, ...extra } as JobOutcome;
+}
+const FIXER = outcome(
+  'fixer',
+  { runs: [{ task: 'app', table: 'public.rental', inserted: [['7'], ['9']], hold: { stopped: true } }] },
+  { task: 'app', summary: 'app: repaired' },
+);
+const GAPFILL = outcome('gapfill', {
+  results: [
+    {
+      table: 'public.rental',
+      missing: [['1'], ['2'], ['3']],
+      extra: [['4']],
+      duplicated: [],
+      stale: [['5'], ['6']],
+      repaired: { inserted: 3, replaced: 2, deleted: 1, deduped: 0 },
+    },
+  ],
+});
+const MEMORY = outcome('memory-guard', {
+  instances: [{ restarted: [{ task: 'app' }, { task: 'other', error: 'did not stop' }] }],
+});
 
 const cw = mockClient(CloudWatchClient);
 afterEach(() => {

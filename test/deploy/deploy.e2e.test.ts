@@ -163,7 +163,7 @@ describe('deploy/', () => {
         }
       }
     };
-    for (const d of ['lib', 'jobs', 'cli', 'lambda']) walk(path.join(root, d));
+    for (const d of ['lib', 'jobs', 'daemon', 'cli', 'lambda']) walk(path.join(root, d));
     return found;
   }
 
