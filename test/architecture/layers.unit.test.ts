@@ -34,7 +34,9 @@ describe('layers: cli/ lambda/ → daemon/ → jobs/ → lib/', () => {
   ])('%s importing %s fails lint', async (file, imp) => {
     const found = await problems(file, imp);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^no-restricted-imports: .*imports run one way|^no-restricted-imports: .*does not import another job/);
+    expect(found[0]).toMatch(
+      /^no-restricted-imports: .*imports run one way|^no-restricted-imports: .*does not import another job/,
+    );
   });
 
   it.each([

@@ -166,11 +166,9 @@ describe('CloudWatch adapter', () => {
   });
 
   it('reports a query CloudWatch refused', async () => {
-    cwMock
-      .on(GetMetricDataCommand)
-      .resolves({
-        MetricDataResults: [{ Id: 'm0', StatusCode: 'Forbidden', Messages: [{ Code: 'x', Value: 'no access' }] }],
-      });
+    cwMock.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [{ Id: 'm0', StatusCode: 'Forbidden', Messages: [{ Code: 'x', Value: 'no access' }] }],
+    });
     const metrics = new AwsMetrics(new CloudWatchClient({ region: 'us-east-1' }));
     await expect(
       metrics.getDmsMetrics(

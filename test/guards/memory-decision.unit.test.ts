@@ -5,7 +5,14 @@ const GiB = 1024 ** 3;
 const now = new Date('2026-06-01T12:00:00Z');
 const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000);
 const series = (...values: [number, number][]) => values.map(([m, gib]) => ({ timestamp: at(m), value: gib * GiB }));
-const rules = { lookback: 900, threshold: 1.5 * GiB, staleAfter: 600, maxRestarts: 2, restartWindow: 3600, recoveryTicks: 3 };
+const rules = {
+  lookback: 900,
+  threshold: 1.5 * GiB,
+  staleAfter: 600,
+  maxRestarts: 2,
+  restartWindow: 3600,
+  recoveryTicks: 3,
+};
 const fmt = (b: number) => `${(b / GiB).toFixed(2)} GiB`;
 
 describe('decideMemory: the memory guard decision', () => {
@@ -39,8 +46,18 @@ describe('decideMemory: the memory guard decision', () => {
       'restart-limit',
       1.2 * GiB,
     ],
-    ['only datapoints before the restart', { points: series([9, 1]), restarts: [at(5)], ticksSinceRestart: 0 }, 'waiting-for-recovery', null],
-    ['no datapoint since the restart yet', { points: series([6, 1], [1, 1]), restarts: [at(1)] }, 'waiting-for-recovery', null],
+    [
+      'only datapoints before the restart',
+      { points: series([9, 1]), restarts: [at(5)], ticksSinceRestart: 0 },
+      'waiting-for-recovery',
+      null,
+    ],
+    [
+      'no datapoint since the restart yet',
+      { points: series([6, 1], [1, 1]), restarts: [at(1)] },
+      'waiting-for-recovery',
+      null,
+    ],
   ])('%s', (_name, f, decision, minimum) => {
     const v = decideMemory({ points: [], now, restarts: [], ticksSinceRestart: 0, ...f }, rules, 'dms-1', fmt);
     expect(v.decision).toBe(decision);

@@ -177,12 +177,10 @@ describe('Redshift Data API client', () => {
   });
 
   it('runs a batch of more than 40 statements atomically: one session transaction, one statement per call', async () => {
-    mock
-      .on(ExecuteStatementCommand)
-      .callsFake((input: { Sql: string; SessionId?: string }) => ({
-        Id: `id-${input.Sql}`,
-        SessionId: input.SessionId ?? 'sess-b',
-      }));
+    mock.on(ExecuteStatementCommand).callsFake((input: { Sql: string; SessionId?: string }) => ({
+      Id: `id-${input.Sql}`,
+      SessionId: input.SessionId ?? 'sess-b',
+    }));
     mock.on(DescribeStatementCommand).resolves({ Status: 'FINISHED', HasResultSet: false, ResultRows: 1 });
     const statements = Array.from(
       { length: DATA_API_MAX_BATCH_STATEMENTS + 1 },
