@@ -95,7 +95,8 @@ export async function benchGapfill(
     );
     if (missingIds) {
       await targetAdmin.query(
-        `INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g WHERE g IN (${missingIds})`,
+        `INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g ` +
+          `WHERE g IN (${missingIds})`,
       );
     }
   };

@@ -13,8 +13,11 @@ export function renderCheck(r: CheckAndFixReport): string {
     lines.push(
       `${t.task}: ${t.status.toUpperCase()}${t.error ? ` (check failed: ${t.error})` : ''}`,
       `  window ${e.windowStart} → ${e.windowEnd}; task ${e.taskStatus}${e.heldBy.length ? ` (held by ${e.heldBy.join(', ')})` : ''}`,
-      `  DMS UPDATEs ${e.dmsUpdates}, single-row ${e.singleRowUpdates} (threshold ${e.threshold}${e.historyMedian !== undefined ? `, history median ${e.historyMedian}` : ''}), DMS statements ${e.dmsStatements} [${e.statementSource}]`,
-      `  rolled-back DMS UPDATEs ${e.rolledBackUpdates}${e.rolledBackSource ? ` [${e.rolledBackSource}]` : ''}; CDCLatencyTarget ${e.cdcLatencyTarget === null ? 'no datapoints' : `${e.cdcLatencyTarget.toFixed(0)} s`}`,
+      `  DMS UPDATEs ${e.dmsUpdates}, single-row ${e.singleRowUpdates} (threshold ` +
+        `${e.threshold}${e.historyMedian !== undefined ? `, history median ${e.historyMedian}` : ''}), DMS statements ${e.dmsStatements} ` +
+        `[${e.statementSource}]`,
+      `  rolled-back DMS UPDATEs ${e.rolledBackUpdates}${e.rolledBackSource ? ` [${e.rolledBackSource}]` : ''}; CDCLatencyTarget ` +
+        `${e.cdcLatencyTarget === null ? 'no datapoints' : `${e.cdcLatencyTarget.toFixed(0)} s`}`,
     );
     if (t.action === 'cooldown') lines.push(`  fixer not started: cool-down until ${t.cooldownUntil}`);
     if (t.action === 'fixer-disabled') lines.push('  fixer disabled in the config: repair by hand (dms-companion fix)');

@@ -72,7 +72,8 @@ export function registerDemo(program: Command): void {
         const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
         if (!g.json)
           process.stderr.write(
-            `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ${logFile}\n`,
+            `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
+              `${logFile}\n`,
           );
         const report = await runDemo({
           duration: opts.duration,

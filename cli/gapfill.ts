@@ -16,12 +16,18 @@ const keys = (ks: string[][], max = 8) =>
 
 export function renderGapfill(r: GapfillReport): string {
   if (r.results.length === 0) return 'nothing to do: every day up to yesterday has been reconciled';
-  const head = `${'table'.padEnd(20)} ${'day'.padEnd(10)} ${'status'.padEnd(11)} ${'rows'.padStart(10)} ${'missing'.padStart(7)} ${'extra'.padStart(6)} ${'dup'.padStart(5)} ${'stale'.padStart(6)} ${'repaired'.padStart(8)} ${'queries'.padStart(7)} ${'read'.padStart(9)} ${'time'.padStart(7)}`;
+  const head =
+    `${'table'.padEnd(20)} ${'day'.padEnd(10)} ${'status'.padEnd(11)} ${'rows'.padStart(10)} ${'missing'.padStart(7)} ` +
+    `${'extra'.padStart(6)} ${'dup'.padStart(5)} ${'stale'.padStart(6)} ${'repaired'.padStart(8)} ${'queries'.padStart(7)} ${'read'.padStart(9)} ` +
+    `${'time'.padStart(7)}`;
   const lines = [head];
   for (const x of r.results) {
     const repaired = x.repaired.inserted + x.repaired.replaced + x.repaired.deleted + x.repaired.deduped;
     lines.push(
-      `${x.table.padEnd(20)} ${x.day.padEnd(10)} ${x.status.padEnd(11)} ${String(x.rowsCompared).padStart(10)} ${String(x.missing.length).padStart(7)} ${String(x.extra.length).padStart(6)} ${String(x.duplicated.length).padStart(5)} ${String(x.stale.length).padStart(6)} ${String(repaired).padStart(8)} ${String(x.queries).padStart(7)} ${`${(x.bytesRead / 1024).toFixed(0)} KiB`.padStart(9)} ${`${(x.durationMs / 1000).toFixed(1)} s`.padStart(7)}`,
+      `${x.table.padEnd(20)} ${x.day.padEnd(10)} ${x.status.padEnd(11)} ${String(x.rowsCompared).padStart(10)} ${String(x.missing.length).padStart(7)} ` +
+        `${String(x.extra.length).padStart(6)} ${String(x.duplicated.length).padStart(5)} ${String(x.stale.length).padStart(6)} ` +
+        `${String(repaired).padStart(8)} ${String(x.queries).padStart(7)} ${`${(x.bytesRead / 1024).toFixed(0)} KiB`.padStart(9)} ` +
+        `${`${(x.durationMs / 1000).toFixed(1)} s`.padStart(7)}`,
     );
   }
   for (const x of r.results) {
@@ -43,7 +49,8 @@ export function registerGapfill(program: Command): void {
   program
     .command('gapfill')
     .description(
-      "reconcile each UTC day's primary-key range between source and target and backfill what is missing (default: the days since the last run, up to yesterday)",
+      "reconcile each UTC day's primary-key range between source and target and backfill what is missing (default: the days since the last run, up to " +
+        'yesterday)',
     )
     .option('--table <schema.table>', 'only this table')
     .option('--day <YYYY-MM-DD>', 'only this UTC day')
@@ -53,7 +60,8 @@ export function registerGapfill(program: Command): void {
     .option('--dedupe', 'replace keys present more than once on the target by the source row (default: report them)')
     .addHelpText(
       'after',
-      '\nKeys are assumed to grow with the day column. Exit codes: 0 no difference left, 1 differences left or a failure, 2 usage/config error.\n--dry-run compares and prints the plan without writing.',
+      '\nKeys are assumed to grow with the day column. Exit codes: 0 no difference left, 1 differences left or a failure, 2 usage/config ' +
+        'error.\n--dry-run compares and prints the plan without writing.',
     )
     .action(
       async (

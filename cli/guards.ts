@@ -22,7 +22,8 @@ function renderMaintenance(r: MaintenanceTickReport & { holds?: Hold[] }): strin
     return 'no cluster in the config (cluster.identifier): the maintenance guard has nothing to watch';
   if (r.cluster) {
     lines.push(
-      `cluster ${r.cluster.identifier}: ${r.cluster.status}${r.cluster.availability ? ` / ${r.cluster.availability}` : ''}; preferred window ${r.cluster.preferredMaintenanceWindow ?? '-'}`,
+      `cluster ${r.cluster.identifier}: ${r.cluster.status}${r.cluster.availability ? ` / ${r.cluster.availability}` : ''}; preferred window ` +
+        `${r.cluster.preferredMaintenanceWindow ?? '-'}`,
     );
     if (r.cluster.deferred.length)
       lines.push(`deferred: ${r.cluster.deferred.map((d) => `${d.start} → ${d.end}`).join(', ')}`);
@@ -52,7 +53,8 @@ function renderMemory(r: MemoryTickReport): string {
   for (const i of r.instances) {
     const mb = (v: number | null) => (v === null ? 'no data' : formatBytes(v));
     lines.push(
-      `${i.instance}: FreeableMemory ${mb(i.freeableMemory)} (minimum ${mb(i.minimum)}, threshold ${formatBytes(i.threshold)}), SwapUsage ${mb(i.swapUsage)}, latest datapoint ${i.latestDatapoint ?? '-'}`,
+      `${i.instance}: FreeableMemory ${mb(i.freeableMemory)} (minimum ${mb(i.minimum)}, threshold ${formatBytes(i.threshold)}), SwapUsage ` +
+        `${mb(i.swapUsage)}, latest datapoint ${i.latestDatapoint ?? '-'}`,
       `  restarts in the window: ${i.restartsInWindow}${i.lastRestart ? `, last at ${i.lastRestart}` : ''}; decision: ${i.decision}`,
       ...i.restarted.map((x) => `  ${x.task}: ${x.result}${x.error ? ` (${x.error})` : ''}`),
       ...i.skipped.map((x) => `  ${x.task}: skipped — ${x.reason}`),

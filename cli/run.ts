@@ -50,7 +50,8 @@ export function registerRun(program: Command): void {
     .option('--port <n>', 'HTTP port (default: daemon.port from the config)', port)
     .addHelpText(
       'after',
-      '\nWith --dry-run every scheduled run only plans and logs.\nExit codes: 0 stopped cleanly, 1 a job was still running when the shutdown grace ended, 2 configuration error.',
+      '\nWith --dry-run every scheduled run only plans and logs.\nExit codes: 0 stopped cleanly, 1 a job was still running when the shutdown grace ' +
+        'ended, 2 configuration error.',
     )
     .action(async (opts: { port?: number }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();

@@ -93,7 +93,8 @@ export function registerTypemap(program: Command): void {
             g.json,
             (r) =>
               [
-                `-- ${displayName(r.source)} → ${displayName(r.target)} (${r.targetExists ? 'target column types' : 'target table missing: DMS default mapping'})`,
+                `-- ${displayName(r.source)} → ${displayName(r.target)} ` +
+                  `(${r.targetExists ? 'target column types' : 'target table missing: DMS default mapping'})`,
                 ...r.columns.map((c) => `--   ${c}`),
                 ...(r.skipped.length ? [`-- not on the target, not written: ${r.skipped.join(', ')}`] : []),
                 ...r.statements.map((s) => `${s};`),

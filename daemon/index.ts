@@ -192,7 +192,10 @@ export class Daemon {
     const running = this.runner.running;
     log.warn(
       { reason, running },
-      `shutting down (${reason}): ${running ? `waiting up to ${this.deps.config.daemon.shutdownGrace} s for ${running} running job(s) to reach a safe point` : 'no job running'}`,
+      `shutting down (${reason}): ` +
+        (running
+          ? `waiting up to ${this.deps.config.daemon.shutdownGrace} s for ${running} running job(s) to reach a safe point`
+          : 'no job running'),
     );
     for (const c of this.crons) await c.stop();
     this.abort.abort(new Error(reason));

@@ -181,7 +181,8 @@ async function scenario(
     const workload = new Workload(env.sourceAdmin, clock, { seed: o.seed, ratePerSecond: o.rate ?? 1 });
     await daemon.start();
     say(
-      `daemon started: checker ${schedules(speed).checker}, memory guard and maintenance guard ${schedules(speed)['memory-guard']}, gap-filling ${schedules(speed).gapfill} (real-time cron; ${speed}× simulated time); http://127.0.0.1:${daemon.port}/healthz`,
+      `daemon started: checker ${schedules(speed).checker}, memory guard and maintenance guard ${schedules(speed)['memory-guard']}, gap-filling ` +
+        `${schedules(speed).gapfill} (real-time cron; ${speed}× simulated time); http://127.0.0.1:${daemon.port}/healthz`,
     );
     say(`announced: Redshift maintenance reboot at ${hhmmss(MAINTENANCE_START)} UTC (8 min)`);
 
@@ -440,7 +441,10 @@ class FaultBook {
             .filter(([, n]) => n > 0);
           const fixed = Object.entries(x.repaired).filter(([, n]) => n > 0);
           lines.push(
-            `gapfill ${x.table} ${x.day}: ${x.status}, ${x.rowsCompared} rows compared in ${x.queries} queries${found.length ? `; found ${found.map(([c, n]) => `${n} ${c}`).join(', ')}` : ''}${fixed.length ? `; ${fixed.map(([c, n]) => `${n} ${c}`).join(', ')}` : ''}`,
+            `gapfill ${x.table} ${x.day}: ${x.status}, ${x.rowsCompared} rows compared in ${x.queries} ` +
+              `queries` +
+              (found.length ? `; found ${found.map(([c, n]) => `${n} ${c}`).join(', ')}` : '') +
+              (fixed.length ? `; ${fixed.map(([c, n]) => `${n} ${c}`).join(', ')}` : ''),
           );
         }
         return lines.length ? lines.join('\n') : undefined;
@@ -454,7 +458,11 @@ class FaultBook {
         const changed = rep.phase !== this.lastMaintenancePhase;
         this.lastMaintenancePhase = rep.phase;
         return acted || changed
-          ? `maintenance-guard: ${r.summary}${rep.window ? ` (window ${hhmmss(new Date(rep.window.start))}–${hhmmss(new Date(rep.window.end))}, resume planned ${hhmmss(new Date(rep.window.plannedResume))})` : ''}`
+          ? `maintenance-guard: ${r.summary}` +
+              (rep.window
+                ? ` (window ${hhmmss(new Date(rep.window.start))}–${hhmmss(new Date(rep.window.end))}, ` +
+                  `resume planned ${hhmmss(new Date(rep.window.plannedResume))})`
+                : '')
           : undefined;
       }
       case 'memory-guard': {
@@ -477,7 +485,10 @@ function status(sim: Simulation, clock: ScaledClock, faults: FaultBook, runs: Re
   const mem = formatBytes(sim.world.freeableMemory(t.spec.replicationInstance));
   const cluster = sim.world.clusterUnavailable() ? 'REBOOTING' : 'available';
   const n = Object.values(runs).reduce((a, b) => a + b, 0);
-  return `${hhmmss(clock.now())} UTC  task ${t.status}${t.stalled ? ' (stalled)' : ''} ${t.mode}  applied ${t.counters.applied}/${t.counters.captured}  latency ${t.latencySeconds().toFixed(0)} s  FreeableMemory ${mem}  cluster ${cluster}  faults repaired ${faults.repaired}/5  job runs ${n}`;
+  return (
+    `${hhmmss(clock.now())} UTC  task ${t.status}${t.stalled ? ' (stalled)' : ''} ${t.mode}  applied ${t.counters.applied}/${t.counters.captured} ` +
+    ` latency ${t.latencySeconds().toFixed(0)} s  FreeableMemory ${mem}  cluster ${cluster}  faults repaired ${faults.repaired}/5  job runs ${n}`
+  );
 }
 
 /** Renders the end-of-demo summary table (simulated UTC times). */
@@ -500,16 +511,21 @@ export function renderDemo(r: DemoReport): string {
       .trimEnd();
   const lines = [
     '',
-    `simulated ${r.simulatedFrom.slice(0, 16).replace('T', ' ')} → ${r.simulatedTo.slice(11, 16)} UTC in ${r.realSeconds} s (${r.speed}×, seed ${r.seed}); ${r.changesApplied} of ${r.changesCaptured} changes applied; job runs: ${Object.entries(
-      r.runs,
-    )
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
+    `simulated ${r.simulatedFrom.slice(0, 16).replace('T', ' ')} → ${r.simulatedTo.slice(11, 16)} UTC in ${r.realSeconds} s (${r.speed}×, seed ` +
+      `${r.seed}); ${r.changesApplied} of ${r.changesCaptured} changes applied; job runs: ${Object.entries(r.runs)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
     '',
     fmt(head),
     ...rows.map(fmt),
     '',
-    `source vs target: ${r.tables.map((d) => `${d.table} ${d.sourceRows}/${d.targetRows}${d.missing || d.extra ? ` (missing ${d.missing}, extra ${d.extra})` : ''}`).join(', ')}`,
+    'source vs target: ' +
+      r.tables
+        .map(
+          (d) =>
+            `${d.table} ${d.sourceRows}/${d.targetRows}${d.missing || d.extra ? ` (missing ${d.missing}, extra ${d.extra})` : ''}`,
+        )
+        .join(', '),
     r.allRepaired ? 'every fault detected and repaired' : 'NOT every fault was detected and repaired',
     r.targetEqualsSource ? 'target equals source' : 'target DIFFERS from source',
   ];

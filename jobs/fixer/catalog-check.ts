@@ -34,7 +34,8 @@ export async function checkAgainstCatalog(
   );
   if (!table) {
     throw new RefusedError(
-      `target table ${displayName(p.targetTable)} (from the statement) is not a table of task ${task.name} in the config (its tables: ${task.tables.map((t) => displayName(t.target)).join(', ')})`,
+      `target table ${displayName(p.targetTable)} (from the statement) is not a table of task ${task.name} in the config (its tables: ` +
+        `${task.tables.map((t) => displayName(t.target)).join(', ')})`,
     );
   }
   const targetCols = await describeTargetTable(target, p.targetTable);
@@ -66,7 +67,8 @@ export async function checkAgainstCatalog(
     const c = paired.get(k);
     if (!c)
       throw new RefusedError(
-        `the statement does not pair primary-key column ${k} of ${displayName(table.target)} with a changes column (pairs: ${p.keyPairs.map((x) => x.targetColumn).join(', ')})`,
+        `the statement does not pair primary-key column ${k} of ${displayName(table.target)} with a changes column (pairs: ` +
+          `${p.keyPairs.map((x) => x.targetColumn).join(', ')})`,
       );
     return c;
   });

@@ -272,7 +272,9 @@ async function fix(
   if (deps.signal?.aborted) {
     // Shutting down with the task stopped: keep it stopped, so that DMS keeps the changes table
     // this repair reads; the next start (or `dms-companion fix`) completes the repair and resumes.
-    const note = `${reason}; interrupted by a companion shutdown before the repair: the task stays stopped (its changes table intact) until the next start completes the repair, or \`dms-companion fix --task ${o.task.name}\``;
+    const note =
+      `${reason}; interrupted by a companion shutdown before the repair: the task stays stopped (its changes table intact) until the next ` +
+      `start completes the repair, or \`dms-companion fix --task ${o.task.name}\``;
     await deps.state.noteHold(o.task.arn, 'fixer', note);
     log.warn(note);
     throw new ShutdownError('the repair (the hold stays; the next start completes it)');

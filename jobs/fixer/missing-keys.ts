@@ -38,7 +38,8 @@ export async function findMissingKeys(
   const changesRows = Number(count.rows[0]?.n ?? 0);
   if (changesRows === 0) {
     throw new RefusedError(
-      `changes table ${displayName(p.changesTable)} has no rows in ${p.seqColumn} ${p.seqFrom}–${p.seqTo}: it was truncated or reloaded since the UPDATE (DMS has moved on); nothing to compare`,
+      `changes table ${displayName(p.changesTable)} has no rows in ${p.seqColumn} ${p.seqFrom}–${p.seqTo}: it was truncated or reloaded since the ` +
+        `UPDATE (DMS has moved on); nothing to compare`,
     );
   }
   const pk = checked.table.primaryKey;

@@ -43,7 +43,8 @@ async function keyBefore(source: SqlClient, t: GapTable, at: Date, meter: Meter)
   const day = quoteIdent(t.day.name);
   const key = quoteIdent(t.key[0]!.name);
   const r = await source.query<{ k: unknown }>(
-    `SELECT CAST(max(k) AS TEXT) AS k FROM (SELECT ${key} AS k FROM ${quoteQualified(t.config.source)} WHERE ${day} < CAST($1 AS TIMESTAMPTZ) ORDER BY ${day} DESC LIMIT 1000) last_rows`,
+    `SELECT CAST(max(k) AS TEXT) AS k FROM (SELECT ${key} AS k FROM ${quoteQualified(t.config.source)} WHERE ${day} < CAST($1 AS TIMESTAMPTZ) ORDER BY ` +
+      `${day} DESC LIMIT 1000) last_rows`,
     [`${utcText(at)}+00`],
   );
   meter.queries++;
@@ -86,17 +87,20 @@ export async function dayKeyRange(
     (_v, i) => `${utcText(new Date(start.getTime() + (span * (i + 1)) / 32))}+00`,
   );
   const first = await source.query<{ k: unknown; d: unknown }>(
-    `(SELECT CAST(${k} AS TEXT) AS k, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${day} >= CAST($1 AS TIMESTAMPTZ) AND ${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1000)
+    `(SELECT CAST(${k} AS TEXT) AS k, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${day} >= CAST($1 AS TIMESTAMPTZ) AND ` +
+      `${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1000)
      UNION ALL
      SELECT CAST(x.k AS TEXT), CAST(x.d AS TEXT) FROM unnest(CAST($3 AS TIMESTAMPTZ[])) AS p(at)
-       CROSS JOIN LATERAL (SELECT ${k} AS k, ${day} AS d FROM ${quoteQualified(t.config.source)} WHERE ${day} >= p.at AND ${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1) x`,
+       CROSS JOIN LATERAL (SELECT ${k} AS k, ${day} AS d FROM ${quoteQualified(t.config.source)}
+         WHERE ${day} >= p.at AND ${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1) x`,
     [`${utcText(start)}+00`, `${utcText(end)}+00`, times],
   );
   meter.queries++;
   const outside = first.rows.find((r) => !inRange(asText(r.k), after, upTo, t.integerLead));
   if (outside) {
     throw new RefusedError(
-      `keys are not monotonic with ${t.day.name}: key ${asText(outside.k)} (${t.day.name} ${asText(outside.d)}) lies outside the day's key range (${after ?? '-∞'}, ${upTo ?? '+∞'}] and would not be compared; gap-filling needs keys that grow with the day column`,
+      `keys are not monotonic with ${t.day.name}: key ${asText(outside.k)} (${t.day.name} ${asText(outside.d)}) lies outside the day's key range ` +
+        `(${after ?? '-∞'}, ${upTo ?? '+∞'}] and would not be compared; gap-filling needs keys that grow with the day column`,
     );
   }
   // Overlap: rows at evenly spaced keys of the range should belong to the day (within a few minutes
@@ -108,7 +112,8 @@ export async function dayKeyRange(
     const probes = Array.from({ length: 31 }, (_v, i) => (from + ((to - from) * BigInt(i + 1)) / 32n).toString());
     const slack = 5 * 60;
     const r = await source.query<{ k: unknown; d: unknown; ok: unknown }>(
-      `SELECT CAST(p.k AS TEXT) AS k, CAST(x.d AS TEXT) AS d, x.d >= CAST($2 AS TIMESTAMPTZ) - INTERVAL '${slack} seconds' AND x.d < CAST($3 AS TIMESTAMPTZ) + INTERVAL '${slack} seconds' AS ok
+      `SELECT CAST(p.k AS TEXT) AS k, CAST(x.d AS TEXT) AS d, x.d >= CAST($2 AS TIMESTAMPTZ) - INTERVAL '${slack} seconds' AND x.d < CAST($3 AS ` +
+        `TIMESTAMPTZ) + INTERVAL '${slack} seconds' AS ok
          FROM unnest(CAST($1 AS BIGINT[])) AS p(k)
          CROSS JOIN LATERAL (SELECT ${day} AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} >= p.k ORDER BY ${k} LIMIT 1) x`,
       [probes, `${utcText(start)}+00`, `${utcText(end)}+00`],
@@ -117,21 +122,24 @@ export async function dayKeyRange(
     const bad = r.rows.find((x) => !(x.ok === true || x.ok === 't'));
     if (bad) {
       warnings.push(
-        `keys are not monotonic with ${t.day.name}: the row at key ${asText(bad.k)} has ${t.day.name} ${asText(bad.d)}, outside the day, yet lies in the day's key range (${after ?? '-∞'}, ${upTo}]; such rows are compared under this day`,
+        `keys are not monotonic with ${t.day.name}: the row at key ${asText(bad.k)} has ${t.day.name} ${asText(bad.d)}, outside the day, yet lies in ` +
+          `the day's key range (${after ?? '-∞'}, ${upTo}]; such rows are compared under this day`,
       );
     }
   }
   if (!empty && upTo !== null) {
     // Source: the first row after the range must not be earlier than the range's end.
     const next = await source.query<{ early: unknown; d: unknown }>(
-      `SELECT ${day} < CAST($2 AS TIMESTAMPTZ) AS early, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} > CAST($1 AS ${t.key[0]!.source.declared}) ORDER BY ${k} LIMIT 1`,
+      `SELECT ${day} < CAST($2 AS TIMESTAMPTZ) AS early, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} > CAST($1 AS ` +
+        `${t.key[0]!.source.declared}) ORDER BY ${k} LIMIT 1`,
       [upTo, `${utcText(end)}+00`],
     );
     meter.queries++;
     const row = next.rows[0];
     if (row && (row.early === true || row.early === 't')) {
       warnings.push(
-        `keys are not monotonic with ${t.day.name} on the source: the key after ${upTo} has ${t.day.name} ${asText(row.d)}, before the range's end; rows out of order are compared under the day their key falls in`,
+        `keys are not monotonic with ${t.day.name} on the source: the key after ${upTo} has ${t.day.name} ${asText(row.d)}, before the range's end; ` +
+          `rows out of order are compared under the day their key falls in`,
       );
     }
     // Target: the rows just outside the range should carry days outside it.

@@ -154,7 +154,8 @@ async function tick(
     if (tries >= cfg.releaseRetries) {
       report.phase = 'gave-up';
       report.alerts.push(
-        `cluster ${clusterId} still ${c.status}/${c.availability ?? '?'} after ${tries} ticks past the planned resume: the tasks stay held; release them by hand once it is available (dms-companion holds release --task T --owner maintenance)`,
+        `cluster ${clusterId} still ${c.status}/${c.availability ?? '?'} after ${tries} ticks past the planned resume: the tasks stay held; release ` +
+          `them by hand once it is available (dms-companion holds release --task T --owner maintenance)`,
       );
     } else {
       report.alerts.push(

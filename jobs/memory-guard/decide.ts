@@ -70,11 +70,15 @@ export function decideMemory(
   if (minimum >= r.threshold) return { decision: 'ok', minimum };
   if (last && !since.some((p) => p.value >= r.threshold)) {
     if (f.ticksSinceRestart < r.recoveryTicks) return { decision: 'waiting-for-recovery', minimum };
-    const warning = `FreeableMemory of ${instance} is still ${fmt(minimum)} after the restart at ${last.toISOString()}: not restarting again; the instance needs a person`;
+    const warning =
+      `FreeableMemory of ${instance} is still ${fmt(minimum)} after the restart at ${last.toISOString()}: not restarting again; the ` +
+      `instance needs a person`;
     return { decision: 'not-recovered', minimum, warning };
   }
   if (f.restarts.length >= r.maxRestarts) {
-    const warning = `${f.restarts.length} restarts of ${instance} within ${r.restartWindow} s (limit ${r.maxRestarts}): not restarting again; the instance needs a person`;
+    const warning =
+      `${f.restarts.length} restarts of ${instance} within ${r.restartWindow} s (limit ${r.maxRestarts}): not restarting again; the ` +
+      `instance needs a person`;
     return { decision: 'restart-limit', minimum, warning };
   }
   return { decision: 'restart', minimum };

@@ -48,9 +48,13 @@ export class StatementParseError extends RefusedError {
 }
 
 const TRUNCATION_HINT =
-  'it was probably cut off (STL_QUERY.querytxt and SYS_QUERY_HISTORY.query_text keep 4000 characters): rebuild the full text from STL_QUERYTEXT (or SYS_QUERY_TEXT), or let `dms-companion fix` do it';
+  'it was probably cut off (STL_QUERY.querytxt and SYS_QUERY_HISTORY.query_text keep 4000 characters): ' +
+  'rebuild the full text from STL_QUERYTEXT (or SYS_QUERY_TEXT), or let `dms-companion fix` do it';
 
-/** Rebuilds a statement from its STL_QUERYTEXT pieces: every piece but the last is 200 characters (trailing spaces included); trim only the last; `\n` back to newlines (docs/aws-facts.md §3). */
+/**
+ * Rebuilds a statement from its STL_QUERYTEXT pieces: every piece but the last is 200 characters
+ * (trailing spaces included); trim only the last; `\n` back to newlines (docs/aws-facts.md §3).
+ */
 export function joinQueryTextPieces(pieces: readonly string[], pieceLength = 200): string {
   if (pieces.length === 0) return '';
   const body = pieces

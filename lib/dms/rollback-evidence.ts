@@ -38,7 +38,9 @@ export interface RolledBackUpdate {
 
 // aborted = 0: the UPDATE itself completed and its transaction was rolled back afterwards (an UPDATE
 // killed by a reboot or a cancel shows aborted = 1 and is not what one-by-one mode leaves).
-const IS_DMS_UPDATE = `q.aborted = 0 AND (LTRIM(q.querytxt) ILIKE 'update%' OR LTRIM(q.querytxt) ILIKE '/*%*/%update%') AND q.querytxt ILIKE '%awsdms_changes%'`;
+const IS_DMS_UPDATE =
+  `q.aborted = 0 AND (LTRIM(q.querytxt) ILIKE 'update%' OR LTRIM(q.querytxt) ILIKE '/*%*/%update%') AND q.querytxt ILIKE ` +
+  `'%awsdms_changes%'`;
 
 const STL_EVIDENCE: Record<Exclude<EvidenceSource, 'sys_query_history'>, string> = {
   sys_transaction_history: `EXISTS (SELECT 1 FROM sys_transaction_history h WHERE h.transaction_id = q.xid AND h.status = 'rolledback')`,

@@ -57,7 +57,8 @@ export async function stillMissing(
         );
         const values = cols.map(
           (c) =>
-            `CAST(${toRedshiftLiteral(r[c.name], c.source, c.target, options, { table, key, column: c.name })} AS ${targetTypeSql(c.target)}) AS ${quoteIdent(c.targetName)}`,
+            `CAST(${toRedshiftLiteral(r[c.name], c.source, c.target, options, { table, key, column: c.name })} AS ${targetTypeSql(c.target)}) AS ` +
+            `${quoteIdent(c.targetName)}`,
         );
         return `SELECT ${start + i} AS i, ${values.join(', ')}`;
       })

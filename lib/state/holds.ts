@@ -22,7 +22,8 @@ export async function selectActiveHolds(exec: SqlExecutor, t: StateTables, taskA
   const p = new Params();
   const where = taskArn === undefined ? '' : `AND task_arn = ${p.add(taskArn)}`;
   const r = await exec.query<Record<string, unknown>>(
-    `SELECT task_arn, owner, reason, created_at, until_at, was_running, run_id FROM ${t.table('holds')} WHERE released_at IS NULL ${where} ORDER BY created_at, owner`,
+    `SELECT task_arn, owner, reason, created_at, until_at, was_running, run_id FROM ${t.table('holds')} WHERE released_at IS NULL ${where} ORDER BY ` +
+      `created_at, owner`,
     p.values,
   );
   return r.rows.map((x) => ({
@@ -40,7 +41,8 @@ export async function insertHold(exec: SqlExecutor, t: StateTables, h: Hold): Pr
   const p = new Params();
   await exec.query(
     `INSERT INTO ${t.table('holds')} (task_arn, owner, reason, created_at, until_at, was_running, run_id) ` +
-      `VALUES (${p.add(h.taskArn)}, ${p.add(h.owner)}, ${p.add(h.reason)}, ${p.add(h.createdAt)}, ${p.add(h.until)}, ${h.wasRunning ? 'TRUE' : 'FALSE'}, ${p.add(h.runId)})`,
+      `VALUES (${p.add(h.taskArn)}, ${p.add(h.owner)}, ${p.add(h.reason)}, ${p.add(h.createdAt)}, ${p.add(h.until)}, ` +
+      `${h.wasRunning ? 'TRUE' : 'FALSE'}, ${p.add(h.runId)})`,
     p.values,
   );
 }
@@ -73,7 +75,8 @@ export async function updateHoldReason(
 ): Promise<void> {
   const p = new Params();
   await exec.query(
-    `UPDATE ${t.table('holds')} SET reason = ${p.add(reason.slice(0, 4096))} WHERE task_arn = ${p.add(taskArn)} AND owner = ${p.add(owner)} AND released_at IS NULL`,
+    `UPDATE ${t.table('holds')} SET reason = ${p.add(reason.slice(0, 4096))} WHERE task_arn = ${p.add(taskArn)} AND owner = ${p.add(owner)} AND ` +
+      `released_at IS NULL`,
     p.values,
   );
 }

@@ -34,7 +34,8 @@ export async function insertRepairs(
       .slice(i, i + ROWS_PER_STATEMENT)
       .map(
         (e) =>
-          `(${p.add(e.runId)}, ${p.add(e.job)}, ${p.add(e.taskArn)}, ${p.add(e.table)}, ${p.add(e.key)}, ${p.add(e.action)}, ${p.add(e.reason)}, ${p.add(e.evidence)}, ${p.add(e.at)})`,
+          `(${p.add(e.runId)}, ${p.add(e.job)}, ${p.add(e.taskArn)}, ${p.add(e.table)}, ${p.add(e.key)}, ${p.add(e.action)}, ${p.add(e.reason)}, ` +
+          `${p.add(e.evidence)}, ${p.add(e.at)})`,
       );
     await exec.query(
       `INSERT INTO ${t.table('repair_log')} (run_id, job, task_arn, table_name, key_text, action, reason, evidence, logged_at) VALUES ${values.join(', ')}`,

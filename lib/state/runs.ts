@@ -30,7 +30,8 @@ const taskClause = (p: Params, taskArn: string | undefined) =>
 export async function insertRun(exec: SqlExecutor, t: StateTables, r: Omit<RunRecord, 'status'>): Promise<void> {
   const p = new Params();
   await exec.query(
-    `INSERT INTO ${t.table('runs')} (run_id, job, task_arn, started_at, status) VALUES (${p.add(r.runId)}, ${p.add(r.job)}, ${p.add(r.taskArn)}, ${p.add(r.startedAt)}, 'running')`,
+    `INSERT INTO ${t.table('runs')} (run_id, job, task_arn, started_at, status) VALUES (${p.add(r.runId)}, ${p.add(r.job)}, ${p.add(r.taskArn)}, ` +
+      `${p.add(r.startedAt)}, 'running')`,
     p.values,
   );
 }
@@ -98,7 +99,8 @@ export async function selectLastSuccess(
 ): Promise<Date | undefined> {
   const p = new Params();
   const r = await exec.query<{ t: unknown }>(
-    `SELECT max(finished_at) AS t FROM ${t.table('runs')} WHERE job = ${p.add(job)} AND status = 'ok'${taskArn === undefined ? '' : ` AND task_arn = ${p.add(taskArn)}`}`,
+    `SELECT max(finished_at) AS t FROM ${t.table('runs')} WHERE job = ${p.add(job)} AND status = ` +
+      `'ok'${taskArn === undefined ? '' : ` AND task_arn = ${p.add(taskArn)}`}`,
     p.values,
   );
   return parseTs(r.rows[0]?.t);

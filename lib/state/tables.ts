@@ -28,8 +28,10 @@ export function stateDdl(t: StateTables): string[] {
   return [
     `CREATE SCHEMA IF NOT EXISTS ${t.quotedSchema}`,
     `CREATE TABLE IF NOT EXISTS ${t.table('holds')} (task_arn VARCHAR(2048) NOT NULL, owner VARCHAR(64) NOT NULL, reason VARCHAR(4096), ` +
-      `created_at TIMESTAMP NOT NULL, until_at TIMESTAMP, was_running BOOLEAN NOT NULL, run_id VARCHAR(64), released_at TIMESTAMP, release_reason VARCHAR(4096))`,
-    `CREATE TABLE IF NOT EXISTS ${t.table('cooldowns')} (task_arn VARCHAR(2048) NOT NULL, job VARCHAR(64) NOT NULL, until_at TIMESTAMP NOT NULL, reason VARCHAR(4096))`,
+      `created_at TIMESTAMP NOT NULL, until_at TIMESTAMP, was_running BOOLEAN NOT NULL, run_id VARCHAR(64), released_at TIMESTAMP, release_reason ` +
+      `VARCHAR(4096))`,
+    `CREATE TABLE IF NOT EXISTS ${t.table('cooldowns')} (task_arn VARCHAR(2048) NOT NULL, job VARCHAR(64) NOT NULL, until_at TIMESTAMP NOT NULL, ` +
+      `reason VARCHAR(4096))`,
     `CREATE TABLE IF NOT EXISTS ${t.table('runs')} (run_id VARCHAR(64) NOT NULL, job VARCHAR(64) NOT NULL, task_arn VARCHAR(2048), ` +
       `started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR(16) NOT NULL, summary VARCHAR(65535))`,
     `CREATE TABLE IF NOT EXISTS ${t.table('repair_log')} (run_id VARCHAR(64) NOT NULL, job VARCHAR(64) NOT NULL, task_arn VARCHAR(2048) NOT NULL, ` +

@@ -88,7 +88,9 @@ export function selectByKeys(
   const cols = plan.columns.map((c) => c.sourceExpr);
   for (const k of keyColumns) if (!plan.columns.some((c) => c.name === k)) cols.push(quoteIdent(k));
   const names = keyColumns.map((_k, i) => `k${i + 1}`);
-  const unnest = `SELECT ${names.map((n, i) => `u.${n}::${keyTypes[i]}`).join(', ')} FROM unnest(${names.map((_n, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${names.join(', ')})`;
+  const unnest =
+    `SELECT ${names.map((n, i) => `u.${n}::${keyTypes[i]}`).join(', ')} FROM ` +
+    `unnest(${names.map((_n, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${names.join(', ')})`;
   const sql = `SELECT ${cols.join(', ')} FROM ${quoteQualified(plan.source)} WHERE (${keyColumns.map(quoteIdent).join(', ')}) IN (${unnest})`;
   return { sql, params: keyColumns.map((_k, i) => keys.map((key) => key[i]!)) };
 }

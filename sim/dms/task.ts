@@ -218,7 +218,8 @@ export class SimTask {
     ];
     await targetDms.query(`CREATE TABLE IF NOT EXISTS ${quoteQualified(this.changesTable)} (${colDefs.join(', ')})`);
     await targetDms.query(
-      `CREATE TABLE IF NOT EXISTS ${quoteQualified(this.exceptionsTable)} ("TASK_NAME" varchar(128), "TABLE_OWNER" varchar(128), "TABLE_NAME" varchar(128), "ERROR_TIME" timestamp, "STATEMENT" varchar(65535), "ERROR" varchar(65535))`,
+      `CREATE TABLE IF NOT EXISTS ${quoteQualified(this.exceptionsTable)} ("TASK_NAME" varchar(128), "TABLE_OWNER" varchar(128), "TABLE_NAME" ` +
+        `varchar(128), "ERROR_TIME" timestamp, "STATEMENT" varchar(65535), "ERROR" varchar(65535))`,
     );
     await this.fullLoad();
     this.status = 'running';
@@ -450,7 +451,9 @@ export class SimTask {
     if (e.op === 'DELETE') sql = `DELETE FROM ${quoteQualified(t.target)} WHERE ${where}`;
     else if (e.op === 'INSERT') {
       const values = `(${plan.columns.map((c) => lit(c.name)).join(', ')})`;
-      sql = `INSERT INTO ${quoteQualified(t.target)} (${plan.columns.map((c) => quoteIdent(c.targetName)).join(', ')}) VALUES ${e.duplicate ? `${values}, ${values}` : values}`;
+      sql =
+        `INSERT INTO ${quoteQualified(t.target)} (${plan.columns.map((c) => quoteIdent(c.targetName)).join(', ')}) VALUES ` +
+        `${e.duplicate ? `${values}, ${values}` : values}`;
     } else
       sql = `UPDATE ${quoteQualified(t.target)} SET ${plan.columns.map((c) => `${quoteIdent(c.targetName)} = ${lit(c.name)}`).join(', ')} WHERE ${where}`;
     const xid = await nextXid(targetAdmin);
@@ -540,7 +543,10 @@ export class SimTask {
 
   /** A short description for status lines. */
   describe(): string {
-    return `${this.spec.name}: ${this.status}${this.stalled ? ' (stalled)' : ''}, ${this.mode}, backlog ${this.backlog}, latency ${this.latencySeconds().toFixed(0)} s`;
+    return (
+      `${this.spec.name}: ${this.status}${this.stalled ? ' (stalled)' : ''}, ${this.mode}, backlog ${this.backlog}, latency ` +
+      `${this.latencySeconds().toFixed(0)} s`
+    );
   }
 }
 

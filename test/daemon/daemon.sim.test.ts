@@ -90,67 +90,72 @@ async function oneByOne(start: string) {
 }
 
 describe('dms-companion run: shutdown mid-repair and recovery', () => {
-  it('on SIGTERM mid-repair the fixer stops at a safe point, the task stays stopped with the reason on its hold; after a restart the repair completes, the row is written once', async () => {
-    const { clock, workload, id, sim } = await oneByOne('2026-05-03T08:00:00Z');
-    const task = sim.tasks[0]!;
-    const first = await daemonOn(clock, sim, {}, { http: false });
-    // SIGTERM arrives while the fixer waits for the task to stop (the repair is next); it is wired
-    // to the daemon as `dms-companion run` wires the process's signals.
-    const signals = new EventEmitter();
-    const stopping: Promise<StopReport> = untilStopSignal(signals, () => expect.fail('one signal only')).then((s) =>
-      first.d.stop(`${s} received`),
-    );
-    let sent = false;
-    clock.onAdvance(() => {
-      if (!sent && task.status !== 'running') sent = signals.emit('SIGTERM', 'SIGTERM');
-    });
-    expect(first.d.submit({ job: 'checker' })).toBe('started');
-    await first.d.runner.idle({ job: 'checker' });
-    expect(sent).toBe(true);
-    expect(await stopping).toEqual({ drained: true });
+  it(
+    'on SIGTERM mid-repair the fixer stops at a safe point, the task stays stopped with the reason on its hold; after a restart the repair completes, ' +
+      'the row is written once',
+    async () => {
+      const { clock, workload, id, sim } = await oneByOne('2026-05-03T08:00:00Z');
+      const task = sim.tasks[0]!;
+      const first = await daemonOn(clock, sim, {}, { http: false });
+      // SIGTERM arrives while the fixer waits for the task to stop (the repair is next); it is wired
+      // to the daemon as `dms-companion run` wires the process's signals.
+      const signals = new EventEmitter();
+      const stopping: Promise<StopReport> = untilStopSignal(signals, () => expect.fail('one signal only')).then((s) =>
+        first.d.stop(`${s} received`),
+      );
+      let sent = false;
+      clock.onAdvance(() => {
+        if (!sent && task.status !== 'running') sent = signals.emit('SIGTERM', 'SIGTERM');
+      });
+      expect(first.d.submit({ job: 'checker' })).toBe('started');
+      await first.d.runner.idle({ job: 'checker' });
+      expect(sent).toBe(true);
+      expect(await stopping).toEqual({ drained: true });
 
-    const check = first.finished[0]!;
-    expect(check.job).toBe('checker');
-    expect(check.ok).toBe(false);
-    expect('summary' in check && check.summary).toMatch(/one-by-one → fixer failed/);
-    // Nothing written; the hold stays with the reason, the task stays stopped (its changes table intact).
-    expect(await rentalCount(id)).toBe(0);
-    const held = await first.deps.state.activeHolds();
-    expect(held.map((h) => h.owner)).toEqual(['fixer']);
-    expect(held[0]!.reason).toMatch(
-      /interrupted by a companion shutdown before the repair: the task stays stopped \(its changes table intact\) until the next start completes the repair/,
-    );
-    expect(task.status).toBe('stopped');
-    // A stopped daemon takes no new run.
-    expect(first.d.submit({ job: 'checker' })).toBe('refused');
-    const runs = await env().targetAdmin.query<{ status: string }>(
-      "SELECT status FROM dms_companion.runs WHERE job = 'fixer'",
-    );
-    expect(runs.rows).toEqual([{ status: 'interrupted' }]);
+      const check = first.finished[0]!;
+      expect(check.job).toBe('checker');
+      expect(check.ok).toBe(false);
+      expect('summary' in check && check.summary).toMatch(/one-by-one → fixer failed/);
+      // Nothing written; the hold stays with the reason, the task stays stopped (its changes table intact).
+      expect(await rentalCount(id)).toBe(0);
+      const held = await first.deps.state.activeHolds();
+      expect(held.map((h) => h.owner)).toEqual(['fixer']);
+      expect(held[0]!.reason).toMatch(
+        /interrupted by a companion shutdown before the repair: the task stays stopped \(its changes table intact\) until the next start completes the repair/,
+      );
+      expect(task.status).toBe('stopped');
+      // A stopped daemon takes no new run.
+      expect(first.d.submit({ job: 'checker' })).toBe('refused');
+      const runs = await env().targetAdmin.query<{ status: string }>(
+        "SELECT status FROM dms_companion.runs WHERE job = 'fixer'",
+      );
+      expect(runs.rows).toEqual([{ status: 'interrupted' }]);
 
-    // The restart (the source keeps changing meanwhile): the interrupted fixer run is run again at once and completes the repair.
-    await runFor(clock, 60, workload);
-    expect(task.status).toBe('stopped');
-    const second = await daemonOn(clock, sim, {}, { http: false });
-    expect(second.started.map((r) => [r.job, r.task?.name])).toEqual([['fixer', 'pagila']]);
-    await second.d.runner.settled();
-    expect(second.finished.map((f) => [f.job, f.ok, 'summary' in f && f.summary])).toEqual([
-      ['fixer', true, 'pagila: repaired'],
-    ]);
-    expect(await rentalCount(id)).toBe(1);
-    expect((await second.deps.state.repairs()).map((r) => r.key)).toEqual([`rental_id=${id}`]);
-    expect(await second.deps.state.activeHolds()).toEqual([]);
-    const released = await env().targetAdmin.query<{ release_reason: string }>(
-      'SELECT release_reason FROM dms_companion.holds',
-    );
-    expect(released.rows).toEqual([{ release_reason: 'repaired 1 row(s)' }]);
-    // A third start has nothing to recover.
-    await second.d.stop('test');
-    const third = await daemonOn(clock, sim, {}, { http: false });
-    expect(third.started).toEqual([]);
-    await runFor(clock, 30, workload);
-    expect(task.status).toBe('running');
-  }, 240_000);
+      // The restart (the source keeps changing meanwhile): the interrupted fixer run is run again at once and completes the repair.
+      await runFor(clock, 60, workload);
+      expect(task.status).toBe('stopped');
+      const second = await daemonOn(clock, sim, {}, { http: false });
+      expect(second.started.map((r) => [r.job, r.task?.name])).toEqual([['fixer', 'pagila']]);
+      await second.d.runner.settled();
+      expect(second.finished.map((f) => [f.job, f.ok, 'summary' in f && f.summary])).toEqual([
+        ['fixer', true, 'pagila: repaired'],
+      ]);
+      expect(await rentalCount(id)).toBe(1);
+      expect((await second.deps.state.repairs()).map((r) => r.key)).toEqual([`rental_id=${id}`]);
+      expect(await second.deps.state.activeHolds()).toEqual([]);
+      const released = await env().targetAdmin.query<{ release_reason: string }>(
+        'SELECT release_reason FROM dms_companion.holds',
+      );
+      expect(released.rows).toEqual([{ release_reason: 'repaired 1 row(s)' }]);
+      // A third start has nothing to recover.
+      await second.d.stop('test');
+      const third = await daemonOn(clock, sim, {}, { http: false });
+      expect(third.started).toEqual([]);
+      await runFor(clock, 30, workload);
+      expect(task.status).toBe('running');
+    },
+    240_000,
+  );
 
   it('a companion killed mid-repair leaves its hold; the next start runs the fixer, which completes the repair and releases it', async () => {
     const { clock, id, sim } = await oneByOne('2026-05-04T08:00:00Z');

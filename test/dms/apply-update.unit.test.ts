@@ -50,7 +50,11 @@ describe('parseApplyUpdate', () => {
   });
 
   it('reads the CASE … IS NULL form DataHub describes, with an uncast key', () => {
-    const text = `UPDATE "public"."t" SET "c1" = CASE WHEN ${CT}."col1" IS NULL THEN "public"."t"."c1" ELSE CAST(${CT}."col1" AS VARCHAR(100)) END, "c2" = CASE WHEN ${CT}."col2" IS NULL THEN "public"."t"."c2" ELSE CAST(${CT}."col2" AS NUMERIC(10,2)) END WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 10 AND ${CT}."seq" <= 20`;
+    const text =
+      `UPDATE "public"."t" SET ` +
+      `"c1" = CASE WHEN ${CT}."col1" IS NULL THEN "public"."t"."c1" ELSE CAST(${CT}."col1" AS VARCHAR(100)) END, ` +
+      `"c2" = CASE WHEN ${CT}."col2" IS NULL THEN "public"."t"."c2" ELSE CAST(${CT}."col2" AS NUMERIC(10,2)) END ` +
+      `WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 10 AND ${CT}."seq" <= 20`;
     expect(explainJson(parseApplyUpdate(text))).toMatchObject({
       targetTable: { schema: 'public', name: 't' },
       seqFrom: 10,
@@ -79,7 +83,9 @@ describe('parseApplyUpdate', () => {
   });
 
   it('copes with strict bounds and a redacted literal glued to the next token', () => {
-    const text = `UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."op" = '***'AND ${CT}."seq" > 9 AND ${CT}."seq" < 21`;
+    const text =
+      `UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE "public"."t"."id" = ${CT}."seg1" ` +
+      `AND ${CT}."op" = '***'AND ${CT}."seq" > 9 AND ${CT}."seq" < 21`;
     const p = parseApplyUpdate(text);
     expect([p.seqFrom, p.seqTo]).toEqual([10n, 20n]);
     expect(p.filters).toEqual([]);
@@ -88,7 +94,9 @@ describe('parseApplyUpdate', () => {
 
   it('keeps identifiers with quotes, dots and non-ASCII letters exact', () => {
     const ct = '"dms.ctl"."awsdms_changesÄ"';
-    const text = `UPDATE "my.schema"."tä""ble" SET "ñame" = ${ct}."col2" WHERE "my.schema"."tä""ble"."ïd" = CAST(${ct}."seg1" AS INTEGER) AND ${ct}."seq" >= 1 AND ${ct}."seq" <= 2`;
+    const text =
+      `UPDATE "my.schema"."tä""ble" SET "ñame" = ${ct}."col2" ` +
+      `WHERE "my.schema"."tä""ble"."ïd" = CAST(${ct}."seg1" AS INTEGER) AND ${ct}."seq" >= 1 AND ${ct}."seq" <= 2`;
     const p = parseApplyUpdate(text);
     expect(p.targetTable).toEqual({ schema: 'my.schema', name: 'tä"ble' });
     expect(p.changesTable).toEqual({ schema: 'dms.ctl', name: 'awsdms_changesÄ' });
@@ -112,7 +120,9 @@ describe('parseApplyUpdate', () => {
     ).toMatch(/unqualified column "id"/);
     expect(
       reason(
-        `UPDATE "public"."t" SET "c" = 1 FROM ${CT}, "dms"."awsdms_changes_other" WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 1 AND ${CT}."seq" <= 2 AND "dms"."awsdms_changes_other"."seq" = 1`,
+        `UPDATE "public"."t" SET "c" = 1 FROM ${CT}, "dms"."awsdms_changes_other" ` +
+          `WHERE "public"."t"."id" = ${CT}."seg1" AND ${CT}."seq" >= 1 AND ${CT}."seq" <= 2 ` +
+          `AND "dms"."awsdms_changes_other"."seq" = 1`,
       ),
     ).toMatch(/several changes tables/);
     expect(reason(`UPDATE "public"."t" SET "c" = ${CT}."col1" WHERE ${CT}."seq" >= 1 AND ${CT}."seq" <= 2`)).toMatch(

@@ -59,7 +59,8 @@ describe('dms-companion holds', () => {
     expect(none.code).toBe(0);
     expect(none.stdout.trim()).toBe('no holds');
     await env().targetAdmin.query(
-      `INSERT INTO dms_companion.holds (task_arn, owner, reason, created_at, was_running) VALUES ('arn:aws:dms:us-east-1:123456789012:task:PAGILA', 'person', 'investigating', '2026-01-01 00:00:00', true)`,
+      `INSERT INTO dms_companion.holds (task_arn, owner, reason, created_at, was_running) VALUES ('arn:aws:dms:us-east-1:123456789012:task:PAGILA', ` +
+        `'person', 'investigating', '2026-01-01 00:00:00', true)`,
     );
     const one = await runCli(['holds', '--config', config, '--json'], ENV_FOR_CONFIG);
     expect(JSON.parse(one.stdout)).toMatchObject({

@@ -50,17 +50,20 @@ beforeAll(async () => {
   );
   // gf_int: 2026-05-01 ids 1..1000 except multiples of 7 (gaps), one row on 05-02, none on 05-03, one on 05-04.
   await both(
-    `INSERT INTO public.gf_int SELECT g, '2026-05-01 00:00:00+00'::timestamptz + g * interval '60 s', '2026-05-01 12:00:00+00', 'p' || g FROM generate_series(1, 1000) g WHERE g % 7 <> 0`,
+    `INSERT INTO public.gf_int SELECT g, '2026-05-01 00:00:00+00'::timestamptz + g * interval '60 s', '2026-05-01 12:00:00+00', 'p' || g FROM ` +
+      `generate_series(1, 1000) g WHERE g % 7 <> 0`,
   );
   await both(`UPDATE public.gf_int SET v = NULL WHERE id IN (800, 801)`);
   await both(
     `INSERT INTO public.gf_int VALUES (2000, '2026-05-02 10:00:00+00', '2026-05-02 10:00:00+00', 'one'), (3000, '2026-05-04 10:00:00+00', NULL, 'later')`,
   );
   await both(
-    `INSERT INTO public.gf_comp SELECT a, b, '2026-05-01 00:00:00+00'::timestamptz + (a * 3 + b) * interval '60 s', '2026-05-01 12:00:00+00' FROM generate_series(1, 100) a, generate_series(1, 3) b`,
+    `INSERT INTO public.gf_comp SELECT a, b, '2026-05-01 00:00:00+00'::timestamptz + (a * 3 + b) * interval '60 s', '2026-05-01 12:00:00+00' FROM ` +
+      `generate_series(1, 100) a, generate_series(1, 3) b`,
   );
   await both(
-    `INSERT INTO public.gf_text SELECT code, '2026-05-01 00:00:00+00'::timestamptz + n * interval '60 s', 'n' || n FROM (VALUES ('A-0001', 1), ('Ä-0002', 2), ('B "quoted"', 3), ('C,comma', 4), ('日本-5', 5)) x(code, n)`,
+    `INSERT INTO public.gf_text SELECT code, '2026-05-01 00:00:00+00'::timestamptz + n * interval '60 s', 'n' || n FROM (VALUES ('A-0001', 1), ` +
+      `('Ä-0002', 2), ('B "quoted"', 3), ('C,comma', 4), ('日本-5', 5)) x(code, n)`,
   );
   for (const t of ['gf_int', 'gf_comp', 'gf_text']) {
     await env().sourceAdmin.query(`GRANT SELECT ON public.${t} TO ${COMPANION_USER}`);

@@ -37,7 +37,8 @@ export async function resetTarget(admin: SqlClient): Promise<void> {
 /** Empties the emulated Redshift system tables. */
 export async function clearSystemTables(admin: SqlClient): Promise<void> {
   await admin.query(
-    'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
+    'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, ' +
+      'redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
   );
 }
 

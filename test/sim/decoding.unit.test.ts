@@ -4,7 +4,8 @@ import { parseDecodedLine, UNCHANGED_TOAST } from '../../sim/dms/decoding.js';
 describe('test_decoding output', () => {
   it('reads an INSERT with quoted, unquoted, null and multi-line values', () => {
     const c = parseDecodedLine(
-      `table public.film: INSERT: film_id[integer]:1 title[text]:'it''s' description[text]:'x\ny' original_language_id[integer]:null special_features[text[]]:'{"a b",NULL}' rental_rate[numeric]:0.99`,
+      `table public.film: INSERT: film_id[integer]:1 title[text]:'it''s' description[text]:'x\ny' original_language_id[integer]:null ` +
+        `special_features[text[]]:'{"a b",NULL}' rental_rate[numeric]:0.99`,
     );
     expect(c).toEqual({
       schema: 'public',

@@ -106,7 +106,12 @@ describe('simulated DMS task', () => {
       expect(full).toMatch(
         shape === 'from'
           ? /^\/\* DMS 3\.5\.3 \*\/ UPDATE "public"\."rental"\nSET .*\nFROM "dms"\."awsdms_changes[0-9a-f]{16}"\nWHERE /
-          : /^UPDATE "public"\."rental" SET .* WHERE "public"\."rental"\."rental_id" = CAST\("dms"\."awsdms_changes[0-9a-f]{16}"\."seg1" AS INTEGER\) AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" >= \d+ AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" <= \d+$/s,
+          : new RegExp(
+              String.raw`^UPDATE "public"\."rental" SET .* WHERE "public"\."rental"\."rental_id" = ` +
+                String.raw`CAST\("dms"\."awsdms_changes[0-9a-f]{16}"\."seg1" AS INTEGER\) ` +
+                String.raw`AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" >= \d+ AND "dms"\."awsdms_changes[0-9a-f]{16}"\."seq" <= \d+$`,
+              's',
+            ),
       );
       if (shape === 'no-from') expect(full).not.toMatch(/\bFROM\b/);
 
@@ -137,7 +142,8 @@ describe('simulated DMS task', () => {
       expect(values.at(-1)!).toBeGreaterThan(values[0]! + 15);
       expect(task.counters.oneByOneStatements).toBeGreaterThan(20);
       const updates = await targetAdmin.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM stl_query q JOIN pg_user u ON u.usesysid = q.userid WHERE u.usename = $1 AND q.querytxt ILIKE 'update%' AND q.querytxt NOT ILIKE '%awsdms_changes%'`,
+        `SELECT count(*)::text AS n FROM stl_query q JOIN pg_user u ON u.usesysid = q.userid WHERE u.usename = $1 AND q.querytxt ILIKE 'update%' AND ` +
+          `q.querytxt NOT ILIKE '%awsdms_changes%'`,
         [DMS_USER],
       );
       expect(Number(updates.rows[0]!.n)).toBeGreaterThan(5);
