@@ -78,7 +78,7 @@ export function registerFix(program: Command): void {
     .requiredOption('--statement-file <file>', 'file holding the statement text ("-" for standard input)')
     .addHelpText(
       'after',
-      '\nNeeds no config and no database. Exit codes: 0 parsed, 1 not a complete DMS apply UPDATE (the reason is printed).',
+      '\nNeeds no config and no database. Exit codes: 0 parsed, 1 refused: not an apply UPDATE whose every condition it understands (the reason is printed).',
     )
     .action(async (opts: { statementFile: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -99,8 +99,8 @@ export function registerFix(program: Command): void {
             seqTo: number;
             keyPairs: { targetColumn: string; changesColumn: string }[];
             filters: { changesColumn: string; value: string }[];
-            ignored: string[];
-            warnings: string[];
+            conditions: number;
+            comment?: string;
           };
           return [
             `target table   ${e.targetTable.schema}.${e.targetTable.name}`,
@@ -110,8 +110,10 @@ export function registerFix(program: Command): void {
             ...(e.filters.length
               ? [`filters        ${e.filters.map((f) => `${f.changesColumn} = '${f.value}'`).join(', ')}`]
               : []),
-            ...(e.ignored.length ? [`not used       ${e.ignored.join('; ')}`] : []),
-            ...e.warnings.map((w) => `warning        ${w}`),
+            `conditions     ${e.conditions}, every one understood`,
+            ...(e.comment
+              ? [`comment        ${e.comment.length > 120 ? `${e.comment.slice(0, 120)}…` : e.comment}`]
+              : []),
           ].join('\n');
         });
       });

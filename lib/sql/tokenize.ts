@@ -31,6 +31,11 @@ export interface TokenizeOptions {
   backslashEscapes?: boolean;
   /** Keep comment tokens in the output. Default false. */
   keepComments?: boolean;
+  /**
+   * Stop with a {@link SqlSyntaxError} as soon as parentheses open deeper than this, before the rest
+   * of the text is read (a reader that refuses deep nesting need not build a token per byte). Default: no limit.
+   */
+  maxParenDepth?: number;
 }
 
 /** Text that cannot be tokenized: an unterminated string, identifier or comment, or a stray character. */
@@ -50,6 +55,11 @@ const WORD_START = /[\p{L}_]/u;
 const WORD_PART = /[\p{L}\p{N}_$]/u;
 const OPERATORS = ['::', '<=', '>=', '<>', '!=', '||', '=>', '->>', '->'];
 const SINGLE = '(),.;=<>+-*/%[]:^~!@#&|?{}';
+const OPERATOR_STARTS = ':<>!|=-';
+const isDigit = (code: number) => code >= 48 && code <= 57;
+const isAsciiLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+// Sticky (matches at lastIndex only), so reading a number never copies the rest of the text.
+const NUMBER = /(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/y;
 
 /**
  * Splits SQL text into tokens.
@@ -60,6 +70,8 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
   const out: Token[] = [];
   let i = 0;
   const n = sql.length;
+  const maxDepth = options.maxParenDepth ?? Infinity;
+  let depth = 0;
   const push = (type: TokenType, start: number, end: number, value: string) => {
     if (type === 'comment' && !options.keepComments) return;
     out.push({ type, raw: sql.slice(start, end), value, start, end });
@@ -67,7 +79,8 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
 
   while (i < n) {
     const c = sql[i]!;
-    if (/\s/.test(c)) {
+    const code = c.charCodeAt(0);
+    if (code === 32 || (code >= 9 && code <= 13) || (code > 127 && /\s/.test(c))) {
       i++;
       continue;
     }
@@ -139,28 +152,37 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
       }
     }
     // number
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(sql[i + 1] ?? ''))) {
-      const m = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(sql.slice(i))!;
+    if (isDigit(code) || (code === 46 && isDigit(sql.charCodeAt(i + 1)))) {
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(sql)!;
       push('number', start, i + m[0].length, m[0]);
       i += m[0].length;
       continue;
     }
     // word (keyword or unquoted identifier)
-    if (WORD_START.test(c)) {
+    if (isAsciiLetter(code) || code === 95 || (code > 127 && WORD_START.test(c))) {
       let j = i + 1;
-      while (j < n && WORD_PART.test(sql[j]!)) j++;
+      for (; j < n; j++) {
+        const k = sql.charCodeAt(j);
+        if (isAsciiLetter(k) || isDigit(k) || k === 95 || k === 36) continue;
+        if (k > 127 && WORD_PART.test(sql[j]!)) continue;
+        break;
+      }
       const raw = sql.slice(i, j);
       push('word', start, j, raw.toLowerCase());
       i = j;
       continue;
     }
-    const op = OPERATORS.find((o) => sql.startsWith(o, i));
+    const op = OPERATOR_STARTS.includes(c) ? OPERATORS.find((o) => sql.startsWith(o, i)) : undefined;
     if (op) {
       push('op', start, i + op.length, op);
       i += op.length;
       continue;
     }
     if (SINGLE.includes(c)) {
+      if (code === 40 && ++depth > maxDepth)
+        throw new SqlSyntaxError(`parentheses nested deeper than ${maxDepth} levels at offset ${i}`, i, false);
+      if (code === 41) depth--;
       push('op', start, i + 1, c);
       i++;
       continue;
