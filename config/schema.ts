@@ -125,6 +125,21 @@ const ssl = z
   ])
   .default(false);
 
+/**
+ * A password: the value itself (usually `${ENV_VAR}`), or where to read it on every new connection,
+ * so a rotated secret is picked up without a restart: a Secrets Manager secret (its `key` field
+ * when the secret is JSON, as RDS- and Redshift-managed secrets are) or an SSM SecureString parameter.
+ */
+const password = z.union([
+  z.string(),
+  z.strictObject({
+    secretsManager: z.string().startsWith('arn:', 'expected a Secrets Manager secret ARN'),
+    /** Field of a JSON secret that holds the password; a plain-text secret is used whole. */
+    key: z.string().min(1).default('password'),
+  }),
+  z.strictObject({ ssm: z.string().min(1) }),
+]);
+
 /** A PostgreSQL-protocol connection (the source, a direct Redshift target, or a state database). */
 export const pgConnection = (defaultPort: number) =>
   z.strictObject({
@@ -132,7 +147,13 @@ export const pgConnection = (defaultPort: number) =>
     port: z.number().int().min(1).max(65535).default(defaultPort),
     database: z.string().min(1),
     user: z.string().min(1),
-    password: z.string().optional(),
+    password: password.optional(),
+    /**
+     * `password` (default), or `iam`: a short-lived token per connection — an RDS IAM
+     * authentication token for the source or a state database, Redshift temporary credentials
+     * (GetClusterCredentialsWithIAM) for a direct target.
+     */
+    auth: z.enum(['password', 'iam']).default('password'),
     ssl,
     /** Most connections the pool opens. */
     maxConnections: z.number().int().min(1).max(100).default(4),
@@ -142,6 +163,8 @@ export const pgConnection = (defaultPort: number) =>
 
 const directTarget = pgConnection(5439).extend({
   kind: z.literal('direct'),
+  /** The provisioned cluster, for `auth: iam` (GetClusterCredentialsWithIAM). */
+  clusterIdentifier: z.string().min(1).optional(),
   /** Upper bound for one INSERT statement's text when repairing over a direct connection (bytes). */
   statementBudget: size().default(1024 * 1024),
 });
@@ -154,6 +177,8 @@ const dataApiTarget = z
     database: z.string().min(1),
     dbUser: z.string().min(1).optional(),
     secretArn: z.string().startsWith('arn:').optional(),
+    /** `iam`: the Data API maps the caller's IAM identity to a database user (neither dbUser nor secretArn). */
+    auth: z.literal('iam').optional(),
     /** How often to poll DescribeStatement (seconds). */
     pollInterval: duration().default(0.25),
     /** Longest a statement may run before the adapter gives up on it (seconds). */
@@ -166,14 +191,15 @@ const dataApiTarget = z
         message: 'set exactly one of clusterIdentifier (provisioned) or workgroupName (Serverless)',
       });
     }
-    if (t.clusterIdentifier && !t.dbUser && !t.secretArn) {
+    if (t.clusterIdentifier && !t.dbUser && !t.secretArn && t.auth !== 'iam') {
       ctx.addIssue({
         code: 'custom',
-        message: 'a provisioned cluster needs dbUser (temporary credentials) or secretArn',
+        message:
+          'a provisioned cluster needs dbUser (temporary credentials), secretArn, or auth: iam (your IAM identity)',
       });
     }
-    if (t.dbUser && t.secretArn) {
-      ctx.addIssue({ code: 'custom', message: 'set only one of dbUser or secretArn' });
+    if ([t.dbUser, t.secretArn, t.auth].filter((x) => x !== undefined).length > 1) {
+      ctx.addIssue({ code: 'custom', message: 'set only one of dbUser, secretArn or auth: iam' });
     }
   });
 
@@ -394,6 +420,24 @@ export const configSchema = z
     log: logConfig.default(logConfig.parse({})),
   })
   .superRefine((c, ctx) => {
+    const iamProblems: [boolean, PropertyKey[], string][] = [
+      [
+        c.target.kind === 'direct' && c.target.auth === 'iam' && !c.target.clusterIdentifier && !c.cluster,
+        ['target', 'clusterIdentifier'],
+        'auth: iam on a direct target needs the cluster (target.clusterIdentifier or cluster.identifier)',
+      ],
+      [
+        c.source.auth === 'iam' && c.source.password !== undefined,
+        ['source', 'password'],
+        'auth: iam takes no password',
+      ],
+      [
+        c.target.kind === 'direct' && c.target.auth === 'iam' && c.target.password !== undefined,
+        ['target', 'password'],
+        'auth: iam takes no password',
+      ],
+    ];
+    for (const [bad, path, message] of iamProblems) if (bad) ctx.addIssue({ code: 'custom', path, message });
     const names = new Set<string>();
     c.tasks.forEach((t, i) => {
       if (names.has(t.name))
@@ -440,6 +484,7 @@ export type Config = z.output<typeof configSchema>;
 export type TaskConfig = Config['tasks'][number];
 export type TableConfig = TaskConfig['tables'][number];
 export type PgConnectionConfig = z.output<ReturnType<typeof pgConnection>>;
+export type PasswordConfig = z.output<typeof password>;
 export type TargetConfig = Config['target'];
 export type TypemapConfig = Config['typemap'];
 export type JobsConfig = Config['jobs'];

@@ -17,6 +17,7 @@ import { DataApiClient, DATA_API_MAX_SQL_BYTES } from '../lib/sql/data-api-clien
 import { PgClient } from '../lib/sql/pg-client.js';
 import type { QualifiedName } from '../lib/sql/quote.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
+import { credentialClients, poolPassword, type PoolPassword } from './credentials.js';
 import type { WriteOptions } from '../lib/typemap/values.js';
 
 /**
@@ -56,17 +57,26 @@ export interface Runtime extends JobDeps {
 /** Builds the production runtime from a validated config. AWS credentials: the SDK's default provider chain. */
 export function createRuntime(config: Config, options: { log?: Logger } = {}): Runtime {
   const region = config.region;
+  // Passwords are resolved per connection (Secrets Manager, SSM, IAM tokens): see jobs/credentials.ts.
+  const credentials = credentialClients(region);
+  const rdsPassword = (c: PgConnectionConfig) => poolPassword(c, { region, clients: credentials, kind: 'rds' });
   const source = new PgClient({
     role: 'source',
     dialect: 'postgres',
-    connection: { ...poolConfig(config.source), options: SOURCE_SESSION_OPTIONS },
+    connection: { ...poolConfig(config.source, rdsPassword(config.source)), options: SOURCE_SESSION_OPTIONS },
     types: sourceTypeParsers,
   });
   let target: SqlClient;
   let statementBudget: number;
-  const closers: (() => Promise<void> | void)[] = [() => source.close()];
+  const closers: (() => Promise<void> | void)[] = [() => credentials.destroy(), () => source.close()];
   if (config.target.kind === 'direct') {
-    target = new PgClient({ role: 'target', dialect: 'redshift', connection: poolConfig(config.target) });
+    const password = poolPassword(config.target, {
+      region,
+      clients: credentials,
+      kind: 'redshift',
+      clusterIdentifier: config.target.clusterIdentifier ?? config.cluster?.identifier,
+    });
+    target = new PgClient({ role: 'target', dialect: 'redshift', connection: poolConfig(config.target, password) });
     statementBudget = config.target.statementBudget;
   } else {
     const client = new RedshiftDataClient({ region });
@@ -82,7 +92,11 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
   closers.push(() => target.close());
   let stateClient: SqlClient = target;
   if (config.state.store === 'postgres' && config.state.connection) {
-    const c = new PgClient({ role: 'state', dialect: 'postgres', connection: poolConfig(config.state.connection) });
+    const c = new PgClient({
+      role: 'state',
+      dialect: 'postgres',
+      connection: poolConfig(config.state.connection, rdsPassword(config.state.connection)),
+    });
     closers.push(() => c.close());
     stateClient = c;
   }
@@ -161,14 +175,17 @@ function sameName(a: QualifiedName, b: QualifiedName): boolean {
   return a.schema === b.schema && a.name === b.name;
 }
 
-/** pg pool settings for a connection section of the config file (statement timeout in seconds → ms). */
-export function poolConfig(c: PgConnectionConfig): pg.PoolConfig {
+/**
+ * pg pool settings for a connection section of the config file (statement timeout in seconds → ms).
+ * @param password what {@link poolPassword} made of the section (a literal, or a per-connection resolver).
+ */
+export function poolConfig(c: PgConnectionConfig, password: PoolPassword): pg.PoolConfig {
   return {
     host: c.host,
     port: c.port,
     database: c.database,
     user: c.user,
-    password: c.password,
+    password,
     ssl: c.ssl === false ? undefined : c.ssl === true ? { rejectUnauthorized: true } : c.ssl,
     max: c.maxConnections,
     statement_timeout: c.statementTimeout > 0 ? Math.round(c.statementTimeout * 1000) : undefined,

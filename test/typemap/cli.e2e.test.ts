@@ -82,4 +82,30 @@ describe('dms-companion typemap', () => {
     expect(noTable.code).toBe(1);
     expect(noTable.stderr).toContain('source table public.nope does not exist');
   });
+
+  it('row takes a quoted column name and values holding commas or "=", as pairs or as JSON', async () => {
+    const config = writeEnvConfig(env());
+    await env().sourceAdmin.query(
+      'CREATE TABLE public."Odd Keys" ("Key Part" text, "n" integer, note text, PRIMARY KEY ("Key Part", "n"))',
+    );
+    await env().sourceAdmin.query(`INSERT INTO public."Odd Keys" VALUES ('a,b=c', 1, 'found'), ('a', 1, 'wrong')`);
+    await env().sourceAdmin.query('GRANT SELECT ON public."Odd Keys" TO dms_companion');
+    for (const key of ['"Key Part"="a,b=c",n=1', '{"Key Part":"a,b=c","n":1}']) {
+      const r = await runCli(
+        ['typemap', 'row', '--table', 'public."Odd Keys"', '--key', key, '--config', config, '--json'],
+        ENV_FOR_CONFIG,
+      );
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { key: Record<string, string>; statements: string[] };
+      expect(out.key).toEqual({ 'Key Part': 'a,b=c', n: '1' });
+      expect(out.statements).toEqual([
+        `INSERT INTO "public"."Odd Keys" ("Key Part", "n", "note") VALUES ('a,b=c', 1, 'found')`,
+      ]);
+    }
+    const missing = await runCli(
+      ['typemap', 'row', '--table', 'public."Odd Keys"', '--key', '"Key Part"="x,y",n=1', '--config', config],
+      ENV_FOR_CONFIG,
+    );
+    expect(missing.stderr).toContain('no row with "Key Part"="x,y",n=1 in source table public.Odd Keys');
+  });
 });
