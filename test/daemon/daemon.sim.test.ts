@@ -274,7 +274,7 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
           SigningCertURL:
             'https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem',
         }),
-        /Invalid SigningCertURL/,
+        /SigningCertURL "https:\/\/sns\.us-east-1\.amazonaws\.com\.evil\.example\/.*" is not an Amazon SNS certificate/,
       ],
       [
         'stale',
