@@ -336,12 +336,20 @@ const stateConfig = z
   });
 
 const daemonConfig = z.strictObject({
-  /** HTTP port for /healthz, /metrics and /sns (0 = any free port). */
+  /** HTTP port for /healthz, /readyz, /metrics, / and /sns (0 = any free port). */
   port: z.number().int().min(0).max(65535).default(8080),
-  host: z.string().min(1).default('0.0.0.0'),
+  /** Address to listen on: loopback unless configured (`0.0.0.0` to serve other hosts: SNS, Prometheus). */
+  host: z.string().min(1).default('127.0.0.1'),
+  /**
+   * A secret: when set, every endpoint but `GET /healthz` (liveness) and `POST /sns` (SNS signs its own messages)
+   * needs `Authorization: Bearer <token>`. Never logged.
+   */
+  token: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** The scheduler counts as stuck (liveness 503) when a scheduled tick is overdue by more than this (seconds). */
+  livenessStall: duration().default(120),
   /** On SIGTERM/SIGINT, wait this long for running jobs to reach a safe point (seconds). */
   shutdownGrace: duration().default(90),
-  /** A job that has not succeeded within this is unhealthy (/healthz answers 503) (seconds). */
+  /** A job that has not succeeded within this is not ready (/readyz answers 503; liveness is unaffected) (seconds). */
   healthMaxAge: z
     .strictObject({
       checker: duration().default(900),

@@ -5,15 +5,16 @@ import type { TaskConfig } from '../config/schema.js';
 import { errorMessage } from '../lib/errors.js';
 import type { JobDeps } from '../jobs/runtime.js';
 import { alarmRequests, type JobName, type JobRequest } from './actions.js';
-import { DaemonHttp, type HealthReport } from './http.js';
+import { DaemonHttp, type ReadinessReport } from './http.js';
+import { Liveness, type LivenessReport } from './liveness.js';
 import { CompanionMetrics } from './metrics.js';
 import { JobRunner, type SubmitResult } from './runner.js';
 import { SnsHandler } from './sns.js';
 
 /**
  * The daemon behind `dms-companion run`: schedules every enabled job with node-cron (UTC, never two
- * runs of the same job at once — see {@link JobRunner}), serves /healthz, /metrics and /sns, and
- * shuts down gracefully.
+ * runs of the same job at once — see {@link JobRunner}), serves /healthz (liveness), /readyz (job health),
+ * /metrics, the status page and /sns (see http.ts), and shuts down gracefully.
  *
  * Startup recovery: a fixer run that was interrupted — by a shutdown (run status `interrupted`) or
  * by a kill (its `fixer` hold is still there) — makes the fixer run for that task at once: it
@@ -58,6 +59,7 @@ export class Daemon {
   readonly sns: SnsHandler | undefined;
   private readonly abort = new AbortController();
   private readonly crons: ScheduledTask[] = [];
+  private readonly liveness: Liveness;
   private http: DaemonHttp | undefined;
   private startedAt: Date;
   /** The bound HTTP port once started. */
@@ -71,6 +73,7 @@ export class Daemon {
   ) {
     const deps: JobDeps = { ...depsIn, signal: this.abort.signal };
     this.startedAt = deps.clock.now();
+    this.liveness = new Liveness(deps.config.daemon.livenessStall);
     this.metrics = new CompanionMetrics({
       cloudwatch: deps.config.metrics.cloudwatch,
       namespace: deps.config.metrics.namespace,
@@ -108,34 +111,45 @@ export class Daemon {
     const log = this.deps.log;
     this.startedAt = this.deps.clock.now();
     await this.recover();
+    this.liveness.start();
     if (!this.o.noSchedules) {
       for (const { job, schedule } of this.scheduled()) {
         const task = cron.schedule(
           schedule,
           () => {
+            this.liveness.ticked(job, task);
             if (this.runner.submit({ job }, { queue: false }) === 'skipped')
               log.info({ job }, `${job}: previous run still in progress; this tick skipped`);
           },
           { timezone: 'UTC', noOverlap: true, name: job },
         );
         this.crons.push(task);
+        this.liveness.ticked(job, task);
         log.info({ job, schedule }, `scheduled ${job} (${schedule}, UTC)`);
       }
     }
     if (this.o.http ?? true) {
+      const { host, token } = this.deps.config.daemon;
       this.http = new DaemonHttp({
-        host: this.deps.config.daemon.host,
+        host,
         port: this.o.port ?? this.deps.config.daemon.port,
-        health: () => this.health(),
+        liveness: () => this.live(),
+        readiness: () => this.readiness(),
         metrics: this.metrics,
         sns: this.sns,
+        token,
         log,
       });
       this.port = await this.http.listen();
       log.info(
-        { port: this.port },
-        `listening on ${this.deps.config.daemon.host}:${this.port} (GET /healthz, GET /metrics${this.sns ? ', POST /sns' : ''})`,
+        { port: this.port, token: token ? 'required' : 'none' },
+        `listening on ${host}:${this.port} (GET /healthz, GET /readyz, GET /metrics${this.sns ? ', POST /sns' : ''})`,
       );
+      if (!token && !isLoopback(host))
+        log.warn(
+          { host },
+          `daemon.host ${host} serves other hosts without daemon.token: job health and metrics are readable by anyone who can connect`,
+        );
     }
   }
 
@@ -144,8 +158,16 @@ export class Daemon {
     return this.runner.submit(r);
   }
 
-  /** Health as /healthz reports it: every scheduled job must have succeeded within its `daemon.healthMaxAge`. */
-  health(): HealthReport {
+  /**
+   * Liveness as /healthz reports it: the process and its scheduler tick (see liveness.ts). While shutting down the
+   * schedules are stopped on purpose; only the event loop counts then.
+   */
+  live(): LivenessReport {
+    return this.liveness.check(Date.now(), { schedules: !this.stopping });
+  }
+
+  /** Readiness as /readyz reports it: every scheduled job must have succeeded within its `daemon.healthMaxAge`. */
+  readiness(): ReadinessReport {
     const now = this.deps.clock.now().getTime();
     const maxAge = this.deps.config.daemon.healthMaxAge;
     const limits: Record<string, number> = {
@@ -154,7 +176,7 @@ export class Daemon {
       'maintenance-guard': maxAge.maintenanceGuard,
       'memory-guard': maxAge.memoryGuard,
     };
-    const jobs: HealthReport['jobs'] = {};
+    const jobs: ReadinessReport['jobs'] = {};
     for (const { job } of this.scheduled()) {
       const h = this.runner.health.get(job);
       const limit = limits[job]!;
@@ -165,7 +187,6 @@ export class Daemon {
         ok,
         lastSuccess: h?.lastSuccess?.toISOString(),
         lastFailure: h?.lastFailure?.toISOString(),
-        lastError: h?.lastError,
         maxAge: limit,
         running: h?.running ?? false,
         problem: ok
@@ -205,6 +226,7 @@ export class Daemon {
         'shutdown grace elapsed with a job still running: its holds stay recorded (with their expected end) and the next start recovers them',
       );
     for (const c of this.crons) await c.destroy();
+    this.liveness.stop();
     await this.http?.close();
     log.info('stopped');
     return { drained };
@@ -250,6 +272,11 @@ export class Daemon {
     }
     for (const task of redo) this.runner.submit({ job: 'fixer', task });
   }
+}
+
+/** True for a loopback address (only this host can connect). */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 export interface StopReport {

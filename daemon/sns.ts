@@ -1,12 +1,13 @@
 import { get as httpsGet, type Agent } from 'node:https';
 import { LRUCache } from 'lru-cache';
-import SnsPayloadValidator from 'sns-payload-validator';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { alarmMatches, requestKey, type JobRequest } from './actions.js';
 import type { SubmitResult } from './runner.js';
+import { SigningCertificates, SNS_CERT_URL } from './sns-certificates.js';
+import { signatureValid } from './sns-signature.js';
 
 /**
  * Alarm-triggered remediation: Amazon SNS notifications of CloudWatch alarms, as `POST /sns`
@@ -17,8 +18,9 @@ import type { SubmitResult } from './runner.js';
  * warn, nothing runs):
  * 1. the body is a JSON object with `Type`, `MessageId`, `TopicArn`, `Timestamp`;
  * 2. `TopicArn` is one of `alarms.topics` (checked before any certificate is fetched);
- * 3. the signature verifies (`sns-payload-validator`: SignatureVersion 1 or 2, the signing
- *    certificate fetched only from `https://sns.<region>.amazonaws.com/SimpleNotificationService-….pem`);
+ * 3. the signature verifies (sns-signature.ts: SignatureVersion 1 or 2; the signing certificate fetched by
+ *    sns-certificates.ts only from `https://sns.<region>.amazonaws.com[.cn]/SimpleNotificationService-….pem`, with a
+ *    timeout, status 200 only, a size cap and bounded concurrent fetches; only successes are cached);
  * 4. `Timestamp` is not older than `alarms.maxAge` (nor more than 5 minutes ahead) and the
  *    `MessageId` was not seen before (a replay). SNS reuses the MessageId when it retries a
  *    delivery, but it retries only on 5xx or timeouts, within 3,600 s (Amazon SNS developer guide,
@@ -73,16 +75,18 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 /** Refused: the reason is logged and answered with 403. */
 class Rejected extends Error {}
+/** Not checked now (the signing certificate could not be fetched): answered with 503 so that SNS retries. */
+class Unavailable extends Error {}
 
 export class SnsHandler {
-  private readonly validator: SnsPayloadValidator;
+  private readonly certificates: SigningCertificates;
   private readonly seen: LRUCache<string, true>;
   private readonly topics: Set<string>;
   /** Counts by outcome, for logs and the load test. */
   readonly counts = { accepted: 0, rejected: 0, confirmed: 0, ignored: 0 };
 
   constructor(private readonly o: SnsHandlerOptions) {
-    this.validator = new SnsPayloadValidator(o.agent ? { requestAgent: o.agent } : {});
+    this.certificates = new SigningCertificates({ agent: o.agent });
     this.topics = new Set(o.alarms.topics);
     // MessageIds are kept for maxAge: anything older is refused by its Timestamp anyway.
     this.seen = new LRUCache<string, true>({
@@ -103,9 +107,7 @@ export class SnsHandler {
       const msg = this.shape(body);
       summary = `${msg.Type} ${msg.MessageId} from ${msg.TopicArn}`;
       if (!this.topics.has(msg.TopicArn)) throw new Rejected(`topic ${msg.TopicArn} is not in alarms.topics`);
-      await this.validator.validate(msg as unknown as SnsPayloadValidator.SnsPayload).catch((err: unknown) => {
-        throw new Rejected(`signature check failed: ${errorMessage(err)}`);
-      });
+      await this.verify(msg);
       this.fresh(msg);
       this.seen.set(msg.MessageId, true);
       if (msg.Type === 'SubscriptionConfirmation') return await this.confirm(msg, summary);
@@ -115,6 +117,13 @@ export class SnsHandler {
       }
       return this.notification(msg, summary);
     } catch (err) {
+      if (err instanceof Unavailable) {
+        this.o.log.warn(
+          { reason: err.message },
+          `SNS: ${summary} not checked: ${err.message}; answered 503 so that SNS retries`,
+        );
+        return { status: 503, message: err.message, submitted: [] };
+      }
       if (!(err instanceof Rejected)) throw err;
       this.counts.rejected++;
       this.o.log.warn({ reason: err.message }, `SNS: rejected ${summary}: ${err.message}`);
@@ -143,6 +152,29 @@ export class SnsHandler {
     if (!['Notification', 'SubscriptionConfirmation', 'UnsubscribeConfirmation'].includes(v.Type as string))
       throw new Rejected(`unknown Type ${JSON.stringify(v.Type)}`);
     return v as Record<string, string> & { Type: string; MessageId: string; TopicArn: string; Timestamp: string };
+  }
+
+  /** Rejects a message whose signature does not verify (or whose certificate cannot be had now). */
+  private async verify(msg: Record<string, string>): Promise<void> {
+    const certUrl = msg.SigningCertURL ?? msg.SigningCertUrl ?? '';
+    if (!SNS_CERT_URL.test(certUrl))
+      throw new Rejected(
+        `signature check failed: SigningCertURL ${JSON.stringify(certUrl)} is not an Amazon SNS certificate`,
+      );
+    let pem: string;
+    try {
+      pem = await this.certificates.get(certUrl);
+    } catch (err) {
+      // Our side could not check it now: 503, so that SNS delivers it again (it treats 200–499 as delivered).
+      throw new Unavailable(`signature not checked: ${errorMessage(err)}`);
+    }
+    let valid: boolean;
+    try {
+      valid = signatureValid(msg, pem);
+    } catch (err) {
+      throw new Rejected(`signature check failed: ${errorMessage(err)}`);
+    }
+    if (!valid) throw new Rejected('signature check failed: Invalid Signature');
   }
 
   private fresh(msg: { MessageId: string; Timestamp: string }): void {

@@ -274,7 +274,7 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
           SigningCertURL:
             'https://sns.us-east-1.amazonaws.com.evil.example/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem',
         }),
-        /Invalid SigningCertURL/,
+        /SigningCertURL "https:\/\/sns\.us-east-1\.amazonaws\.com\.evil\.example\/.*" is not an Amazon SNS certificate/,
       ],
       [
         'stale',
@@ -385,46 +385,5 @@ describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
     ]);
     const none = await handler({ Records: [] });
     expect(none).toEqual({ records: [], runs: [] });
-  }, 120_000);
-});
-
-describe('GET /healthz', () => {
-  it('answers 200 while every scheduled job succeeded within its age limit, 503 naming the late job otherwise', async () => {
-    const clock = new ManualClock('2026-05-09T08:00:00Z');
-    sim = await createSimulation({ env: env(), clock });
-    const { d, url } = await daemonOn(clock, sim, {
-      daemon: { healthMaxAge: { checker: '15m', gapfill: '26h', maintenanceGuard: '5m', memoryGuard: '5m' } },
-    });
-    const health = async () => {
-      const res = await fetch(url('/healthz'));
-      return {
-        status: res.status,
-        body: (await res.json()) as { ok: boolean; jobs: Record<string, { ok: boolean; problem?: string }> },
-      };
-    };
-    // Just started: within every limit.
-    expect((await health()).status).toBe(200);
-    await clock.advance(6 * 60_000);
-    const late = await health();
-    expect(late.status).toBe(503);
-    expect(late.body.jobs['memory-guard']).toMatchObject({
-      ok: false,
-      problem: 'no successful run since the start 360 s ago (limit 300 s)',
-    });
-    expect(late.body.jobs.checker!.ok).toBe(true);
-    for (const job of ['memory-guard', 'maintenance-guard'] as const) d.submit({ job });
-    await d.runner.settled();
-    expect((await health()).status).toBe(200);
-    await clock.advance(10 * 60_000);
-    const again = await health();
-    expect(again.status).toBe(503);
-    expect(
-      Object.entries(again.body.jobs)
-        .filter(([, j]) => !j.ok)
-        .map(([k]) => k)
-        .sort(),
-    ).toEqual(['checker', 'maintenance-guard', 'memory-guard']);
-    expect(again.body.jobs.checker!.problem).toBe('no successful run since the start 960 s ago (limit 900 s)');
-    expect(again.body.jobs['memory-guard']!.problem).toBe('no successful run for 600 s (limit 300 s)');
   }, 120_000);
 });

@@ -39,7 +39,7 @@ async function startDaemon(config: string, extra: string[] = []) {
 }
 
 describe('dms-companion run (a real process)', () => {
-  it('schedules the enabled jobs, serves /healthz and /metrics, and on SIGTERM stops cleanly with exit 0', async () => {
+  it('schedules the enabled jobs, serves /healthz, /readyz and /metrics, and on SIGTERM stops cleanly with exit 0', async () => {
     // Schedules that do not fire during the test (no AWS is reachable here).
     const config = writeEnvConfig(env(), {
       jobs: {
@@ -51,7 +51,9 @@ describe('dms-companion run (a real process)', () => {
       log: { format: 'json' },
     });
     const d = await startDaemon(config);
-    const health = await fetch(`http://127.0.0.1:${d.port}/healthz`);
+    const live = await fetch(`http://127.0.0.1:${d.port}/healthz`);
+    expect(live.status).toBe(200);
+    const health = await fetch(`http://127.0.0.1:${d.port}/readyz`);
     expect(health.status).toBe(200);
     const body = (await health.json()) as { ok: boolean; jobs: Record<string, unknown> };
     expect(Object.keys(body.jobs).sort()).toEqual(['checker', 'maintenance-guard', 'memory-guard']);

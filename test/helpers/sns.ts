@@ -25,6 +25,10 @@ export interface SnsFixture {
   confirmations: string[];
   /** Certificate downloads received. */
   certFetches: number;
+  /** Statuses the next certificate downloads answer instead of the certificate (503 once: `[503]`). */
+  certFailures: number[];
+  /** A body the next certificate downloads answer with 200 instead of the certificate (a size or format test). */
+  certBody: string | undefined;
   /** A signed message (override any field; `key: 'forged'` signs with a key SNS does not have). */
   sign(fields: Partial<SnsMessage> & { Type?: SnsMessage['Type'] }, o?: { key?: 'sns' | 'forged' }): SnsMessage;
   /** A signed CloudWatch alarm notification. */
@@ -70,11 +74,18 @@ export async function startSnsFixture(): Promise<SnsFixture> {
     algorithm: 'sha256',
     extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: SNS_HOST }] }],
   });
-  const fixture = { confirmations: [] as string[], certFetches: 0 };
+  const fixture = {
+    confirmations: [] as string[],
+    certFetches: 0,
+    certFailures: [] as number[],
+    certBody: undefined as string | undefined,
+  };
   const server: Server = createServer({ key: tls.private, cert: tls.cert }, (req, res) => {
     if (req.url === CERT_PATH) {
       fixture.certFetches++;
-      res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(signing.cert);
+      const failure = fixture.certFailures.shift();
+      if (failure !== undefined) res.writeHead(failure, { 'content-type': 'text/plain' }).end('Service Unavailable');
+      else res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(fixture.certBody ?? signing.cert);
     } else if (req.url?.startsWith('/?Action=ConfirmSubscription')) {
       fixture.confirmations.push(req.url);
       res.writeHead(200, { 'content-type': 'text/xml' }).end('<ConfirmSubscriptionResponse/>');

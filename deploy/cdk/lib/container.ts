@@ -17,7 +17,7 @@ export const SECRET_CONFIG_PATH = '/tmp/dms-companion/config.yaml';
 /** The environment variable that carries a config given as a secret into the container. */
 export const CONFIG_TEXT_VARIABLE = 'DMS_COMPANION_CONFIG_YAML';
 
-/** Liveness only: GET /healthz (the daemon answers 503 when a job has not succeeded for too long). */
+/** Liveness only: GET /healthz (process and scheduler ticking); job health is /readyz, never a reason to replace the task. */
 export const HEALTH_CHECK_COMMAND = ['CMD', 'node', '-e', "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"];
 
 export function containerImage(scope: Construct, p: ImageProps): ContainerImage {
