@@ -14,7 +14,7 @@ import type { JobDeps } from '../../jobs/runtime.js';
 import { PgClient } from '../../lib/sql/pg-client.js';
 import { StateStore } from '../../lib/state/store.js';
 import { TaskControl } from '../../lib/task-control.js';
-import { DEFAULT_WRITE_OPTIONS, planTable, readSourceRows } from '../../lib/typemap/index.js';
+import { DEFAULT_WRITE_OPTIONS, planTable } from '../../lib/typemap/index.js';
 import { COMPANION_USER, DMS_USER, poolFor } from '../../sim/embedded.js';
 import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
 import { parsedEnvConfig } from '../helpers/config.js';
@@ -184,18 +184,17 @@ describe('fixer inputs', () => {
     try {
       const table = { schema: SCHEMA, name: TABLE };
       const plan = await planTable(env().source, env().target, table, table, { mapBooleanAsBoolean: false });
-      const rows = await readSourceRows(env().source, plan, ['ïd'], [['10'], ['11']]);
       const input = {
         plan,
         primaryKey: ['ïd'],
-        rows,
+        keys: [['10'], ['11']],
         options: DEFAULT_WRITE_OPTIONS,
         budgetBytes: 100_000,
         log: { runId: 'r', job: 'fixer', taskArn: ARN, reason: 'race', evidence: 'test', at: clock.now() },
       };
       const [a, b] = await Promise.all([
-        repairMissingRows(env().target, new StateStore(env().target, 'dms_companion'), input),
-        repairMissingRows(second, new StateStore(second, 'dms_companion'), input),
+        repairMissingRows(env().target, env().source, new StateStore(env().target, 'dms_companion'), input),
+        repairMissingRows(second, env().source, new StateStore(second, 'dms_companion'), input),
       ]);
       expect(a.inserted.length + b.inserted.length).toBe(2);
       expect(a.alreadyPresent.length + b.alreadyPresent.length).toBe(2);
