@@ -17,6 +17,8 @@ import {
   type ParsedApplyUpdate,
 } from '../../lib/dms/apply-update.js';
 import { repairMissingRows } from '../../lib/repair/insert-missing.js';
+import { describeRefused, splitWritable, type RefusedRow } from '../../lib/repair/refused-rows.js';
+import { sourceKeyOf } from '../../lib/repair/source-keys.js';
 
 /**
  * The fixer: repairs the missing rows behind one-by-one mode.
@@ -25,10 +27,14 @@ import { repairMissingRows } from '../../lib/repair/insert-missing.js';
  * 2. rebuild and parse its text (parse-update.ts);
  * 3. check every parsed identifier against the target catalog and the config (catalog-check.ts);
  * 4. LEFT JOIN the changes in its seq range against the target: missing and duplicated keys (missing-keys.ts);
- * 5. read the missing rows from the source (a key missing there too is reported, not invented);
- * 6. hold the task (stop, wait until stopped), then in one target transaction re-check and insert
- *    exactly the still-missing rows, with the repair log (repair.ts); release the hold (resume);
- *    start the cool-down.
+ * 5. a first look at the missing rows on the source (a key missing there too is reported, not
+ *    invented; when none is there, the task is not stopped);
+ * 6. hold the task (stop, wait until stopped), then in one target transaction lock the table, read
+ *    the rows from the source again (after the stop: a source UPDATE or DELETE since step 5 is in
+ *    what is written, never undone by it), re-check and insert exactly the still-missing rows, with
+ *    the repair log (lib/repair/insert-missing.ts); a row the typemap refuses is reported (table,
+ *    key, column, reason) and skipped, the others written; release the hold (resume); start the
+ *    cool-down.
  * `dryRun` does 1–5 and returns the plan (keys and INSERT statements) without stopping the task or
  * writing. A lease keeps two companions from fixing the same task at once.
  */
@@ -60,6 +66,8 @@ export interface FixerReport {
   missing: string[][];
   duplicated: string[][];
   missingAtSource: string[][];
+  /** Source rows the typemap refuses (table, key, column, reason): reported and skipped. */
+  refused: RefusedRow[];
   /** Dry run: the INSERT statements a repair would run now. */
   plannedStatements?: string[];
   inserted: string[][];
@@ -91,6 +99,7 @@ export async function runFixer(deps: JobDeps, o: FixerOptions): Promise<FixerRep
     missing: [],
     duplicated: [],
     missingAtSource: [],
+    refused: [],
     inserted: [],
     alreadyPresent: [],
     hold: { stopped: false, resumed: false },
@@ -241,21 +250,19 @@ async function fix(
   );
   if (keys.missing.length === 0) return { ...report, status: 'nothing-missing' };
 
-  // 5. The rows from the source.
+  // 5. A first look at the source (before the stop): it only decides whether a stop is worth it and
+  //    plans the dry run; the rows written are read again after the stop, under the target lock (6).
   const mapping = { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean };
   const plan = await planTable(deps.source, deps.target, table.source, table.target, mapping);
-  const rows = await readSourceRows(deps.source, plan, table.primaryKey, keys.missing);
-  const found = new Set(rows.map((r) => keyText(table.primaryKey, r)));
-  report.missingAtSource = keys.missing.filter((k) => !found.has(k.join('\u0000')));
-  if (report.missingAtSource.length > 0) {
-    log.warn(
-      { keys: report.missingAtSource.map((k) => formatKey(table.primaryKey, k)) },
-      'keys missing on the source too: reported, not invented',
-    );
-  }
   const options = writeOptions(deps.config.typemap);
-  const statements = insertStatements(plan, rows, table.primaryKey, options, deps.statementBudget);
-  if (o.dryRun) return { ...report, status: 'planned', plannedStatements: statements };
+  const rows = await readSourceRows(deps.source, plan, table.primaryKey, keys.missing);
+  noteMissingAtSource(report, table.primaryKey, keys.missing, rows, log);
+  if (o.dryRun) {
+    const { writable, refused } = splitWritable(plan, rows, table.primaryKey, options, deps.statementBudget);
+    noteRefused(report, refused, log);
+    const plannedStatements = insertStatements(plan, writable, table.primaryKey, options, deps.statementBudget);
+    return { ...report, status: 'planned', plannedStatements };
+  }
   if (rows.length === 0)
     return { ...report, status: 'nothing-missing', reason: 'every missing key is missing on the source too' };
 
@@ -281,10 +288,12 @@ async function fix(
   }
   let released = false;
   try {
-    const outcome = await repairMissingRows(deps.target, deps.state, {
+    // The source is read again only now, with the task stopped and under the target lock: an
+    // UPDATE or DELETE on the source since step 5 is in what is written, never undone by it.
+    const outcome = await repairMissingRows(deps.target, deps.source, deps.state, {
       plan,
       primaryKey: table.primaryKey,
-      rows,
+      keys: keys.missing,
       options,
       budgetBytes: deps.statementBudget,
       log: {
@@ -298,6 +307,8 @@ async function fix(
     });
     report.inserted = outcome.inserted;
     report.alreadyPresent = outcome.alreadyPresent;
+    noteMissingAtSource(report, table.primaryKey, keys.missing, [], log, outcome.missingAtSource);
+    noteRefused(report, outcome.refused, log);
     log.info(
       {
         inserted: outcome.inserted.length,
@@ -328,6 +339,28 @@ async function fix(
   return { ...report, status: 'repaired' };
 }
 
-function keyText(pk: readonly string[], r: SourceRow): string {
-  return pk.map((k) => String(r[k])).join('\u0000');
+/** Keys the source does not have (from `rows` read for `keys`, or given): reported, not invented. */
+function noteMissingAtSource(
+  report: FixerReport,
+  pk: readonly string[],
+  keys: readonly string[][],
+  rows: readonly SourceRow[],
+  log: ReturnType<typeof jobLogger>,
+  given?: string[][],
+): void {
+  const found = new Set(rows.map((r) => sourceKeyOf(pk, r).join('\u0000')));
+  report.missingAtSource = given ?? keys.filter((k) => !found.has(k.join('\u0000')));
+  if (report.missingAtSource.length > 0) {
+    log.warn(
+      { keys: report.missingAtSource.map((k) => formatKey(pk, k)) },
+      'keys missing on the source too: reported, not invented',
+    );
+  }
+}
+
+function noteRefused(report: FixerReport, refused: readonly RefusedRow[], log: ReturnType<typeof jobLogger>): void {
+  report.refused = [...refused];
+  if (refused.length === 0) return;
+  report.warnings.push(...refused.map(describeRefused));
+  log.warn({ refused }, 'source rows the typemap refuses: reported and skipped, the other rows written');
 }

@@ -13,6 +13,7 @@ import { compareRange, DEFAULT_COMPARE, type Progress } from './compare.js';
 import { emptyDiff } from './diff.js';
 import { dayKeyRange } from './key-range.js';
 import { repairGaps, type GapRepairs } from './repair.js';
+import { describeRefused, type RefusedRow } from '../../lib/repair/refused-rows.js';
 import type { Meter } from './segments.js';
 import { describeGapTable } from './table.js';
 
@@ -52,6 +53,8 @@ export interface GapfillResult {
   comparedUntil?: string;
   durationMs: number;
   warnings: string[];
+  /** Source rows the typemap refuses (table, key, column, reason): reported and skipped (repair.ts). */
+  refused?: RefusedRow[];
   error?: string;
 }
 
@@ -339,6 +342,14 @@ async function compareAndRepair(
       deleted: r.deleted.length,
       deduped: r.deduped.length,
     };
+    if (r.refused.length > 0) {
+      result.refused = r.refused;
+      result.warnings.push(...r.refused.map(describeRefused));
+    }
+    if (r.unsettled.length > 0)
+      result.warnings.push(
+        `${r.unsettled.length} key(s) not repaired yet: changed on the source too recently (DMS may still deliver them)`,
+      );
     if (r.skipped.length > 0)
       result.warnings.push(
         `${r.skipped.length} key(s) not repaired: gone from the source or fixed since the comparison`,

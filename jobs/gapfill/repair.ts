@@ -1,7 +1,7 @@
 import { checkpoint } from '../../lib/errors.js';
 import { writeOptions, type JobDeps } from '../runtime.js';
 import { asText } from '../../lib/sql/coerce.js';
-import type { SqlParam } from '../../lib/sql/client.js';
+import type { SqlExecutor, SqlParam } from '../../lib/sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import type { RepairLogEntry } from '../../lib/state/store.js';
 import {
@@ -12,21 +12,31 @@ import {
   type TablePlan,
 } from '../../lib/typemap/index.js';
 import { repairMissingRows, stillMissing } from '../../lib/repair/insert-missing.js';
+import { describeRefused, splitWritable, type RefusedRow } from '../../lib/repair/refused-rows.js';
 import { castParam, normalisedText } from './dialect.js';
 import type { SegmentDiff } from './diff.js';
 import type { GapTable } from './table.js';
 
 /**
- * Gap-filling's writes, each in its own target transaction that locks the table and re-checks
- * what it is about to change, and each row in the repair log:
+ * Gap-filling's writes. Each runs in its own target transaction that first LOCKs the table, and
+ * only then reads the source rows and versions it acts on and re-checks the target — so a change
+ * DMS applied before the lock is seen, and the write can never put an older version back. Keys are
+ * compared byte for byte (Redshift's `=` ignores trailing blanks, docs/aws-facts.md §70). Every
+ * row written or deleted goes to the repair log.
  *
  * - missing rows: backfilled from the source through the typemap, in byte-budgeted chunks,
- *   inserting only the keys still missing at the re-check (the fixer's repair);
+ *   inserting only the keys still missing at the re-check (lib/repair/insert-missing.ts);
  * - stale rows (a missed UPDATE): DELETE the target rows whose version still differs from the
- *   source's current one, INSERT the source row — one transaction;
- * - extra rows (a missed DELETE): removed only with `deleteExtra`, after checking again that the
- *   source does not have them;
- * - duplicated rows: only with `dedupe`: every copy deleted and the source row inserted once.
+ *   source's current one, INSERT the source row;
+ * - extra rows (a missed DELETE): removed only with `deleteExtra`, and only the keys the source
+ *   still does not have when read under the lock (a key re-inserted meanwhile is kept);
+ * - duplicated rows: only with `dedupe`: every copy of a key the source has is deleted and the
+ *   source row inserted once — exact duplicates are collapsed to one row; a duplicated key the
+ *   source no longer has is left alone (`deleteExtra` handles it once it is extra).
+ *
+ * A source row the typemap refuses is reported (table, key, column, reason) and skipped: the
+ * other rows of its chunk are written. A row the settle rule (`admit`) holds back is left for a
+ * later run: DMS may still deliver it.
  */
 
 export interface GapRepairs {
@@ -36,6 +46,10 @@ export interface GapRepairs {
   deduped: string[][];
   /** Keys not repaired: gone from the source since the comparison, or fixed meanwhile. */
   skipped: string[][];
+  /** Source rows the typemap refuses: reported, not written. */
+  refused: RefusedRow[];
+  /** Keys the settle rule held back (DMS may still deliver them): left for a later run. */
+  unsettled: string[][];
 }
 
 export interface GapRepairOptions {
@@ -43,6 +57,8 @@ export interface GapRepairOptions {
   dedupe: boolean;
   runId: string;
   day: string;
+  /** The settle rule: which source rows may be written now (default: all). */
+  admit?: (rows: readonly SourceRow[]) => Promise<{ admitted: SourceRow[]; held: SourceRow[] }>;
 }
 
 const CHUNK = 500;
@@ -53,15 +69,25 @@ function chunks<T>(xs: readonly T[], n = CHUNK): T[][] {
   return out;
 }
 
-/** `(k1 = $a AND k2 = $b) OR …` on the target, for text keys as compared (normalised texts). */
-function keyMatch(t: GapTable, keys: readonly string[][], params: SqlParam[]): string {
+const joined = (k: readonly string[]) => k.join('\u0000');
+
+/**
+ * `(k1 = $a AND k2 = $b) OR …` on the target, for keys as compared (normalised texts); text keys
+ * also compare their byte length, so that `'a '` never matches `'a'` (Redshift's `=` ignores
+ * trailing blanks, docs/aws-facts.md §70).
+ */
+function keyMatch(t: GapTable, keys: readonly (readonly string[])[], params: SqlParam[]): string {
   return keys
     .map(
       (key) =>
         `(${t.key
           .map((c, i) => {
             params.push(key[i]!);
-            return `${quoteIdent(c.name)} = ${castParam(params.length, c.target.cls, c.target.declared)}`;
+            const value = castParam(params.length, c.target.cls, c.target.declared);
+            const col = quoteIdent(c.name);
+            return c.target.cls === 'text'
+              ? `${col} = ${value} AND OCTET_LENGTH(${col}) = OCTET_LENGTH(${value})`
+              : `${col} = ${value}`;
           })
           .join(' AND ')})`,
     )
@@ -75,10 +101,19 @@ export async function repairGaps(
   diff: SegmentDiff,
   o: GapRepairOptions,
 ): Promise<GapRepairs> {
-  const out: GapRepairs = { inserted: [], replaced: [], deleted: [], deduped: [], skipped: [] };
+  const out: GapRepairs = {
+    inserted: [],
+    replaced: [],
+    deleted: [],
+    deduped: [],
+    skipped: [],
+    refused: [],
+    unsettled: [],
+  };
   const pk = t.config.primaryKey;
   const options = writeOptions(deps.config.typemap);
   const table = displayName(t.config.target);
+  const target = quoteQualified(t.config.target);
   const evidence = `gapfill ${table} ${o.day}`;
   const keyOfRow = (r: SourceRow) => pk.map((k) => asText(r[k]));
   const at = () => deps.clock.now();
@@ -94,16 +129,34 @@ export async function repairGaps(
       evidence,
       at: at(),
     }));
+  const logged = async (tx: SqlExecutor, entries: RepairLogEntry[]) => {
+    if (deps.state.onTarget) await deps.state.logRepairs(tx, entries);
+  };
+  const loggedAfter = async (entries: RepairLogEntry[]) => {
+    if (!deps.state.onTarget) await deps.state.logRepairs(deps.state.client, entries);
+  };
+  const refused = (rs: readonly RefusedRow[]) => {
+    if (rs.length === 0) return;
+    out.refused.push(...rs);
+    deps.log.warn({ job: 'gapfill', refused: rs.map(describeRefused) }, 'source rows the typemap refuses: skipped');
+  };
+  /** Under the lock: the source rows of `keys` split into writable-and-settled, refused and held. */
+  const readUnderLock = async (keys: readonly string[][]) => {
+    const rows = await readSourceRows(deps.source, plan, pk, keys);
+    const split = splitWritable(plan, rows, pk, options, deps.statementBudget);
+    const settled = o.admit ? await o.admit(split.writable) : { admitted: split.writable, held: [] };
+    return { rows, refused: split.refused, admitted: settled.admitted, held: settled.held.map(keyOfRow) };
+  };
   await deps.state.ensureSchema();
 
   // Missing: backfill.
   for (const keys of chunks(diff.missing)) {
     checkpoint(deps.signal, 'the next backfill chunk');
-    const rows = await readSourceRows(deps.source, plan, pk, keys);
-    const r = await repairMissingRows(deps.target, deps.state, {
+    const r = await repairMissingRows(deps.target, deps.source, deps.state, {
       plan,
       primaryKey: pk,
-      rows,
+      keys,
+      ...(o.admit ? { admit: o.admit } : {}),
       options,
       budgetBytes: deps.statementBudget,
       log: {
@@ -116,97 +169,92 @@ export async function repairGaps(
       },
     });
     out.inserted.push(...r.inserted);
-    out.skipped.push(...r.alreadyPresent);
-    const found = new Set(rows.map((x) => keyOfRow(x).join('\u0000')));
-    out.skipped.push(...keys.filter((k) => !found.has(k.join('\u0000'))));
+    out.skipped.push(...r.alreadyPresent, ...r.missingAtSource);
+    out.unsettled.push(...r.unsettled);
+    refused(r.refused);
   }
 
-  // Stale: replace the rows whose version still differs.
+  // Stale: under the lock, replace the rows whose version still differs from the source's current one.
+  const replaceReason = `stale on the target: version differs (gap-filling ${o.day})`;
   for (const keys of chunks(diff.stale)) {
-    const rows = await readSourceRows(deps.source, plan, pk, keys);
-    const versions = await sourceVersions(deps, t, keys);
+    checkpoint(deps.signal, 'the next stale chunk');
     const replaced = await deps.target.transaction(async (tx) => {
-      await tx.query(`LOCK ${quoteQualified(t.config.target)}`);
+      await tx.query(`LOCK ${target}`);
+      const src = await readUnderLock(keys);
+      refused(src.refused);
+      out.unsettled.push(...src.held);
+      const versions = await sourceVersions(deps, t, src.admitted.map(keyOfRow));
+      const still = src.admitted.filter((r) => versions.has(joined(keyOfRow(r))));
+      if (still.length === 0) return [];
       const params: SqlParam[] = [];
       const vt = normalisedText(t.version!.name, t.version!.target.cls, 'target');
-      const still = rows.filter((r) => versions.has(keyOfRow(r).join('\u0000')));
-      if (still.length === 0) return [];
       const cond = still
         .map((r) => {
           const k = keyOfRow(r);
           const m = keyMatch(t, [k], params);
-          params.push(versions.get(k.join('\u0000'))!);
+          params.push(versions.get(joined(k))!);
           return `(${m} AND ${vt} <> $${params.length})`;
         })
         .join(' OR ');
-      await tx.query(`DELETE FROM ${quoteQualified(t.config.target)} WHERE ${cond}`, params);
+      await tx.query(`DELETE FROM ${target} WHERE ${cond}`, params);
       const idx = new Set(await stillMissing(tx, plan, pk, still, options));
       const toInsert = still.filter((_r, i) => idx.has(i));
       for (const s of insertStatements(plan, toInsert, pk, options, deps.statementBudget)) await tx.query(s);
       const done = toInsert.map(keyOfRow);
-      if (deps.state.onTarget)
-        await deps.state.logRepairs(
-          tx,
-          log('replace', `stale on the target: version differs (gap-filling ${o.day})`, done),
-        );
+      await logged(tx, log('replace', replaceReason, done));
       return done;
     });
-    if (!deps.state.onTarget)
-      await deps.state.logRepairs(
-        deps.state.client,
-        log('replace', `stale on the target: version differs (gap-filling ${o.day})`, replaced),
-      );
+    await loggedAfter(log('replace', replaceReason, replaced));
     out.replaced.push(...replaced);
-    const done = new Set(replaced.map((k) => k.join('\u0000')));
-    out.skipped.push(...keys.filter((k) => !done.has(k.join('\u0000'))));
+    const done = new Set(replaced.map(joined));
+    out.skipped.push(...keys.filter((k) => !done.has(joined(k))));
   }
 
-  // Extra: delete only when asked, after checking the source again.
+  // Extra: delete only when asked, only keys the source still lacks when read under the lock.
+  const deleteReason = `extra on the target: not on the source (gap-filling ${o.day})`;
   if (o.deleteExtra) {
     for (const keys of chunks(diff.extra)) {
-      const present = await readSourceRows(deps.source, plan, pk, keys);
-      const onSource = new Set(present.map((r) => keyOfRow(r).join('\u0000')));
-      const gone = keys.filter((k) => !onSource.has(k.join('\u0000')));
-      if (gone.length > 0) {
-        await deps.target.transaction(async (tx) => {
-          await tx.query(`LOCK ${quoteQualified(t.config.target)}`);
-          const params: SqlParam[] = [];
-          await tx.query(`DELETE FROM ${quoteQualified(t.config.target)} WHERE ${keyMatch(t, gone, params)}`, params);
-          if (deps.state.onTarget)
-            await deps.state.logRepairs(
-              tx,
-              log('delete', `extra on the target: not on the source (gap-filling ${o.day})`, gone),
-            );
-        });
-        if (!deps.state.onTarget)
-          await deps.state.logRepairs(
-            deps.state.client,
-            log('delete', `extra on the target: not on the source (gap-filling ${o.day})`, gone),
-          );
-      }
+      checkpoint(deps.signal, 'the next extra chunk');
+      const gone = await deps.target.transaction(async (tx) => {
+        await tx.query(`LOCK ${target}`);
+        const present = await readSourceRows(deps.source, plan, pk, keys);
+        const onSource = new Set(present.map((r) => joined(keyOfRow(r))));
+        const absent = keys.filter((k) => !onSource.has(joined(k)));
+        if (absent.length === 0) return [];
+        const params: SqlParam[] = [];
+        await tx.query(`DELETE FROM ${target} WHERE ${keyMatch(t, absent, params)}`, params);
+        await logged(tx, log('delete', deleteReason, absent));
+        return absent;
+      });
+      await loggedAfter(log('delete', deleteReason, gone));
       out.deleted.push(...gone);
-      out.skipped.push(...keys.filter((k) => onSource.has(k.join('\u0000'))));
+      const done = new Set(gone.map(joined));
+      out.skipped.push(...keys.filter((k) => !done.has(joined(k))));
     }
   }
 
-  // Duplicated: every copy replaced by the source row, when asked.
+  // Duplicated: every copy replaced by the source row, once, when asked.
+  const dedupeReason = `duplicated on the target (gap-filling ${o.day})`;
   if (o.dedupe) {
     for (const keys of chunks(diff.duplicated)) {
-      const rows = await readSourceRows(deps.source, plan, pk, keys);
-      await deps.target.transaction(async (tx) => {
-        await tx.query(`LOCK ${quoteQualified(t.config.target)}`);
+      checkpoint(deps.signal, 'the next duplicated chunk');
+      const deduped = await deps.target.transaction(async (tx) => {
+        await tx.query(`LOCK ${target}`);
+        const src = await readUnderLock(keys);
+        refused(src.refused);
+        out.unsettled.push(...src.held);
+        if (src.admitted.length === 0) return [];
+        const done = src.admitted.map(keyOfRow);
         const params: SqlParam[] = [];
-        await tx.query(`DELETE FROM ${quoteQualified(t.config.target)} WHERE ${keyMatch(t, keys, params)}`, params);
-        for (const s of insertStatements(plan, rows, pk, options, deps.statementBudget)) await tx.query(s);
-        if (deps.state.onTarget)
-          await deps.state.logRepairs(tx, log('replace', `duplicated on the target (gap-filling ${o.day})`, keys));
+        await tx.query(`DELETE FROM ${target} WHERE ${keyMatch(t, done, params)}`, params);
+        for (const s of insertStatements(plan, src.admitted, pk, options, deps.statementBudget)) await tx.query(s);
+        await logged(tx, log('replace', dedupeReason, done));
+        return done;
       });
-      if (!deps.state.onTarget)
-        await deps.state.logRepairs(
-          deps.state.client,
-          log('replace', `duplicated on the target (gap-filling ${o.day})`, keys),
-        );
-      out.deduped.push(...keys);
+      await loggedAfter(log('replace', dedupeReason, deduped));
+      out.deduped.push(...deduped);
+      const done = new Set(deduped.map(joined));
+      out.skipped.push(...keys.filter((k) => !done.has(joined(k))));
     }
   }
   return out;
@@ -214,6 +262,7 @@ export async function repairGaps(
 
 /** The source's current version text of each key (key joined by NUL → text). */
 async function sourceVersions(deps: JobDeps, t: GapTable, keys: readonly string[][]): Promise<Map<string, string>> {
+  if (keys.length === 0) return new Map();
   const params: SqlParam[] = [];
   const match = keys
     .map(

@@ -14,7 +14,7 @@ import type { JobDeps } from '../../jobs/runtime.js';
 import { PgClient } from '../../lib/sql/pg-client.js';
 import { StateStore } from '../../lib/state/store.js';
 import { TaskControl } from '../../lib/task-control.js';
-import { DEFAULT_WRITE_OPTIONS, planTable, readSourceRows } from '../../lib/typemap/index.js';
+import { DEFAULT_WRITE_OPTIONS, planTable } from '../../lib/typemap/index.js';
 import { COMPANION_USER, DMS_USER, poolFor } from '../../sim/embedded.js';
 import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
 import { parsedEnvConfig } from '../helpers/config.js';
@@ -173,6 +173,38 @@ describe('fixer inputs', () => {
     );
   });
 
+  it('reports and skips the rows the typemap refuses (infinite date, 65,536-byte text) and writes the others', async () => {
+    const { sourceAdmin, targetAdmin } = env();
+    await sourceAdmin.query('CREATE TABLE public.fx_refused (id integer PRIMARY KEY, at timestamptz, note text)');
+    await targetAdmin.query(
+      'CREATE TABLE public.fx_refused (id integer PRIMARY KEY, at timestamptz, note varchar(65535))',
+    );
+    await sourceAdmin.query(`GRANT SELECT ON public.fx_refused TO ${COMPANION_USER}`);
+    await targetAdmin.query(`GRANT SELECT, INSERT ON public.fx_refused TO ${COMPANION_USER}`);
+    await sourceAdmin.query(
+      `INSERT INTO public.fx_refused VALUES (1, 'infinity', 'a'), (2, '2026-05-01 10:00:00+00', 'b'), (3, '2026-05-01 11:00:00+00', repeat('x', 65536)), ` +
+        `(4, '2026-05-01 12:00:00+00', 'd')`,
+    );
+    await targetAdmin.query(`INSERT INTO ${C} VALUES (10, '1', 'a'), (11, '2', 'b'), (12, '3', 'c'), (13, '4', 'd')`);
+    await rolledBack(
+      `UPDATE "public"."fx_refused" SET "note" = ${C}."col2" WHERE "public"."fx_refused"."id" = CAST(${C}."seg1" AS INTEGER) AND ${C}."seq" >= 10 ` +
+        `AND ${C}."seq" <= 13`,
+    );
+    const c = config([{ source: 'public.fx_refused', target: 'public.fx_refused', primaryKey: ['id'] }]);
+    const r = await runFixer(deps(c), { task: c.tasks[0]!, dryRun: false });
+    expect(r.status).toBe('repaired');
+    expect(r.missing).toEqual([['1'], ['2'], ['3'], ['4']]);
+    expect(r.inserted).toEqual([['2'], ['4']]);
+    expect(r.refused.map((x) => [x.table, x.key, x.column])).toEqual([
+      ['public.fx_refused', 'id=1', 'at'],
+      ['public.fx_refused', 'id=3', 'note'],
+    ]);
+    expect(r.refused[0]!.reason).toMatch(/infinit/i);
+    expect(r.refused[1]!.reason).toMatch(/65536 bytes|65535/);
+    const ids = await targetAdmin.query<{ id: number }>('SELECT id FROM public.fx_refused ORDER BY id');
+    expect(ids.rows.map((x) => x.id)).toEqual([2, 4]);
+  });
+
   it('re-checks inside the inserting transaction: two repairs racing write each row once', async () => {
     const { sourceAdmin, targetAdmin } = env();
     await sourceAdmin.query(`INSERT INTO ${T} VALUES (10, 'ten'), (11, 'eleven')`);
@@ -184,18 +216,17 @@ describe('fixer inputs', () => {
     try {
       const table = { schema: SCHEMA, name: TABLE };
       const plan = await planTable(env().source, env().target, table, table, { mapBooleanAsBoolean: false });
-      const rows = await readSourceRows(env().source, plan, ['ïd'], [['10'], ['11']]);
       const input = {
         plan,
         primaryKey: ['ïd'],
-        rows,
+        keys: [['10'], ['11']],
         options: DEFAULT_WRITE_OPTIONS,
         budgetBytes: 100_000,
         log: { runId: 'r', job: 'fixer', taskArn: ARN, reason: 'race', evidence: 'test', at: clock.now() },
       };
       const [a, b] = await Promise.all([
-        repairMissingRows(env().target, new StateStore(env().target, 'dms_companion'), input),
-        repairMissingRows(second, new StateStore(second, 'dms_companion'), input),
+        repairMissingRows(env().target, env().source, new StateStore(env().target, 'dms_companion'), input),
+        repairMissingRows(second, env().source, new StateStore(second, 'dms_companion'), input),
       ]);
       expect(a.inserted.length + b.inserted.length).toBe(2);
       expect(a.alreadyPresent.length + b.alreadyPresent.length).toBe(2);
