@@ -154,6 +154,12 @@ const dataApiTarget = z
     database: z.string().min(1),
     dbUser: z.string().min(1).optional(),
     secretArn: z.string().startsWith('arn:').optional(),
+    /**
+     * The Data API's URL when it is not the region's public one: a VPC interface endpoint, or the local
+     * endpoint of the simulator (sim/redshift/data-api/) in tests and the demo. Default: the SDK's
+     * endpoint for `region`.
+     */
+    endpoint: z.string().url().optional(),
     /** How often to poll DescribeStatement (seconds). */
     pollInterval: duration().default(0.25),
     /** Longest a statement may run before the adapter gives up on it (seconds). */
@@ -441,6 +447,7 @@ export type TaskConfig = Config['tasks'][number];
 export type TableConfig = TaskConfig['tables'][number];
 export type PgConnectionConfig = z.output<ReturnType<typeof pgConnection>>;
 export type TargetConfig = Config['target'];
+export type DataApiTargetConfig = Extract<TargetConfig, { kind: 'data-api' }>;
 export type TypemapConfig = Config['typemap'];
 export type JobsConfig = Config['jobs'];
 export type AlarmAction = Config['alarms']['actions'][number];
