@@ -179,6 +179,12 @@ const dataApiTarget = z
     secretArn: z.string().startsWith('arn:').optional(),
     /** `iam`: the Data API maps the caller's IAM identity to a database user (neither dbUser nor secretArn). */
     auth: z.literal('iam').optional(),
+    /**
+     * The Data API's URL when it is not the region's public one: a VPC interface endpoint, or the local
+     * endpoint of the simulator (sim/redshift/data-api/) in tests and the demo. Default: the SDK's
+     * endpoint for `region`.
+     */
+    endpoint: z.string().url().optional(),
     /** How often to poll DescribeStatement (seconds). */
     pollInterval: duration().default(0.25),
     /** Longest a statement may run before the adapter gives up on it (seconds). */
@@ -494,6 +500,7 @@ export type TableConfig = TaskConfig['tables'][number];
 export type PgConnectionConfig = z.output<ReturnType<typeof pgConnection>>;
 export type PasswordConfig = z.output<typeof password>;
 export type TargetConfig = Config['target'];
+export type DataApiTargetConfig = Extract<TargetConfig, { kind: 'data-api' }>;
 export type TypemapConfig = Config['typemap'];
 export type JobsConfig = Config['jobs'];
 export type AlarmAction = Config['alarms']['actions'][number];

@@ -1,9 +1,16 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DatabaseMigrationServiceClient } from '@aws-sdk/client-database-migration-service';
 import { RedshiftClient } from '@aws-sdk/client-redshift';
-import { RedshiftDataClient } from '@aws-sdk/client-redshift-data';
+import { RedshiftDataClient, type RedshiftDataClientConfig } from '@aws-sdk/client-redshift-data';
 import type pg from 'pg';
-import type { Config, PgConnectionConfig, TableConfig, TaskConfig, TypemapConfig } from '../config/schema.js';
+import type {
+  Config,
+  DataApiTargetConfig,
+  PgConnectionConfig,
+  TableConfig,
+  TaskConfig,
+  TypemapConfig,
+} from '../config/schema.js';
 import { AwsMetrics, type MetricsApi } from '../lib/aws/cloudwatch.js';
 import { AwsReplicationTasks, type ReplicationTaskApi } from '../lib/aws/dms.js';
 import { AwsClusters, type ClusterApi } from '../lib/aws/redshift.js';
@@ -79,14 +86,9 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
     target = new PgClient({ role: 'target', dialect: 'redshift', connection: poolConfig(config.target, password) });
     statementBudget = config.target.statementBudget;
   } else {
-    const client = new RedshiftDataClient({ region });
-    closers.push(() => client.destroy());
-    target = new DataApiClient({
-      client,
-      target: config.target,
-      pollInterval: config.target.pollInterval,
-      statementTimeout: config.target.statementTimeout,
-    });
+    const data = dataApiTarget(config.target, region);
+    closers.push(() => data.sdk.destroy());
+    target = data.client;
     statementBudget = DATA_API_MAX_SQL_BYTES;
   }
   closers.push(() => target.close());
@@ -146,6 +148,29 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
     close: async () => {
       for (const c of closers.reverse()) await c();
     },
+  };
+}
+
+/**
+ * The Data API target of the config: the SDK client (at `target.endpoint` when set, else the
+ * region's endpoint) and the {@link DataApiClient} over it. `sdk` carries extra SDK client settings
+ * (the simulator passes static credentials for its local endpoint); the caller destroys `sdk` and
+ * closes `client`.
+ */
+export function dataApiTarget(
+  target: DataApiTargetConfig,
+  region: string,
+  sdk: RedshiftDataClientConfig = {},
+): { sdk: RedshiftDataClient; client: DataApiClient } {
+  const client = new RedshiftDataClient({ region, ...(target.endpoint ? { endpoint: target.endpoint } : {}), ...sdk });
+  return {
+    sdk: client,
+    client: new DataApiClient({
+      client,
+      target,
+      pollInterval: target.pollInterval,
+      statementTimeout: target.statementTimeout,
+    }),
   };
 }
 

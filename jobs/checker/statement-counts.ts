@@ -1,5 +1,5 @@
 import type { TableConfig } from '../../config/schema.js';
-import { SqlError, type SqlExecutor, type SqlParam } from '../../lib/sql/client.js';
+import { unreadableRelation, type SqlExecutor, type SqlParam } from '../../lib/sql/client.js';
 import { utcText } from '../../lib/state/store.js';
 
 /**
@@ -50,7 +50,8 @@ export async function countDmsStatements(
     );
     return toCounts(r.rows[0], 'stl_query');
   } catch (err) {
-    if (!(err instanceof SqlError) || !['42P01', '42501'].includes(err.sqlState ?? '')) throw err;
+    // Serverless refuses STL views; through the Data API the refusal has a message but no SQLSTATE.
+    if (!unreadableRelation(err)) throw err;
   }
   const r = await target.query<CountRow>(
     `SELECT sum(CASE WHEN TRIM(q.query_type) = 'UPDATE' THEN 1 ELSE 0 END) AS updates,

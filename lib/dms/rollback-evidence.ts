@@ -1,5 +1,5 @@
 import type { SqlExecutor } from '../sql/client.js';
-import { SqlError } from '../sql/client.js';
+import { unreadableRelation } from '../sql/client.js';
 import { utcText } from '../state/store.js';
 import { joinQueryTextPieces } from './apply-update.js';
 
@@ -91,16 +91,6 @@ export async function fullText(target: SqlExecutor, source: EvidenceSource, quer
   );
 }
 
-function classify(err: unknown): EvidenceAttempt['outcome'] | undefined {
-  const state = err instanceof SqlError ? err.sqlState : undefined;
-  if (state === '42501') return 'permission denied';
-  if (state === '42P01' || state === '42883') return 'not available';
-  const m = err instanceof Error ? err.message : '';
-  if (/permission denied/i.test(m)) return 'permission denied';
-  if (/does not exist|not supported/i.test(m)) return 'not available';
-  return undefined;
-}
-
 /**
  * Recent rolled-back DMS UPDATEs since `since`, newest first, from the first evidence source that
  * is readable and finds any; with the attempts made.
@@ -117,7 +107,7 @@ export async function findRolledBackUpdates(
     try {
       found = await candidates(target, source, dmsUser, since, limit);
     } catch (err) {
-      const outcome = classify(err);
+      const outcome = unreadableRelation(err);
       if (!outcome) throw err;
       attempts.push({
         source,

@@ -98,3 +98,20 @@ export function isConnectionError(err: unknown): boolean {
     return true;
   return e?.cause !== undefined && e.cause !== err ? isConnectionError(e.cause) : false;
 }
+
+/**
+ * Why a relation (typically a system view) could not be read, or undefined for any other error:
+ * `permission denied` (SQLSTATE 42501, or the message: Redshift Serverless refuses STL/SVL views with
+ * "permission denied for relation …", and a Data API error carries the message only, no SQLSTATE —
+ * docs/aws-facts.md §12.13, §13.1, §60.1), `not available` (42P01 / 42883, or "does not exist" /
+ * "not supported").
+ */
+export function unreadableRelation(err: unknown): 'permission denied' | 'not available' | undefined {
+  const state = err instanceof SqlError ? err.sqlState : undefined;
+  if (state === '42501') return 'permission denied';
+  if (state === '42P01' || state === '42883') return 'not available';
+  const m = err instanceof Error ? err.message : '';
+  if (/permission denied/i.test(m)) return 'permission denied';
+  if (/does not exist|not supported/i.test(m)) return 'not available';
+  return undefined;
+}

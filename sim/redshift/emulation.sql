@@ -165,6 +165,16 @@ END $$;
 GRANT SELECT ON redshift_system.svl_statementtext TO PUBLIC;
 REVOKE ALL ON redshift_system.sys_transaction_history FROM PUBLIC;
 
+-- The system role sys:monitor (docs/aws-facts.md §13.3; https://docs.aws.amazon.com/redshift/latest/dg/r_roles-default.html):
+-- lets a non-superuser read every user's rows of the SYS monitoring views, the way a Serverless
+-- workgroup's monitoring user is set up. Emulated as a role holding SELECT on SYS_TRANSACTION_HISTORY
+-- and SYSLOG ACCESS UNRESTRICTED (sim/target-kinds.ts grants it to the Serverless target's user).
+DO $$ BEGIN
+  CREATE ROLE "sys:monitor" NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+GRANT syslog_access_unrestricted TO "sys:monitor";
+GRANT SELECT ON redshift_system.sys_transaction_history TO "sys:monitor";
+
 -- SUPER (https://docs.aws.amazon.com/redshift/latest/dg/r_SUPER_type.html): semi-structured
 -- values. Emulated as jsonb; Redshift's PartiQL navigation is not emulated.
 CREATE DOMAIN redshift_system.super AS jsonb;

@@ -7,9 +7,9 @@ import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../../lib/typemap/pg-
 import { COMPANION_USER, poolFor } from '../../sim/embedded.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
-import { simConfig, simDeps } from '../helpers/deps.js';
+import { simConfig, simDeps, targetDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
-import { drain, loseInsertThenUpdate, resetTarget, runFor } from '../helpers/sim.js';
+import { drain, loseInsertThenUpdate, resetTarget, runFor, useTarget, type TargetKind } from '../helpers/sim.js';
 
 const env = useEnvironment('checker_fixer');
 let sim: Simulation | undefined;
@@ -38,77 +38,111 @@ async function oneByOneSimulation(start: string, shape: 'no-from' | 'from', sett
   return { clock, workload, id, sim };
 }
 
-describe('checker + fixer end to end on the simulator', () => {
-  for (const shape of ['no-from', 'from'] as const) {
-    it(`detects one-by-one within one interval, inserts exactly the missing row, resumes the task, and target equals source (${shape})`, async () => {
-      const { clock, workload, id, sim } = await oneByOneSimulation(
-        shape === 'from' ? '2026-04-01T08:00:00Z' : '2026-04-02T08:00:00Z',
-        shape,
-      );
-      const config = simConfig(env());
-      const deps = simDeps(env(), sim, clock, config);
-      const task = sim.tasks[0]!;
-      // The next checker run comes within one interval (3 minutes) of the rollback.
-      await runFor(clock, 150, workload);
-      expect(task.mode).toBe('one-by-one');
+/** Where the evidence comes from on each target kind (Serverless has no STL views: docs/aws-facts.md §13.1). */
+const EVIDENCE: Record<TargetKind, { statements: string; rolledBack: string; attempts: [string, string][] }> = {
+  direct: {
+    statements: 'stl_query',
+    rolledBack: 'stl_undone', // the companion is not a superuser
+    attempts: [
+      ['sys_transaction_history', 'permission denied'],
+      ['stl_undone', 'used'],
+    ],
+  },
+  'data-api': {
+    statements: 'stl_query',
+    rolledBack: 'stl_undone',
+    attempts: [
+      ['sys_transaction_history', 'permission denied'],
+      ['stl_undone', 'used'],
+    ],
+  },
+  serverless: {
+    statements: 'sys_query_history',
+    rolledBack: 'sys_query_history',
+    attempts: [
+      ['sys_transaction_history', 'permission denied'],
+      ['stl_undone', 'permission denied'],
+      ['stl_utilitytext', 'permission denied'],
+      ['sys_query_history', 'used'],
+    ],
+  },
+};
 
-      const report = await checkAndFix(deps, { tasks: config.tasks, dryRun: false });
-      const check = report.tasks[0]!;
-      expect(check.status).toBe('one-by-one');
-      expect(check.evidence.rolledBackUpdates).toBe(1);
-      expect(check.evidence.rolledBackSource).toBe('stl_undone'); // the companion is not a superuser
-      expect(check.evidence.singleRowUpdates).toBeGreaterThan(check.evidence.threshold);
-      expect(check.evidence.cdcLatencyTarget).toBeGreaterThan(30);
-      expect(check.action).toBe('fixer');
-      const fix = check.fix!;
-      expect(fix.status).toBe('repaired');
-      expect(fix.evidence!.attempts.map((a) => [a.source, a.outcome])).toEqual([
-        ['sys_transaction_history', 'permission denied'],
-        ['stl_undone', 'used'],
-      ]);
-      expect(fix.missing).toEqual([[String(id)]]);
-      expect(fix.inserted).toEqual([[String(id)]]);
-      expect(fix.hold).toMatchObject({ stopped: true, resumed: true });
-      expect(report.problems).toBe(0);
+/** Both statement shapes on the direct target; one on each Data API kind (the shape is the simulator's, not the transport's). */
+const E2E_CASES: [TargetKind, 'no-from' | 'from', string][] = [
+  ['direct', 'no-from', '2026-04-02T08:00:00Z'],
+  ['direct', 'from', '2026-04-01T08:00:00Z'],
+  ['data-api', 'from', '2026-04-08T08:00:00Z'],
+  ['serverless', 'no-from', '2026-04-09T08:00:00Z'],
+];
 
-      // The row carries the source's current values (the UPDATE included).
-      const src = await env().sourceAdmin.query<{ r: Date }>(
-        'SELECT return_date AS r FROM public.rental WHERE rental_id = $1',
-        [id],
-      );
-      const tgt = await env().targetAdmin.query<{ r: Date }>(
-        'SELECT return_date AS r FROM public.rental WHERE rental_id = $1',
-        [id],
-      );
-      expect(tgt.rows).toHaveLength(1);
-      expect(tgt.rows[0]!.r.getTime()).toBe(src.rows[0]!.r.getTime());
+describe.each(E2E_CASES)('checker + fixer end to end on the simulator, %s target (%s)', (kind, shape, start) => {
+  const target = useTarget(env, kind);
+  const expected = EVIDENCE[kind];
+  it(`detects one-by-one within one interval, inserts exactly the missing row, resumes the task, and target equals source`, async () => {
+    const { clock, workload, id, sim } = await oneByOneSimulation(start, shape);
+    const { config, deps } = targetDeps(env(), sim, clock, target());
+    const task = sim.tasks[0]!;
+    // The next checker run comes within one interval (3 minutes) of the rollback.
+    await runFor(clock, 150, workload);
+    expect(task.mode).toBe('one-by-one');
 
-      // Back in batch mode; the backlog drains; target equals source.
-      await runFor(clock, 30, workload);
-      expect(task.mode).toBe('batch');
-      expect(task.status).toBe('running');
-      await drain(sim, clock);
-      for (const d of await sim.compare())
-        expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({
-          table: d.table,
-          missing: 0,
-          extra: 0,
-        });
+    const report = await checkAndFix(deps, { tasks: config.tasks, dryRun: false });
+    const check = report.tasks[0]!;
+    expect(check.status).toBe('one-by-one');
+    expect(check.evidence.rolledBackUpdates).toBe(1);
+    expect(check.evidence.statementSource).toBe(expected.statements);
+    expect(check.evidence.rolledBackSource).toBe(expected.rolledBack);
+    expect(check.evidence.singleRowUpdates).toBeGreaterThan(check.evidence.threshold);
+    expect(check.evidence.cdcLatencyTarget).toBeGreaterThan(30);
+    expect(check.action).toBe('fixer');
+    const fix = check.fix!;
+    expect(fix.status).toBe('repaired');
+    expect(fix.evidence!.attempts.map((a) => [a.source, a.outcome])).toEqual(expected.attempts);
+    expect(fix.missing).toEqual([[String(id)]]);
+    expect(fix.inserted).toEqual([[String(id)]]);
+    expect(fix.hold).toMatchObject({ stopped: true, resumed: true });
+    expect(report.problems).toBe(0);
 
-      // Every row written is in the repair log, and holds are gone.
-      const log = await deps.state.repairs(config.tasks[0]!.arn);
-      expect(log.map((e) => [e.table, e.key, e.action])).toEqual([['public.rental', `rental_id=${id}`, 'insert']]);
-      expect(log[0]!.evidence).toContain(`query ${fix.evidence!.queryId}`);
-      expect(await deps.state.activeHolds()).toEqual([]);
+    // The row carries the source's current values (the UPDATE included).
+    const src = await env().sourceAdmin.query<{ r: Date }>(
+      'SELECT return_date AS r FROM public.rental WHERE rental_id = $1',
+      [id],
+    );
+    const tgt = await env().targetAdmin.query<{ r: Date }>(
+      'SELECT return_date AS r FROM public.rental WHERE rental_id = $1',
+      [id],
+    );
+    expect(tgt.rows).toHaveLength(1);
+    expect(tgt.rows[0]!.r.getTime()).toBe(src.rows[0]!.r.getTime());
 
-      // A later check: ok (and the cool-down keeps the fixer away meanwhile).
-      await runFor(clock, 180, workload);
-      const again = await checkAndFix(deps, { tasks: config.tasks, dryRun: false });
-      expect(again.tasks[0]!.evidence.singleRowUpdates).toBe(0);
-      expect(again.tasks[0]!.status).toBe('ok');
-    }, 180_000);
-  }
+    // Back in batch mode; the backlog drains; target equals source.
+    await runFor(clock, 30, workload);
+    expect(task.mode).toBe('batch');
+    expect(task.status).toBe('running');
+    await drain(sim, clock);
+    for (const d of await sim.compare())
+      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({
+        table: d.table,
+        missing: 0,
+        extra: 0,
+      });
 
+    // Every row written is in the repair log, and holds are gone.
+    const log = await deps.state.repairs(config.tasks[0]!.arn);
+    expect(log.map((e) => [e.table, e.key, e.action])).toEqual([['public.rental', `rental_id=${id}`, 'insert']]);
+    expect(log[0]!.evidence).toContain(`query ${fix.evidence!.queryId}`);
+    expect(await deps.state.activeHolds()).toEqual([]);
+
+    // A later check: ok (and the cool-down keeps the fixer away meanwhile).
+    await runFor(clock, 180, workload);
+    const again = await checkAndFix(deps, { tasks: config.tasks, dryRun: false });
+    expect(again.tasks[0]!.evidence.singleRowUpdates).toBe(0);
+    expect(again.tasks[0]!.status).toBe('ok');
+  }, 180_000);
+});
+
+describe("checker + fixer on the simulator: the fixer's guard rails", () => {
   it('uses sys_transaction_history when the companion is a superuser, and --dry-run plans without touching the task', async () => {
     const { clock, id, sim } = await oneByOneSimulation('2026-04-03T08:00:00Z', 'no-from');
     const config = simConfig(env());

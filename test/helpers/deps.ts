@@ -15,6 +15,7 @@ import type { Environment } from '../../sim/embedded.js';
 import { parsedEnvConfig } from './config.js';
 import type { Simulation } from '../../sim/simulation.js';
 import { simulatorDeps, type SimDepsOptions } from '../../sim/companion.js';
+import type { SimTarget } from '../../sim/target-kinds.js';
 
 /** A validated config for the simulated task on an embedded environment, with job overrides. */
 export function simConfig(
@@ -36,6 +37,22 @@ export function simDeps(
   o: DepsOptions = {},
 ): JobDeps {
   return simulatorDeps(env, sim, clock, config, o);
+}
+
+/**
+ * {@link simConfig} and {@link simDeps} on the target `t` (its config section and client), for the
+ * test families that run on every target kind.
+ */
+export function targetDeps(
+  env: Environment,
+  sim: Simulation,
+  clock: ManualClock,
+  t: SimTarget,
+  jobs: Record<string, unknown> = {},
+  o: DepsOptions = {},
+): { config: Config; deps: JobDeps } {
+  const config = simConfig(env, jobs, { target: t.config });
+  return { config, deps: simDeps(env, sim, clock, config, { target: t.client, ...o }) };
 }
 
 /**

@@ -1,4 +1,7 @@
+import { afterAll, beforeAll } from 'vitest';
 import type { ManualClock } from '../../lib/clock.js';
+import type { Environment } from '../../sim/embedded.js';
+import { openSimTarget, type SimTarget, type TargetKind } from '../../sim/target-kinds.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { Workload } from '../../sim/workload.js';
@@ -64,4 +67,26 @@ export async function loseInsertThenUpdate(sim: Simulation, clock: ManualClock, 
   if (sim.tasks[0]!.mode !== 'one-by-one')
     throw new Error(`the task did not go one-by-one: ${sim.tasks[0]!.describe()}`);
   return id;
+}
+
+export { TARGET_KINDS, type SimTarget, type TargetKind } from '../../sim/target-kinds.js';
+
+/**
+ * Opens the target of `kind` for the enclosing describe block (beforeAll) and closes it after
+ * (afterAll): `direct` is the environment's own client; `data-api` and `serverless` start a local
+ * Data API endpoint. Returns a getter, valid inside tests.
+ */
+export function useTarget(env: () => Environment, kind: TargetKind): () => SimTarget {
+  let target: SimTarget | undefined;
+  beforeAll(async () => {
+    target = await openSimTarget(env(), kind);
+  });
+  afterAll(async () => {
+    await target?.close();
+    target = undefined;
+  });
+  return () => {
+    if (!target) throw new Error(`${kind} target not open (use inside a test)`);
+    return target;
+  };
 }
