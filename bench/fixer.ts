@@ -3,7 +3,7 @@ import { runFixer } from '../jobs/fixer/index.js';
 import { ManualClock } from '../lib/clock.js';
 import { silentLogger } from '../lib/log.js';
 import { StateStore } from '../lib/state/store.js';
-import { TaskControl } from '../lib/task-control.js';
+import { TaskControl } from '../lib/task-control/index.js';
 import { parseConfig } from '../config/load.js';
 import { stringify } from 'yaml';
 import { COMPANION_USER, type Environment } from '../sim/embedded.js';

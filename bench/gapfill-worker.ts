@@ -10,7 +10,7 @@ import { silentLogger } from '../lib/log.js';
 import type { JobDeps } from '../jobs/runtime.js';
 import { PgClient } from '../lib/sql/pg-client.js';
 import { StateStore } from '../lib/state/store.js';
-import { TaskControl } from '../lib/task-control.js';
+import { TaskControl } from '../lib/task-control/index.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
 
 /**

@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { UsageError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { StateStore } from '../lib/state/store.js';
-import { TaskControl } from '../lib/task-control.js';
+import { TaskControl } from '../lib/task-control/index.js';
 import type { SqlClient } from '../lib/sql/client.js';
 import { DataApiClient, DATA_API_MAX_SQL_BYTES } from '../lib/sql/data-api-client.js';
 import { PgClient } from '../lib/sql/pg-client.js';

@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../lib/log.js';
 import type { JobDeps } from '../jobs/runtime.js';
 import type { SqlClient } from '../lib/sql/client.js';
 import { StateStore } from '../lib/state/store.js';
-import { TaskControl } from '../lib/task-control.js';
+import { TaskControl } from '../lib/task-control/index.js';
 import { COMPANION_USER, LOCAL_PASSWORD, type Environment } from './embedded.js';
 import { DEFAULT_TASK, type Simulation } from './simulation.js';
 

@@ -1,6 +1,14 @@
 import type { SqlClient, SqlExecutor } from '../sql/client.js';
 import { selectCooldownUntil, insertCooldown } from './cooldowns.js';
-import { insertHold, markHoldReleased, selectActiveHolds, updateHoldReason, type Hold } from './holds.js';
+import {
+  insertHold,
+  markHoldReleased,
+  selectActiveHolds,
+  updateHoldReason,
+  updateHoldState,
+  type Hold,
+  type HoldState,
+} from './holds.js';
 import { dropLease, takeLease } from './leases.js';
 import { insertRepairs, selectRepairs, type RepairLogEntry } from './repair-log.js';
 import {
@@ -12,8 +20,16 @@ import {
   type RunStatus,
 } from './runs.js';
 import { createStateTables, StateTables, type StateTable } from './tables.js';
+import {
+  countStopsSince,
+  insertTransition,
+  selectLastAbandoned,
+  selectTransitions,
+  type Transition,
+} from './transitions.js';
 
-export type { Hold } from './holds.js';
+export type { Hold, HoldState } from './holds.js';
+export type { Transition } from './transitions.js';
 export type { RepairLogEntry } from './repair-log.js';
 export type { RunRecord, RunStatus } from './runs.js';
 export { utcText } from './params.js';
@@ -22,7 +38,7 @@ export { utcText } from './params.js';
 export type StoredRepair = RepairLogEntry;
 
 /**
- * Job state that survives container restarts: task holds (holds.ts), cool-downs (cooldowns.ts), run history
+ * Job state that survives container restarts: task holds (holds.ts) and their transitions (transitions.ts), cool-downs (cooldowns.ts), run history
  * (runs.ts), leases (leases.ts) and the append-only repair log (repair-log.ts), each table in its own module. Kept in
  * a schema (`dms_companion` by default) on the Redshift target, or in a PostgreSQL database named in the config —
  * never only in memory, never on the source.
@@ -80,6 +96,40 @@ export class StateStore {
     return markHoldReleased(exec, this.t, taskArn, owner, at, reason);
   }
 
+  /** Moves the active hold of `owner` to `state` (a final state releases it). @returns how many rows changed. */
+  setHoldState(
+    exec: SqlExecutor,
+    taskArn: string,
+    owner: string,
+    state: HoldState,
+    at: Date,
+    detail: string,
+  ): Promise<number> {
+    return updateHoldState(exec, this.t, taskArn, owner, state, at, detail);
+  }
+
+  // ---- transitions (transitions.ts) ----
+
+  addTransition(exec: SqlExecutor, x: Transition): Promise<void> {
+    return insertTransition(exec, this.t, x);
+  }
+
+  /** Transitions of a task (or all), oldest first; the newest `limit`. */
+  async transitions(taskArn?: string, limit = 200, exec: SqlExecutor = this.client): Promise<Transition[]> {
+    if (exec === this.client) await this.ensureSchema();
+    return selectTransitions(exec, this.t, taskArn, limit);
+  }
+
+  /** StopReplicationTask calls the companion sent for a task since `since`. */
+  stopsSince(exec: SqlExecutor, taskArn: string, since: Date): Promise<number> {
+    return countStopsSince(exec, this.t, taskArn, since);
+  }
+
+  /** The latest time a person's action made the companion abandon a hold of the task, since `since`. */
+  lastAbandoned(exec: SqlExecutor, taskArn: string, since: Date): Promise<Date | undefined> {
+    return selectLastAbandoned(exec, this.t, taskArn, since);
+  }
+
   /** Replaces the reason of a task's active hold of `owner` (an interrupted run says why the hold stays). */
   async noteHold(taskArn: string, owner: string, reason: string): Promise<void> {
     await this.withHoldsLocked((tx) => updateHoldReason(tx, this.t, taskArn, owner, reason));
@@ -89,10 +139,23 @@ export class StateStore {
   async withHoldsLocked<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     await this.ensureSchema();
     return this.client.transaction(async (tx) => {
+      await this.lockTimeout(tx);
       await tx.query(`LOCK ${this.t.table('holds')}`);
       return fn(tx);
     });
   }
+
+  /**
+   * Bounds the wait for the holds lock: a PostgreSQL store sets `lock_timeout` for the transaction; Redshift has no
+   * lock_timeout (docs/aws-facts.md §30), so there the statement timeout of the connection bounds it.
+   */
+  private async lockTimeout(tx: SqlExecutor): Promise<void> {
+    if (this.client.dialect !== 'postgres') return;
+    await tx.query(`SET LOCAL lock_timeout = ${Math.round(this.holdsLockTimeoutSeconds * 1000)}`);
+  }
+
+  /** Longest wait for the holds lock on a PostgreSQL store (seconds). */
+  holdsLockTimeoutSeconds = 60;
 
   // ---- cool-downs (cooldowns.ts) ----
 

@@ -2,7 +2,7 @@ import type { SqlExecutor } from '../sql/client.js';
 import { quoteIdent } from '../sql/quote.js';
 
 /** The state tables, one per concern; each has its own module in lib/state/. */
-export type StateTable = 'holds' | 'cooldowns' | 'runs' | 'repair_log' | 'leases';
+export type StateTable = 'holds' | 'transitions' | 'cooldowns' | 'runs' | 'repair_log' | 'leases';
 
 /** Where the state tables live: a schema, quoted once. */
 export class StateTables {
@@ -30,6 +30,8 @@ export function stateDdl(t: StateTables): string[] {
     `CREATE TABLE IF NOT EXISTS ${t.table('holds')} (task_arn VARCHAR(2048) NOT NULL, owner VARCHAR(64) NOT NULL, reason VARCHAR(4096), ` +
       `created_at TIMESTAMP NOT NULL, until_at TIMESTAMP, was_running BOOLEAN NOT NULL, run_id VARCHAR(64), released_at TIMESTAMP, release_reason ` +
       `VARCHAR(4096))`,
+    `CREATE TABLE IF NOT EXISTS ${t.table('transitions')} (task_arn VARCHAR(2048) NOT NULL, owner VARCHAR(64) NOT NULL, from_state VARCHAR(32), ` +
+      `to_state VARCHAR(32) NOT NULL, at TIMESTAMP NOT NULL, detail VARCHAR(4096), run_id VARCHAR(64), stop_sent BOOLEAN NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${t.table('cooldowns')} (task_arn VARCHAR(2048) NOT NULL, job VARCHAR(64) NOT NULL, until_at TIMESTAMP NOT NULL, ` +
       `reason VARCHAR(4096))`,
     `CREATE TABLE IF NOT EXISTS ${t.table('runs')} (run_id VARCHAR(64) NOT NULL, job VARCHAR(64) NOT NULL, task_arn VARCHAR(2048), ` +
@@ -42,13 +44,30 @@ export function stateDdl(t: StateTables): string[] {
   ];
 }
 
-/** Creates the schema and tables when missing; two companions racing see "already exists", which is fine. */
+/**
+ * Columns added after a table was first released, in order: a store created by an older version gets them on its
+ * next start (one `ADD COLUMN` per statement, as Redshift requires; no `IF NOT EXISTS`, which Redshift lacks — a
+ * column already there answers 42701 and is skipped). Rows written before read the column as NULL: a hold without a
+ * state is `held` (lib/state/holds.ts).
+ */
+export function stateMigrations(t: StateTables): string[] {
+  return [
+    `ALTER TABLE ${t.table('holds')} ADD COLUMN state VARCHAR(32)`,
+    `ALTER TABLE ${t.table('holds')} ADD COLUMN state_at TIMESTAMP`,
+    `ALTER TABLE ${t.table('holds')} ADD COLUMN state_detail VARCHAR(4096)`,
+  ];
+}
+
+/**
+ * Creates the schema and tables when missing and migrates an existing store; two companions racing see "already
+ * exists" (or "column already exists"), which is fine.
+ */
 export async function createStateTables(exec: SqlExecutor, t: StateTables): Promise<void> {
-  for (const d of stateDdl(t)) {
+  for (const d of [...stateDdl(t), ...stateMigrations(t)]) {
     try {
       await exec.query(d);
     } catch (err) {
-      if (!['42P06', '42P07', '23505'].includes((err as { sqlState?: string }).sqlState ?? '')) throw err;
+      if (!['42P06', '42P07', '23505', '42701'].includes((err as { sqlState?: string }).sqlState ?? '')) throw err;
     }
   }
 }

@@ -13,7 +13,7 @@ import { silentLogger } from '../../lib/log.js';
 import type { JobDeps } from '../../jobs/runtime.js';
 import { PgClient } from '../../lib/sql/pg-client.js';
 import { StateStore } from '../../lib/state/store.js';
-import { TaskControl } from '../../lib/task-control.js';
+import { TaskControl } from '../../lib/task-control/index.js';
 import { DEFAULT_WRITE_OPTIONS, planTable } from '../../lib/typemap/index.js';
 import { COMPANION_USER, DMS_USER, poolFor } from '../../sim/embedded.js';
 import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';

@@ -10,7 +10,7 @@ import { silentLogger } from '../../lib/log.js';
 import type { JobDeps } from '../../jobs/runtime.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { StateStore } from '../../lib/state/store.js';
-import { TaskControl } from '../../lib/task-control.js';
+import { TaskControl } from '../../lib/task-control/index.js';
 import type { Environment } from '../../sim/embedded.js';
 import { parsedEnvConfig } from './config.js';
 import type { Simulation } from '../../sim/simulation.js';

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { StateStore } from '../../lib/state/store.js';
-import { TaskControl } from '../../lib/task-control.js';
+import { TaskControl } from '../../lib/task-control/index.js';
 import { fakeDmsTask, fastTasksApi } from '../helpers/dms-mock.js';
 import { useEnvironment } from '../helpers/env.js';
 
