@@ -56,22 +56,37 @@ export function registerGapfill(program: Command): void {
     .option('--day <YYYY-MM-DD>', 'only this UTC day')
     .option('--from <YYYY-MM-DD>', 'first UTC day of a span (with --to)')
     .option('--to <YYYY-MM-DD>', 'last UTC day of a span (with --from)')
+    .option(
+      '--all',
+      'compare each table whole (every row, any key; every configured table, or --table only), not by day',
+    )
     .option('--delete-extra', 'delete target rows the source does not have (default: report them)')
     .option('--dedupe', 'replace keys present more than once on the target by the source row (default: report them)')
     .addHelpText(
       'after',
-      '\nKeys are assumed to grow with the day column. Exit codes: 0 no difference left, 1 differences left or a failure, 2 usage/config ' +
+      '\nA day is compared as one key range when keys grow with the day column, else by the day column and a hash of the key (the report ' +
+        'says which mode ran and why). Exit codes: 0 no difference left, 1 differences left or a failure, 2 usage/config ' +
         'error.\n--dry-run compares and prints the plan without writing.',
     )
     .action(
       async (
-        opts: { table?: string; day?: string; from?: string; to?: string; deleteExtra?: boolean; dedupe?: boolean },
+        opts: {
+          table?: string;
+          day?: string;
+          from?: string;
+          to?: string;
+          all?: boolean;
+          deleteExtra?: boolean;
+          dedupe?: boolean;
+        },
         cmd: Command,
       ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         await runCommand(g.json, () =>
           withRuntime(g, async (rt) => {
             if (opts.day && (opts.from || opts.to)) throw new UsageError('use either --day or --from/--to');
+            if (opts.all && (opts.day || opts.from))
+              throw new UsageError('--all compares whole tables: no --day or --from/--to');
             if (Boolean(opts.from) !== Boolean(opts.to)) throw new UsageError('--from and --to go together');
             if (opts.day) parseDay(opts.day);
             const days = opts.day ? [opts.day] : opts.from && opts.to ? dayList(opts.from, opts.to) : undefined;
@@ -90,6 +105,7 @@ export function registerGapfill(program: Command): void {
             const report = await runGapfill(rt, {
               table: opts.table,
               days,
+              all: opts.all,
               dryRun: g.dryRun ?? false,
               deleteExtra: opts.deleteExtra,
               dedupe: opts.dedupe,

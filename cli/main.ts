@@ -11,6 +11,7 @@ import { registerHolds } from './holds.js';
 import { registerGapfill } from './gapfill.js';
 import { registerGuards } from './guards.js';
 import { registerRun } from './run.js';
+import { registerValidate } from './validate.js';
 
 /**
  * The `dms-companion` command. Each subcommand lives in its own file and only parses flags,
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerFix(program);
   registerHolds(program);
   registerGapfill(program);
+  registerValidate(program);
   registerGuards(program);
   registerRun(program);
   registerTypemap(program);

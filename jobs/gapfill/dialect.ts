@@ -10,9 +10,13 @@ import { quoteIdent } from '../../lib/sql/quote.js';
  * - a 32-bit hash of a text: the first 8 hex digits of its MD5 as a number (Redshift
  *   `STRTOL(SUBSTRING(MD5(t), 1, 8), 16)`, PostgreSQL `('x' || substr(md5(t), 1, 8))::bit(32)::bigint`);
  * - for an integer key, a cheap multiplicative hash `(CAST(k AS BIGINT) % 2147483647) * 1103515245
- *   % 2147483647` that cannot overflow a BIGINT and needs no function call.
+ *   % 2147483647` that cannot overflow a BIGINT and needs no function call;
+ * - an integer key's sum as the sums of its high and low 32-bit halves (`k / 2^32`, `k % 2^32`):
+ *   Redshift's SUM of an integer type is a BIGINT that fails on overflow (docs/aws-facts.md §11.1,
+ *   §80), so `sum(k)` itself fails for keys near 2^62 after a handful of rows; each half is below
+ *   2^32 in size, so its sum stays exact up to 2^31 rows per segment.
  *
- * Sums are read as text (exact).
+ * Every summed term is below 2^32 in size. Sums are read as text (exact).
  */
 
 export type Side = 'source' | 'target';
@@ -63,14 +67,26 @@ export function normalisedText(column: string, cls: ColumnClass, side: Side, ali
 
 /** A non-negative 32-bit hash of a text expression, identical on both sides. */
 export function hash32(textExpr: string, side: Side, offset = 1): string {
-  return side === 'source'
-    ? `('x' || substr(md5(${textExpr}), ${offset}, 8))::bit(32)::bigint`
-    : `STRTOL(SUBSTRING(MD5(${textExpr}), ${offset}, 8), 16)`;
+  return hexToInt(`SUBSTRING(MD5(${textExpr}), ${offset}, 8)`, side);
 }
 
 /** The multiplicative hash of an integer key expression. */
 export function intHash(keyExpr: string): string {
   return `(CAST(${keyExpr} AS BIGINT) % 2147483647) * 1103515245 % 2147483647`;
+}
+
+/** 2^32, the divisor that splits a BIGINT into halves whose sums cannot overflow (docs/aws-facts.md §80). */
+export const TWO_32 = '4294967296';
+
+/** The high and low 32-bit halves of an integer key expression: `k = hi * 2^32 + lo` on both sides. */
+export function intHalves(keyExpr: string): [string, string] {
+  const k = `CAST(${keyExpr} AS BIGINT)`;
+  return [`${k} / ${TWO_32}`, `${k} % ${TWO_32}`];
+}
+
+/** An 8-hex-digit text expression as a non-negative number below 2^32, identical on both sides (docs/aws-facts.md §80). */
+export function hexToInt(hex8: string, side: Side): string {
+  return side === 'source' ? `('x' || ${hex8})::bit(32)::bigint` : `STRTOL(${hex8}, 16)`;
 }
 
 /** `CAST(<sum> AS <text>)` so that exact sums come back as text from either side. */

@@ -9,9 +9,9 @@ import { recentRunsOf } from '../run-summaries.js';
 import type { JobDeps } from '../runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { planTable } from '../../lib/typemap/index.js';
-import { compareRange, DEFAULT_COMPARE, type Progress } from './compare.js';
+import { DEFAULT_COMPARE, type Progress } from './compare.js';
 import { emptyDiff } from './diff.js';
-import { dayKeyRange } from './key-range.js';
+import { compareDay, compareTable, type CompareMode } from './mode.js';
 import { repairGaps, type GapRepairs } from './repair.js';
 import { describeRefused, type RefusedRow } from '../../lib/repair/refused-rows.js';
 import type { Meter } from './segments.js';
@@ -19,12 +19,13 @@ import { describeGapTable } from './table.js';
 
 /**
  * Gap-filling: for each configured table with a day column and each UTC day, reconcile the day's
- * primary-key range between source and target (key-range.ts, compare.ts), classify the
- * differences — missing, extra (a missed DELETE), duplicated (Redshift does not enforce keys),
- * stale (the version column differs: a missed UPDATE) — and repair (repair.ts).
+ * rows between source and target, classify the differences — missing, extra (a missed DELETE),
+ * duplicated (Redshift does not enforce keys), stale (the version column differs: a missed
+ * UPDATE) — and repair (repair.ts). With `all`, each table is compared whole instead (day `all`).
  *
- * **Assumption:** keys grow with the day column (identity or sequence keys), so a day owns a
- * contiguous key range; the job checks this at the range's edges and warns when it does not hold.
+ * How a day is compared depends on the key (mode.ts): when keys grow with the day column the day
+ * owns one key range (`key-range`, checked at its edges); otherwise the day's rows are selected by
+ * the day column and bucketed by a hash of the key (`day-hash`). Each result names its mode and why.
  *
  * A settle lag (default 1 h, plus the task's current CDCLatencyTarget) keeps the comparison off
  * rows DMS may still be applying: an explicit day is compared up to `now − lag` only.
@@ -38,7 +39,11 @@ export type GapfillStatus = 'ok' | 'repaired' | 'differences' | 'planned' | 'ski
 
 export interface GapfillResult {
   table: string;
+  /** UTC day `YYYY-MM-DD`, or `all` for the whole table. */
   day: string;
+  /** How the rows were compared (mode.ts), and why. */
+  mode?: CompareMode;
+  modeReason?: string;
   status: GapfillStatus;
   rowsCompared: number;
   segmentsQueried: number;
@@ -72,6 +77,8 @@ export interface GapfillOptions {
   table?: string | undefined;
   /** Explicit UTC days (`YYYY-MM-DD`); otherwise catch-up. */
   days?: string[] | undefined;
+  /** Compare each table whole (every configured table, with or without a day column), not by day. */
+  all?: boolean | undefined;
   dryRun: boolean;
   deleteExtra?: boolean;
   dedupe?: boolean;
@@ -81,6 +88,8 @@ export interface GapfillOptions {
 }
 
 const DAY_MS = 86_400_000;
+/** The `day` of a whole-table comparison. */
+export const ALL = 'all';
 
 /** `YYYY-MM-DD` → its UTC midnight. @throws UsageError for anything else. */
 export function parseDay(day: string): Date {
@@ -107,9 +116,9 @@ interface TableRef {
   table: TableConfig;
 }
 
-function selectTables(deps: JobDeps, name: string | undefined): TableRef[] {
+function selectTables(deps: JobDeps, name: string | undefined, whole: boolean): TableRef[] {
   const all = deps.config.tasks.flatMap((task) =>
-    task.tables.filter((t) => t.dayColumn).map((table) => ({ task, table })),
+    task.tables.filter((t) => whole || t.dayColumn).map((table) => ({ task, table })),
   );
   if (name === undefined) return all;
   const hit = all.filter(({ table }) =>
@@ -117,7 +126,7 @@ function selectTables(deps: JobDeps, name: string | undefined): TableRef[] {
   );
   if (hit.length === 0)
     throw new UsageError(
-      `no table ${JSON.stringify(name)} with a dayColumn in the config (tables: ${all.map((x) => displayName(x.table.source)).join(', ')})`,
+      `no table ${JSON.stringify(name)}${whole ? '' : ' with a dayColumn'} in the config (tables: ${all.map((x) => displayName(x.table.source)).join(', ')})`,
     );
   return hit;
 }
@@ -130,7 +139,7 @@ async function catchUpDays(deps: JobDeps, ref: TableRef, now: Date): Promise<str
   const done = runs
     .filter((r) => r.status === 'ok' || r.status === 'problem')
     // A day compared only in part (up to the settle cutoff) is not done.
-    .filter((r) => r.summary.table === name && r.summary.complete)
+    .filter((r) => r.summary.table === name && r.summary.complete && r.summary.day !== ALL)
     .map((r) => r.summary.day)
     .sort();
   const last = done[done.length - 1];
@@ -144,8 +153,8 @@ export async function runGapfill(deps: JobDeps, o: GapfillOptions): Promise<Gapf
   const runId = o.runId ?? newRunId();
   const now = deps.clock.now();
   const results: GapfillResult[] = [];
-  for (const ref of selectTables(deps, o.table)) {
-    const days = o.days ?? (await catchUpDays(deps, ref, now));
+  for (const ref of selectTables(deps, o.table, o.all === true)) {
+    const days = o.all ? [ALL] : (o.days ?? (await catchUpDays(deps, ref, now)));
     // One run record per table and day, so catch-up knows exactly which days are done.
     for (const day of days) {
       checkpoint(deps.signal, `gap-filling ${displayName(ref.table.target)} ${day}`);
@@ -226,21 +235,28 @@ async function gapfillDay(
     segmentsQueried: meter.segmentsQueried,
     durationMs: Math.round(performance.now() - started),
   });
-  const dayStart = parseDay(day);
+  const whole = day === ALL;
+  const dayStart = whole ? new Date(0) : parseDay(day);
   const dayEnd = new Date(dayStart.getTime() + DAY_MS);
   const now = deps.clock.now();
-  const latency = await currentLatencySeconds(deps, ref.task, now);
-  if (latency.warning) result.warnings.push(latency.warning);
-  const cutoff = new Date(now.getTime() - (cfg.settleLag + latency.seconds) * 1000);
-  if (cutoff <= dayStart || (wholeDay && cutoff < dayEnd)) {
-    return finish({
-      ...result,
-      status: 'skipped',
-      warnings: [...result.warnings, `not settled yet: rows after ${cutoff.toISOString()} may still be applied by DMS`],
-    });
+  let until = dayEnd;
+  if (!whole) {
+    const latency = await currentLatencySeconds(deps, ref.task, now);
+    if (latency.warning) result.warnings.push(latency.warning);
+    const cutoff = new Date(now.getTime() - (cfg.settleLag + latency.seconds) * 1000);
+    if (cutoff <= dayStart || (wholeDay && cutoff < dayEnd)) {
+      return finish({
+        ...result,
+        status: 'skipped',
+        warnings: [
+          ...result.warnings,
+          `not settled yet: rows after ${cutoff.toISOString()} may still be applied by DMS`,
+        ],
+      });
+    }
+    until = cutoff < dayEnd ? cutoff : dayEnd;
+    result.comparedUntil = until.toISOString();
   }
-  const until = cutoff < dayEnd ? cutoff : dayEnd;
-  result.comparedUntil = until.toISOString();
   const complete = until.getTime() === dayEnd.getTime();
   const run = await withJobRun(
     deps,
@@ -289,22 +305,20 @@ async function compareAndRepair(
   const cfg = deps.config.jobs.gapfill;
   const { table, day, dayStart, until, runId } = at;
   let final: GapfillResult;
-  const t = await describeGapTable(deps.source, deps.target, ref.task, ref.table);
-  const range = await dayKeyRange(deps.source, deps.target, t, dayStart, until, meter);
-  result.warnings.push(...range.warnings);
-  const compared = await compareRange(
-    { source: deps.source, target: deps.target },
-    t,
-    range.range,
-    range.low,
-    { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 },
-    (p) => o.onProgress?.(table, day, p),
-  );
+  const whole = day === ALL;
+  const t = await describeGapTable(deps.source, deps.target, ref.task, ref.table, !whole);
+  const sides = { source: deps.source, target: deps.target };
+  const options = { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 };
+  const progress = (p: Progress) => o.onProgress?.(table, day, p);
+  const run = whole
+    ? await compareTable(sides, t, options, meter, progress)
+    : await compareDay(sides, t, dayStart, until, options, meter, progress);
+  const compared = run.compared;
+  result.warnings.push(...run.warnings);
   const d = compared.diff;
-  meter.queries += compared.meter.queries;
-  meter.bytesRead += compared.meter.bytesRead;
-  meter.segmentsQueried += compared.meter.segmentsQueried;
   Object.assign(result, {
+    mode: run.mode,
+    modeReason: run.reason,
     rowsCompared: compared.rowsCompared,
     missing: d.missing,
     extra: d.extra,
@@ -319,6 +333,7 @@ async function compareAndRepair(
       extra: d.extra.length,
       duplicated: d.duplicated.length,
       stale: d.stale.length,
+      mode: run.mode,
       levels: compared.levels,
       queries: meter.queries,
     },

@@ -19,9 +19,11 @@ import type { GapTable } from './table.js';
  * Each bound is one indexed lookup on the source: the largest key among the last 1,000 rows before
  * `t` by the day column (which tolerates keys and times that disagree by a little, as commit order
  * and clock readings do). The assumption is
- * checked, not trusted: on the source, the row after the range must belong to the day or later;
- * on the target, the rows just outside the range must carry days outside it. Violations are
- * reported as warnings.
+ * checked, not trusted: the day's first rows and rows at 31 times of the day must lie in the range,
+ * and rows at 31 keys of the range must belong to the day, else NotMonotonicError (the caller then
+ * compares the day by its day column: mode.ts); on the source, the row after the range must belong
+ * to the day or later, and on the target, the rows just outside the range must carry days outside
+ * it, else warnings.
  */
 
 export interface DayRange {
@@ -39,8 +41,17 @@ function inRange(key: string, after: string | null, upTo: string | null, integer
   return (after === null || cmp(key, after) > 0) && (upTo === null || cmp(key, upTo) <= 0);
 }
 
+/** The day's rows do not form one key range: the day must be compared by the day column instead. */
+export class NotMonotonicError extends RefusedError {}
+
+/** The table's day column. @throws RefusedError when it has none. */
+export function dayColumn(t: GapTable): { name: string; declared: string; targetDeclared: string } {
+  if (!t.day) throw new RefusedError(`table ${t.config.source.schema}.${t.config.source.name} has no dayColumn`);
+  return t.day;
+}
+
 async function keyBefore(source: SqlClient, t: GapTable, at: Date, meter: Meter): Promise<string | null> {
-  const day = quoteIdent(t.day.name);
+  const day = quoteIdent(dayColumn(t).name);
   const key = quoteIdent(t.key[0]!.name);
   const r = await source.query<{ k: unknown }>(
     `SELECT CAST(max(k) AS TEXT) AS k FROM (SELECT ${key} AS k FROM ${quoteQualified(t.config.source)} WHERE ${day} < CAST($1 AS TIMESTAMPTZ) ORDER BY ` +
@@ -68,7 +79,8 @@ export async function dayKeyRange(
   const after = await keyBefore(source, t, start, meter);
   const upTo = await keyBefore(source, t, end, meter);
   const k = quoteIdent(t.key[0]!.name);
-  const day = quoteIdent(t.day.name);
+  const dayName = dayColumn(t).name;
+  const day = quoteIdent(dayName);
   const empty = upTo === null || upTo === after;
   let low: bigint | undefined;
   if (t.integerLead && after === null && upTo !== null) {
@@ -98,14 +110,14 @@ export async function dayKeyRange(
   meter.queries++;
   const outside = first.rows.find((r) => !inRange(asText(r.k), after, upTo, t.integerLead));
   if (outside) {
-    throw new RefusedError(
-      `keys are not monotonic with ${t.day.name}: key ${asText(outside.k)} (${t.day.name} ${asText(outside.d)}) lies outside the day's key range ` +
+    throw new NotMonotonicError(
+      `keys are not monotonic with ${dayName}: key ${asText(outside.k)} (${dayName} ${asText(outside.d)}) lies outside the day's key range ` +
         `(${after ?? '-∞'}, ${upTo ?? '+∞'}] and would not be compared; gap-filling needs keys that grow with the day column`,
     );
   }
   // Overlap: rows at evenly spaced keys of the range should belong to the day (within a few minutes
   // at the edges, where commit order and clocks disagree a little). Rows of other days in the range
-  // are still compared correctly, but under this day: warn.
+  // would be compared under two days: refuse the range (the caller compares by the day column).
   if (!empty && upTo !== null && t.integerLead) {
     const from = after === null ? BigInt(asText(first.rows[0]?.k ?? upTo)) : BigInt(after);
     const to = BigInt(upTo);
@@ -121,9 +133,10 @@ export async function dayKeyRange(
     meter.queries++;
     const bad = r.rows.find((x) => !(x.ok === true || x.ok === 't'));
     if (bad) {
-      warnings.push(
-        `keys are not monotonic with ${t.day.name}: the row at key ${asText(bad.k)} has ${t.day.name} ${asText(bad.d)}, outside the day, yet lies in ` +
-          `the day's key range (${after ?? '-∞'}, ${upTo}]; such rows are compared under this day`,
+      // Rows of other days inside the range would be compared under two days: compare by the day column instead.
+      throw new NotMonotonicError(
+        `keys are not monotonic with ${dayName}: the row at key ${asText(bad.k)} has ${dayName} ${asText(bad.d)}, outside the day, yet lies in ` +
+          `the day's key range (${after ?? '-∞'}, ${upTo}]`,
       );
     }
   }
@@ -138,7 +151,7 @@ export async function dayKeyRange(
     const row = next.rows[0];
     if (row && (row.early === true || row.early === 't')) {
       warnings.push(
-        `keys are not monotonic with ${t.day.name} on the source: the key after ${upTo} has ${t.day.name} ${asText(row.d)}, before the range's end; ` +
+        `keys are not monotonic with ${dayName} on the source: the key after ${upTo} has ${dayName} ${asText(row.d)}, before the range's end; ` +
           `rows out of order are compared under the day their key falls in`,
       );
     }
@@ -157,7 +170,7 @@ export async function dayKeyRange(
       new Date(`${asText(d).replace(' ', 'T').replace(/\+00$/, '')}Z`).getTime() < end.getTime() - 1000
     ) {
       warnings.push(
-        `on the target, the row after key ${upTo} has ${t.day.name} ${asText(d)}, before the range's end: keys and days disagree there`,
+        `on the target, the row after key ${upTo} has ${dayName} ${asText(d)}, before the range's end: keys and days disagree there`,
       );
     }
   }

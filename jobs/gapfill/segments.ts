@@ -1,15 +1,16 @@
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
-import { castParam, hash32, intHash, normalisedText, sumText, type Side } from './dialect.js';
+import { castParam, hash32, intHalves, intHash, normalisedText, sumText, type Side } from './dialect.js';
 import type { GapTable } from './table.js';
 
 /**
  * Segments of a key range and their fingerprints.
  *
  * A segment is a half-open range on the leading key column, `(after, upTo]` (`null` = unbounded).
- * Its fingerprint on a side is `count(*)` and exact sums: for an integer leading key `sum(k)` and
- * `sum((k % 2147483647) * 1103515245 % 2147483647)`, otherwise two independent 32-bit MD5 hashes of
+ * Its fingerprint on a side is `count(*)` and exact sums: for an integer leading key the sums of its
+ * high and low 32-bit halves (never `sum(k)`, which overflows Redshift's BIGINT sum: docs/aws-facts.md
+ * §80) and `sum((k % 2147483647) * 1103515245 % 2147483647)`, otherwise two independent 32-bit MD5 hashes of
  * the key's normalised text; plus, with a version column, a hash of key and version text. The
  * predicate is sargable (`k > $a AND k <= $b`), so the source's primary-key index and Redshift's
  * sort key / zone maps restrict each scan.
@@ -71,7 +72,8 @@ function fingerprintColumns(t: GapTable, side: Side): string[] {
   const cols: string[] = [];
   if (t.integerLead && t.key.length === 1) {
     const k = quoteIdent(t.key[0]!.name);
-    cols.push(sumText(`CAST(${k} AS BIGINT)`, side), sumText(intHash(k), side));
+    const [hi, lo] = intHalves(k);
+    cols.push(sumText(hi, side), sumText(lo, side), sumText(intHash(k), side));
   } else {
     const kt = keyText(t, side);
     cols.push(sumText(hash32(kt, side), side), sumText(hash32(kt, side, 9), side));

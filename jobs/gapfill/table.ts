@@ -32,7 +32,8 @@ export interface GapTable {
   config: TableConfig;
   key: ComparedColumn[];
   version?: ComparedColumn | undefined;
-  day: { name: string; declared: string };
+  /** The day column (its declared type per side); undefined in whole-table mode for a table without one. */
+  day: { name: string; declared: string; targetDeclared: string } | undefined;
   /** The leading key column is an integer on both sides: segments split arithmetically. */
   integerLead: boolean;
   /** A single integer key and no version column: keys travel in LISTAGG chunks. */
@@ -41,16 +42,18 @@ export interface GapTable {
 
 /**
  * Reads the table's key, version and day columns from both catalogs.
- * @throws RefusedError when the table has no day column configured, a column is missing on a side,
- *   or the key's comparison classes differ between the sides (e.g. integer vs text).
+ * @param needDay false for the whole-table mode, which works without a day column
+ * @throws RefusedError when the table has no day column configured (and `needDay`), a column is missing on a
+ *   side, or the key's comparison classes differ between the sides (e.g. integer vs text).
  */
 export async function describeGapTable(
   source: SqlExecutor,
   target: SqlExecutor,
   task: TaskConfig,
   config: TableConfig,
+  needDay = true,
 ): Promise<GapTable> {
-  if (!config.dayColumn)
+  if (!config.dayColumn && needDay)
     throw new RefusedError(`table ${displayName(config.source)} has no dayColumn in the config: gap-filling needs one`);
   const src = new Map((await describeSourceTable(source, config.source)).map((c) => [c.name, c]));
   const tgtCols = await describeTargetTable(target, config.target);
@@ -77,16 +80,14 @@ export async function describeGapTable(
     }
   }
   const version = config.versionColumn ? column(config.versionColumn) : undefined;
-  const day = src.get(config.dayColumn);
-  if (!day)
-    throw new RefusedError(`day column ${config.dayColumn} is not in source table ${displayName(config.source)}`);
+  const day = config.dayColumn ? column(config.dayColumn) : undefined;
   const integerLead = key[0]!.source.cls === 'integer';
   return {
     task,
     config,
     key,
     version,
-    day: { name: config.dayColumn, declared: day.type.declared },
+    day: day && { name: day.name, declared: day.source.declared, targetDeclared: day.target.declared },
     integerLead,
     integerOnly: integerLead && key.length === 1 && !version,
   };

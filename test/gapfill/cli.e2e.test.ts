@@ -80,15 +80,26 @@ describe('dms-companion gapfill', () => {
     expect(n.rows[0]!.n).toBe('500');
   });
 
-  it("says so when keys do not grow with the day column (Pagila's rentals), and refuses bad days", async () => {
+  it("compares by the day column when keys do not grow with it (Pagila's rentals), says so, and refuses bad days", async () => {
     const config = writeEnvConfig(env(), {
       tasks: task([{ source: 'public.rental', primaryKey: ['rental_id'], dayColumn: 'rental_date' }]),
     });
     await env().target.query(`CREATE TABLE public.rental (rental_id integer, rental_date timestamptz)`);
     const r = await runCli(['gapfill', '--day', '2022-05-28', '--dry-run', '--json', '--config', config], CLI_ENV);
     expect(r.code).toBe(1);
-    const result = (JSON.parse(r.stdout) as { results: { error?: string; warnings: string[] }[] }).results[0]!;
-    expect([result.error ?? '', ...result.warnings].join(' ')).toMatch(/keys are not monotonic with rental_date/);
+    const result = (
+      JSON.parse(r.stdout) as {
+        results: { mode: string; modeReason: string; rowsCompared: number; missing: string[][]; status: string }[];
+      }
+    ).results[0]!;
+    expect(result).toMatchObject({ mode: 'day-hash', status: 'planned' });
+    expect(result.modeReason).toMatch(/keys are not monotonic with rental_date/);
+    // The target table is empty: every rental of that day is missing.
+    const day = await env().sourceAdmin.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM public.rental WHERE rental_date >= '2022-05-28 00:00+00' AND rental_date < '2022-05-29 00:00+00'`,
+    );
+    expect(result.rowsCompared).toBe(Number(day.rows[0]!.n));
+    expect(result.missing).toHaveLength(result.rowsCompared);
     const bad = await runCli(['gapfill', '--day', '2026-02-30', '--config', config], CLI_ENV);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('expected a day like 2026-03-10, got "2026-02-30"');

@@ -3,7 +3,7 @@ import { runGapfill } from '../../jobs/gapfill/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
-import { SIM_TASK_CONFIG } from '../helpers/config.js';
+import { gapfillTask } from '../helpers/config.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
 import { resetTarget, runFor } from '../helpers/sim.js';
@@ -18,16 +18,7 @@ afterEach(async () => {
 });
 
 /** The simulated task's rental and payment tables, with their day columns (rental with a version column). */
-const GAPFILL_TASK = {
-  ...SIM_TASK_CONFIG,
-  tables: SIM_TASK_CONFIG.tables.map((t) =>
-    t.source === 'public.rental'
-      ? { ...t, dayColumn: 'rental_date', versionColumn: 'last_update' }
-      : t.source === 'public.payment'
-        ? { ...t, dayColumn: 'payment_date' }
-        : t,
-  ),
-};
+const GAPFILL_TASK = gapfillTask();
 
 describe('gapfill end to end on the simulator', () => {
   it('finds every injected fault in its class over several days, and nothing else; after repair target equals source', async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { envConfig } from '../../sim/companion.js';
+import { envConfig, SIM_TASK_CONFIG } from '../../sim/companion.js';
 import type { Environment } from '../../sim/embedded.js';
 
 export { ENV_FOR_CONFIG, envConfig, parsedEnvConfig, SIM_TASK_CONFIG } from '../../sim/companion.js';
@@ -12,4 +12,21 @@ export function writeEnvConfig(env: Environment, overrides: Record<string, unkno
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'companion-config-')), 'config.yaml');
   writeFileSync(file, stringify(envConfig(env, overrides)));
   return file;
+}
+
+/**
+ * The simulated task's tables with gap-filling's columns: rental by `rental_date` (version `last_update`),
+ * payment by `payment_date`, and `others` merged into every other table (e.g. a version column).
+ */
+export function gapfillTask(others: Record<string, unknown> = {}) {
+  return {
+    ...SIM_TASK_CONFIG,
+    tables: SIM_TASK_CONFIG.tables.map((t) =>
+      t.source === 'public.rental'
+        ? { ...t, dayColumn: 'rental_date', versionColumn: 'last_update' }
+        : t.source === 'public.payment'
+          ? { ...t, dayColumn: 'payment_date' }
+          : { ...t, ...others },
+    ),
+  };
 }

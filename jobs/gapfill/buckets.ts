@@ -1,0 +1,164 @@
+import { asText } from '../../lib/sql/coerce.js';
+import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
+import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
+import { utcText } from '../../lib/state/store.js';
+import { columnClass, hexToInt, normalisedText, sumText, TWO_32, type Side } from './dialect.js';
+import type { KeyedRow } from './diff.js';
+import { keyText, versionText, type Fingerprint, type Meter } from './segments.js';
+import type { GapTable } from './table.js';
+
+/**
+ * Hash buckets: segments of the key's *hash* space instead of its value space, for keys that do not
+ * grow with time (UUIDs, random keys) and for text keys, whose ranges Redshift would compare ignoring
+ * trailing blanks (docs/aws-facts.md §11.2).
+ *
+ * Each row's key text (the normalised text of gap-filling, byte for byte) is hashed once with MD5 on
+ * both sides (docs/aws-facts.md §80); the first 8 hex digits give `h0` in [0, 2^32), and bucket `b`
+ * of `B` buckets holds the rows with `h0 * B / 2^32 = b` (integer division, the same on both sides).
+ * Buckets nest: with `B' = B * F`, bucket `b'` lies in bucket `b' / F`, so a level can be restricted
+ * to the children of the previous level's differing buckets. A bucket's fingerprint is `count(*)`
+ * and the sums of two further 32-bit slices of the same MD5 (plus one of key and version when there
+ * is a version column); every summed term is below 2^32, so Redshift's BIGINT sums stay exact
+ * (docs/aws-facts.md §11.1).
+ *
+ * The rows compared are the scope's: the rows of a UTC day selected by the day column (an index on
+ * the source, the sort key on the target), or the whole table. One grouped statement per side and
+ * level reads every bucket of the level at once.
+ */
+
+/** Which rows are compared. */
+export type Scope = { kind: 'day'; from: Date; until: Date } | { kind: 'table' };
+
+/** The most buckets a level may have: `h0 * B` stays far below 2^63. */
+export const MAX_BUCKETS = 2 ** 28;
+
+/** Bucket ids per statement, so that a statement stays well under the Data API's 100 KB (docs/aws-facts.md §8). */
+const IDS_PER_STATEMENT = 2000;
+
+function dayBound(declared: string, at: Date, n: number): { sql: string; value: string } {
+  switch (columnClass(declared)) {
+    case 'timestamptz':
+      return { sql: `CAST($${n} AS TIMESTAMPTZ)`, value: `${utcText(at)}+00` };
+    case 'date':
+      return { sql: `CAST($${n} AS DATE)`, value: at.toISOString().slice(0, 10) };
+    default:
+      return { sql: `CAST($${n} AS TIMESTAMP)`, value: utcText(at) };
+  }
+}
+
+/** The scope's WHERE predicate for one side; pushes its parameters. */
+export function scopePredicate(t: GapTable, scope: Scope, side: Side, params: SqlParam[]): string {
+  if (scope.kind === 'table') return 'TRUE';
+  if (!t.day) throw new Error('a day scope needs a day column');
+  const declared = side === 'source' ? t.day.declared : t.day.targetDeclared;
+  const d = quoteIdent(t.day.name);
+  const from = dayBound(declared, scope.from, params.length + 1);
+  params.push(from.value);
+  const until = dayBound(declared, scope.until, params.length + 1);
+  params.push(until.value);
+  return `${d} >= ${from.sql} AND ${d} < ${until.sql}`;
+}
+
+const slice = (m: string, offset: number, side: Side) => hexToInt(`SUBSTRING(${m}, ${offset}, 8)`, side);
+
+/** `h0 * B / 2^32`: the bucket of a row's hash among `buckets`. */
+const bucketOf = (h0: string, buckets: number) => `(${h0} * ${buckets}) / ${TWO_32}`;
+
+/** `… IN (…)` restricting rows to the given buckets of a level (no restriction when `ids` is undefined). */
+function bucketFilter(h0: string, level: BucketSet | undefined): string {
+  if (!level) return 'TRUE';
+  return `${bucketOf(h0, level.buckets)} IN (${level.ids.join(', ')})`;
+}
+
+/** Some buckets of a level of `buckets` buckets. */
+export interface BucketSet {
+  buckets: number;
+  ids: number[];
+}
+
+/**
+ * The hashed rows of the scope, as a subquery with columns `m` (the key's MD5)[, `mv` (key and version's
+ * MD5)] and any `extra` columns. `OFFSET 0` keeps the planner from computing MD5 once per use.
+ */
+function hashedRows(t: GapTable, scope: Scope, side: Side, params: SqlParam[], extra: string[] = []): string {
+  const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
+  const kt = keyText(t, side);
+  const vt = versionText(t, side);
+  const cols = [`MD5(${kt}) AS m`, ...(vt ? [`MD5(${kt} || '|' || ${vt}) AS mv`] : []), ...extra];
+  return `(SELECT ${cols.join(', ')} FROM ${table} WHERE ${scopePredicate(t, scope, side, params)} OFFSET 0) r`;
+}
+
+function chunkIds(level: BucketSet | undefined): (BucketSet | undefined)[] {
+  if (!level) return [undefined];
+  const out: BucketSet[] = [];
+  for (let i = 0; i < level.ids.length; i += IDS_PER_STATEMENT)
+    out.push({ buckets: level.buckets, ids: level.ids.slice(i, i + IDS_PER_STATEMENT) });
+  return out;
+}
+
+/**
+ * Fingerprints of the non-empty buckets among `buckets` buckets, restricted to the children of `parents`.
+ * @returns bucket id → fingerprint (empty buckets absent).
+ */
+export async function bucketFingerprints(
+  client: SqlClient,
+  t: GapTable,
+  side: Side,
+  scope: Scope,
+  buckets: number,
+  parents: BucketSet | undefined,
+  meter: Meter,
+): Promise<Map<number, Fingerprint>> {
+  const out = new Map<number, Fingerprint>();
+  const h0 = slice('m', 1, side);
+  const sums = [sumText(slice('m', 9, side), side), sumText(slice('m', 17, side), side)];
+  if (t.version) sums.push(sumText(slice('mv', 1, side), side));
+  for (const part of chunkIds(parents)) {
+    const params: SqlParam[] = [];
+    const sql =
+      `SELECT ${bucketOf(h0, buckets)} AS b, count(*) AS n, ${sums.map((s, j) => `${s} AS h${j}`).join(', ')} ` +
+      `FROM ${hashedRows(t, scope, side, params)} WHERE ${bucketFilter(h0, part)} GROUP BY 1`;
+    const r = await client.query<Record<string, unknown>>(sql, params);
+    meter.queries++;
+    for (const row of r.rows) {
+      const fp = { n: Number(row.n), sums: sums.map((_s, j) => asText(row[`h${j}`])) };
+      meter.bytesRead += 16 + fp.sums.reduce((a, s) => a + s.length, 0);
+      out.set(Number(row.b), fp);
+    }
+  }
+  return out;
+}
+
+/** The keys (and version texts) of the rows in the given buckets. */
+export async function bucketRows(
+  client: SqlClient,
+  t: GapTable,
+  side: Side,
+  scope: Scope,
+  level: BucketSet,
+  meter: Meter,
+): Promise<KeyedRow[]> {
+  const keys = t.key.map(
+    (c, i) => `${normalisedText(c.name, side === 'source' ? c.source.cls : c.target.cls, side)} AS k${i}`,
+  );
+  const vt = versionText(t, side);
+  const extra = [...keys, ...(vt ? [`${vt} AS v`] : [])];
+  const out: KeyedRow[] = [];
+  const h0 = slice('m', 1, side);
+  for (const part of chunkIds(level)) {
+    const params: SqlParam[] = [];
+    const cols = [...t.key.map((_c, i) => `k${i}`), ...(vt ? ['v'] : [])];
+    const r = await client.query<Record<string, unknown>>(
+      `SELECT ${cols.join(', ')} FROM ${hashedRows(t, scope, side, params, extra)} WHERE ${bucketFilter(h0, part)}`,
+      params,
+    );
+    meter.queries++;
+    for (const row of r.rows) {
+      const key = t.key.map((_c, i) => asText(row[`k${i}`]));
+      const version = vt ? asText(row.v) : undefined;
+      meter.bytesRead += key.reduce((a, k) => a + k.length + 1, 0) + (version?.length ?? 0);
+      out.push({ key, version });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+import { chooseSegment, isDenseLevel } from './bisect.js';
+import { bucketFingerprints, bucketRows, MAX_BUCKETS, type BucketSet, type Scope } from './buckets.js';
+import type { CompareOptions, CompareResult, Progress } from './compare.js';
+import { addDiff, diffRows, emptyDiff, keyComparator } from './diff.js';
+import { sameFingerprint, type Fingerprint, type Meter } from './segments.js';
+import type { GapTable } from './table.js';
+import type { SqlClient } from '../../lib/sql/client.js';
+
+/**
+ * Comparing a scope's rows (a day's, or the whole table's) bucketed by a hash of the key
+ * (buckets.ts): the first level fingerprints `initialSegments` buckets in one grouped statement per
+ * side; buckets that differ are split `F` ways (F up to `fanout`, by their row counts) and only
+ * their children fingerprinted at the next level; a differing bucket of at most `leafRows` rows —
+ * or any differing bucket of a dense level — has its keys fetched from both sides and diffed
+ * byte for byte. Each level costs one scan of the scope on each side, both sides at once.
+ */
+export async function compareBuckets(
+  sides: { source: SqlClient; target: SqlClient },
+  t: GapTable,
+  scope: Scope,
+  o: CompareOptions,
+  onProgress?: (p: Progress) => void | Promise<void>,
+): Promise<CompareResult> {
+  const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
+  const diff = emptyDiff();
+  const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
+  let buckets = Math.max(1, o.initialSegments);
+  let parents: BucketSet | undefined;
+  let fanout = 1;
+  let level = 1;
+  let rowsCompared = 0;
+  let rowsFetched = 0;
+  for (;;) {
+    const [s, g] = await Promise.all([
+      bucketFingerprints(sides.source, t, 'source', scope, buckets, parents, meter),
+      bucketFingerprints(sides.target, t, 'target', scope, buckets, parents, meter),
+    ]);
+    const compared = parents ? parents.ids.length * fanout : buckets;
+    meter.segmentsQueried += compared;
+    await onProgress?.({ phase: 'fingerprints', done: compared, total: compared });
+    if (level === 1) for (const fp of s.values()) rowsCompared += fp.n;
+    const none: Fingerprint = { n: 0, sums: [] };
+    const differing = [...new Set([...s.keys(), ...g.keys()])]
+      .map((b) => ({ b, s: s.get(b) ?? none, g: g.get(b) ?? none }))
+      .filter((x) => !(s.has(x.b) && g.has(x.b) && sameFingerprint(x.s, x.g)));
+    if (differing.length === 0) break;
+    const dense = isDenseLevel(compared, differing.length, o);
+    const leaves: { b: number; rows: number }[] = [];
+    const next: { b: number; rows: number }[] = [];
+    for (const d of differing) {
+      const rows = Math.max(d.s.n, d.g.n);
+      const choice = chooseSegment(d.s.n, d.g.n, dense, o);
+      // A bucket of one key repeated on the target never splits: past MAX_BUCKETS it is a leaf.
+      if (choice === 'recurse' && buckets * 2 <= MAX_BUCKETS) next.push({ b: d.b, rows });
+      else leaves.push({ b: d.b, rows });
+    }
+    // Leaves, a bounded round of rows at a time.
+    let round: number[] = [];
+    let inRound = 0;
+    const total = leaves.reduce((a, l) => a + l.rows, 0);
+    const flush = async () => {
+      if (round.length === 0) return;
+      const set = { buckets, ids: round };
+      const [a, b] = await Promise.all([
+        bucketRows(sides.source, t, 'source', scope, set, meter),
+        bucketRows(sides.target, t, 'target', scope, set, meter),
+      ]);
+      addDiff(diff, diffRows(a, b, cmp));
+      rowsFetched += inRound;
+      await onProgress?.({ phase: 'keys', done: rowsFetched, total });
+      round = [];
+      inRound = 0;
+    };
+    for (const l of leaves) {
+      round.push(l.b);
+      inRound += l.rows;
+      if (inRound >= o.fetchRowsPerRound) await flush();
+    }
+    await flush();
+    if (next.length === 0) break;
+    const largest = Math.max(...next.map((n) => n.rows));
+    fanout = Math.max(2, Math.min(o.fanout, Math.ceil(largest / o.leafRows) * 2));
+    while (buckets * fanout > MAX_BUCKETS) fanout = Math.max(2, Math.floor(fanout / 2));
+    parents = { buckets, ids: next.map((n) => n.b) };
+    buckets *= fanout;
+    level++;
+  }
+  return { rowsCompared, diff, meter, levels: level, rowsFetched };
+}
