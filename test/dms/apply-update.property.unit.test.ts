@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { judgeApplyUpdate, parseApplyUpdate, StatementParseError } from '../../lib/dms/apply-update.js';
+import {
+  joinQueryTextPieces,
+  judgeApplyUpdate,
+  parseApplyUpdate,
+  StatementParseError,
+} from '../../lib/dms/apply-update.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from '../../lib/sql/quote.js';
 import { bulkUpdate } from '../../sim/dms/statements.js';
 
@@ -225,6 +230,21 @@ describe('parseApplyUpdate properties', () => {
         expect(r.ok).toBe(false);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('rebuilds every statement from its 200-character STL_QUERYTEXT pieces, padded or trimmed by the driver', () => {
+    fc.assert(
+      fc.property(statement, fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), (g, trims) => {
+        const stored = g.text.replace(/\n/g, '\\n');
+        const pieces = Array.from({ length: Math.ceil(stored.length / 200) }, (_v, i) =>
+          stored.slice(i * 200, i * 200 + 200),
+        );
+        const read = pieces.map((p, i) => (trims[i % trims.length] ? p.trimEnd() : p));
+        expect(joinQueryTextPieces(read)).toBe(g.text);
+        expect(parseApplyUpdate(joinQueryTextPieces(read))).toEqual(parseApplyUpdate(g.text));
+      }),
+      { numRuns: 200 },
     );
   });
 
