@@ -96,9 +96,7 @@ describe('tokenize', () => {
   it('stops at the first parenthesis past maxParenDepth, before reading the rest', () => {
     expect(kinds(`${'('.repeat(3)}1${')'.repeat(3)}`)).toHaveLength(7);
     expect(tokenize('(((1)))', { maxParenDepth: 3 })).toHaveLength(7);
-    expect(() => tokenize(`((((1${"'".repeat(1)}`, { maxParenDepth: 3 })).toThrow(
-      /nested deeper than 3 levels at offset 3/,
-    );
+    expect(() => tokenize("((((1'", { maxParenDepth: 3 })).toThrow(/nested deeper than 3 levels at offset 3/);
     expect(tokenize('(1)(2)(3)(4)', { maxParenDepth: 1 })).toHaveLength(12);
   });
 

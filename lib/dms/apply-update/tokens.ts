@@ -54,6 +54,11 @@ export function tokensOf(text: string): StatementTokens {
   try {
     all = tokenize(text, { keepComments: true, maxParenDepth: MAX_NESTING_DEPTH });
   } catch (err) {
+    if (err instanceof SqlSyntaxError && /^parentheses nested deeper/.test(err.message))
+      throw new StatementParseError(`parentheses nested deeper than ${MAX_NESTING_DEPTH} levels`, {
+        fragment: text.slice(err.position, err.position + 40).replace(/\s+/g, ' '),
+        offset: err.position,
+      });
     if (err instanceof SqlSyntaxError)
       throw new StatementParseError(
         err.truncated
