@@ -92,4 +92,25 @@ describe('tokenize', () => {
       'string:x',
     ]);
   });
+
+  it('stops at the first parenthesis past maxParenDepth, before reading the rest', () => {
+    expect(kinds(`${'('.repeat(3)}1${')'.repeat(3)}`)).toHaveLength(7);
+    expect(tokenize('(((1)))', { maxParenDepth: 3 })).toHaveLength(7);
+    expect(() => tokenize("((((1'", { maxParenDepth: 3 })).toThrow(/nested deeper than 3 levels at offset 3/);
+    expect(tokenize('(1)(2)(3)(4)', { maxParenDepth: 1 })).toHaveLength(12);
+  });
+
+  it('reads numbers and words next to each other as the same tokens as before', () => {
+    expect(kinds('1e5 0x10 .5 5. 007 a1$b _x ä1')).toEqual([
+      'number:1e5',
+      'number:0',
+      'word:x10',
+      'number:.5',
+      'number:5.',
+      'number:007',
+      'word:a1$b',
+      'word:_x',
+      'word:ä1',
+    ]);
+  });
 });

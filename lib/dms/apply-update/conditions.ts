@@ -13,7 +13,7 @@ import type { StatementTokens } from './tokens.js';
  *   column is the seq column; bare columns only, since a cast can change how values compare);
  * - filter: `changes.c = 'text'` — an equality with a string narrows the change rows the UPDATE
  *   applies (for instance an operation column `= 'U'`), and the fixer applies the same filter when it
- *   lists the keys, so accepting it never widens the key set. The redacted literal `'***'`
+ *   lists the keys, so accepting it never widens the key set (docs/aws-facts.md §20.5). The redacted literal `'***'`
  *   (docs/aws-facts.md §1.8) hides the value and is refused.
  * Everything else is refused: a condition on a target column other than a key pair, two columns of
  * one table, other operators on a key pair or a string, two constants, a cast on a bounded column.

@@ -14,7 +14,7 @@ import type { StatementTokens } from './tokens.js';
  * `table.column` for a table in the statement, or `alias.column`. Refused: any other table (in FROM
  * or in a reference), two changes tables, a reference without its table, a changes table named
  * without its schema and not in FROM, a table named by its name although it has an alias (Redshift
- * would add a second copy of it to the UPDATE), and names that could mean either table.
+ * would add a second copy of it to the UPDATE, docs/aws-facts.md §20.4), and names that could mean either table.
  */
 
 export type Side = 'target' | 'changes';

@@ -9,7 +9,7 @@ import { StatementParseError, refuseAt } from './refusal.js';
  *   A comment is whitespace wherever it stands, so it is dropped; its text is kept for the explanation.
  *   Refused: a `--` line comment (in logged text whose newlines were stored as `\n` it can swallow the rest
  *   of the statement) and a block comment holding `/*` (PostgreSQL nests block comments; a reader that does not
- *   would end the comment elsewhere and see other conditions).
+ *   would end the comment elsewhere and see other conditions) — docs/aws-facts.md §20.2, §20.3.
  * - One statement: trailing semicolons are dropped; any other `;` is refused.
  * - Parentheses: balanced, nested at most {@link MAX_NESTING_DEPTH} deep; `match[i]` is the index of the
  *   parenthesis matching the one at `i` (-1 for other tokens), so later phases skip a group in one step.
@@ -54,6 +54,11 @@ export function tokensOf(text: string): StatementTokens {
   try {
     all = tokenize(text, { keepComments: true, maxParenDepth: MAX_NESTING_DEPTH });
   } catch (err) {
+    if (err instanceof SqlSyntaxError && /^parentheses nested deeper/.test(err.message))
+      throw new StatementParseError(`parentheses nested deeper than ${MAX_NESTING_DEPTH} levels`, {
+        fragment: text.slice(err.position, err.position + 40).replace(/\s+/g, ' '),
+        offset: err.position,
+      });
     if (err instanceof SqlSyntaxError)
       throw new StatementParseError(
         err.truncated
