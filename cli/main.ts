@@ -4,6 +4,7 @@ import { EXIT_USAGE } from '../lib/errors.js';
 import { packageVersion } from '../lib/paths.js';
 import { registerConfig } from './config-check.js';
 import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
 import { registerTypemap } from './typemap.js';
 import { registerCheck } from './check.js';
 import { registerFix } from './fix.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerHolds(program);
   registerGapfill(program);
   registerGuards(program);
+  registerDoctor(program);
   registerRun(program);
   registerTypemap(program);
   registerDemo(program);
