@@ -62,7 +62,12 @@ export function registerRun(program: Command): void {
         const cloudwatch =
           config.metrics.cloudwatch === 'put-metric-data' ? new CloudWatchClient({ region: config.region }) : undefined;
         try {
-          const daemon = new Daemon(rt, { port: opts.port, dryRun: g.dryRun ?? false, cloudwatch, doctor: opts.doctor });
+          const daemon = new Daemon(rt, {
+            port: opts.port,
+            dryRun: g.dryRun ?? false,
+            cloudwatch,
+            doctor: opts.doctor,
+          });
           const signal = untilStopSignal(process, (s) => {
             rt.log.error(
               `${s} again: exiting now; holds taken by running jobs stay recorded and are recovered at the next start`,

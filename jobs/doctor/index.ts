@@ -1,3 +1,5 @@
+import { taskDimensions } from '../../lib/aws/cloudwatch.js';
+import { taskResourceId, type ReplicationTaskState } from '../../lib/aws/dms.js';
 import { errorMessage } from '../../lib/errors.js';
 import type { JobDeps } from '../runtime.js';
 import { awsChecks } from './aws.js';
@@ -27,6 +29,29 @@ export interface DoctorReport {
 /** Hours of STL_QUERY searched for the DMS user's statements. */
 export const VISIBILITY_HOURS = 24;
 
+/** Running configured tasks for which CloudWatch reported changes to apply (CDCIncomingChanges > 0) since `since`. */
+async function tasksWithChanges(
+  deps: Pick<JobDeps, 'config' | 'metrics' | 'clock'>,
+  described: readonly ReplicationTaskState[],
+  since: Date,
+): Promise<string[]> {
+  const running = deps.config.tasks.filter((t) => described.some((d) => d.arn === t.arn && d.status === 'running'));
+  if (running.length === 0) return [];
+  const points = await deps.metrics
+    .getDmsMetrics(
+      running.map((t) => ({
+        metric: 'CDCIncomingChanges' as const,
+        dimensions: taskDimensions(t.replicationInstance, taskResourceId(t.arn)),
+        stat: 'Maximum' as const,
+      })),
+      since,
+      deps.clock.now(),
+      3600,
+    )
+    .catch(() => running.map(() => []));
+  return running.filter((_t, i) => (points[i] ?? []).some((p) => p.value > 0)).map((t) => t.name);
+}
+
 /** Runs every check (never throws: a check that cannot run is a failed check). */
 export async function runDoctor(
   deps: Pick<JobDeps, 'config' | 'source' | 'target' | 'state' | 'tasks' | 'metrics' | 'clusters' | 'clock'>,
@@ -45,10 +70,8 @@ export async function runDoctor(
     try {
       const since = new Date(deps.clock.now().getTime() - VISIBILITY_HOURS * 3600_000);
       const evidence = await readVisibility(deps.target, config.dmsUser, since);
-      const running = aws.tasks.filter((t) => t.status === 'running').map((t) => t.identifier);
-      checks.push(
-        visibilityCheck({ ...evidence, runningTasks: running }, users.target, config.dmsUser, VISIBILITY_HOURS),
-      );
+      const busyTasks = evidence.dmsStatements > 0 ? [] : await tasksWithChanges(deps, aws.tasks, since);
+      checks.push(visibilityCheck({ ...evidence, busyTasks }, users.target, config.dmsUser, VISIBILITY_HOURS));
     } catch (err) {
       checks.push(
         fail('target: system-view visibility', errorMessage(err), 'grant SELECT on STL_QUERY / SYS_QUERY_HISTORY'),

@@ -13,8 +13,9 @@ import { fail, ok, warn, type DoctorCheck } from './check.js';
  * superusers can read (§54), so the evidence is, in order:
  * 1. the user is a superuser (sees everything), or SVL_USER_INFO is readable and says UNRESTRICTED;
  * 2. the DMS user's statements of the last `hours` are visible (they can only be with the access);
- * 3. none visible while a task is running: fail — the silent case; none and no task running: warn
- *    (nothing to prove it with yet).
+ * 3. none visible although DMS reported changes to apply (CDCIncomingChanges > 0) for a running
+ *    task in the window: fail — the silent case; none and no such change: warn (nothing to prove
+ *    it with yet: a quiet source makes no statements).
  */
 export interface VisibilityEvidence {
   superuser: boolean;
@@ -23,8 +24,8 @@ export interface VisibilityEvidence {
   /** The DMS user's statements visible in the window. */
   dmsStatements: number;
   view: 'stl_query' | 'sys_query_history';
-  /** Names of configured tasks DescribeReplicationTasks reports `running`. */
-  runningTasks: string[];
+  /** Names of running tasks for which CloudWatch reported changes to apply (CDCIncomingChanges > 0) in the window. */
+  busyTasks: string[];
 }
 
 /** The verdict from the evidence (pure). */
@@ -42,13 +43,13 @@ export function visibilityCheck(
   if (e.dmsStatements > 0)
     return ok(name, `${e.dmsStatements} statement(s) of ${dmsUser} visible in ${e.view} (last ${hours} h)`);
   const none = `no statement of ${dmsUser} visible in ${e.view} in the last ${hours} h`;
-  if (e.runningTasks.length > 0)
+  if (e.busyTasks.length > 0)
     return fail(
       name,
-      `${none} while ${e.runningTasks.join(', ')} run(s): the checker would never see one-by-one mode`,
-      `${fix} (if DMS truly applied nothing for ${hours} h, run doctor again once changes flow)`,
+      `${none} although DMS had changes to apply for ${e.busyTasks.join(', ')}: the checker would never see one-by-one mode`,
+      fix,
     );
-  return warn(name, `${none}, and no task is running to prove it`, `make sure of it: ${fix}`);
+  return warn(name, `${none}, and no change applied by DMS to prove it with`, `make sure of it: ${fix}`);
 }
 
 /** Reads the evidence from the target (the companion's connection). */
@@ -56,7 +57,7 @@ export async function readVisibility(
   target: SqlClient,
   dmsUser: string,
   since: Date,
-): Promise<Omit<VisibilityEvidence, 'runningTasks'>> {
+): Promise<Omit<VisibilityEvidence, 'busyTasks'>> {
   const su = await target.query<{ s: unknown }>(
     'SELECT usesuper AS s FROM pg_catalog.pg_user WHERE usename = current_user',
   );

@@ -59,7 +59,9 @@ describe('dms-companion doctor', () => {
       expect(r.ok).toBe(false);
       const c = find(r, 'target: system-view visibility')!;
       expect(c.status).toBe('fail');
-      expect(c.detail).toContain('no statement of dms_user visible in stl_query');
+      expect(c.detail).toContain(
+        'no statement of dms_user visible in stl_query in the last 24 h although DMS had changes to apply for pagila',
+      );
       expect(c.fix).toContain(`ALTER USER "${COMPANION_USER}" WITH SYSLOG ACCESS UNRESTRICTED`);
     } finally {
       await env().targetAdmin.query(`GRANT syslog_access_unrestricted TO ${COMPANION_USER}`);
