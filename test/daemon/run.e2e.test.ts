@@ -72,14 +72,10 @@ describe('dms-companion run (a real process)', () => {
 
   it('refuses an invalid daemon section with exit 2 and names the field', async () => {
     const config = writeEnvConfig(env(), { daemon: { port: 70000 }, alarms: { topics: ['not-an-arn'] } });
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', 'run', '--no-doctor', '--config', config],
-      {
-        env: { ...process.env, ...ENV_FOR_CONFIG },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'run', '--config', config], {
+      env: { ...process.env, ...ENV_FOR_CONFIG },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const [code] = (await once(child, 'exit')) as [number];
