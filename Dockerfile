@@ -2,7 +2,7 @@
 # Build: docker build -t dms-companion .   Run: docker run -v $PWD/config.yaml:/etc/dms-companion/config.yaml dms-companion
 
 # 1. Build dist/ from the sources (dev dependencies: esbuild).
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -17,13 +17,13 @@ COPY sim ./sim
 RUN node build.mjs
 
 # 2. Production dependencies only (no embedded PostgreSQL, no test tools).
-FROM node:20-bookworm-slim AS deps
+FROM node:22-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # 3. The image: dist/ and node_modules/, run as the unprivileged `node` user.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production \
     AWS_EMF_ENVIRONMENT=Local \
     DMS_COMPANION_CONFIG=/etc/dms-companion/config.yaml

@@ -48,12 +48,13 @@ export function registerRun(program: Command): void {
       'the daemon: schedule every enabled job (UTC), serve GET /healthz, GET /metrics and POST /sns, stop gracefully on SIGTERM/SIGINT',
     )
     .option('--port <n>', 'HTTP port (default: daemon.port from the config)', port)
+    .option('--no-doctor', 'start without running `doctor` first (by default a failed check stops the start)')
     .addHelpText(
       'after',
       '\nWith --dry-run every scheduled run only plans and logs.\nExit codes: 0 stopped cleanly, 1 a job was still running when the shutdown grace ' +
-        'ended, 2 configuration error.',
+        'ended or a doctor check failed at start, 2 configuration error.',
     )
-    .action(async (opts: { port?: number }, cmd: Command) => {
+    .action(async (opts: { port?: number; doctor: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, async () => {
         const config = loadConfig(configPath(g.config));
@@ -61,7 +62,12 @@ export function registerRun(program: Command): void {
         const cloudwatch =
           config.metrics.cloudwatch === 'put-metric-data' ? new CloudWatchClient({ region: config.region }) : undefined;
         try {
-          const daemon = new Daemon(rt, { port: opts.port, dryRun: g.dryRun ?? false, cloudwatch });
+          const daemon = new Daemon(rt, {
+            port: opts.port,
+            dryRun: g.dryRun ?? false,
+            cloudwatch,
+            doctor: opts.doctor,
+          });
           const signal = untilStopSignal(process, (s) => {
             rt.log.error(
               `${s} again: exiting now; holds taken by running jobs stay recorded and are recovered at the next start`,

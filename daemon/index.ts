@@ -2,7 +2,8 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Agent } from 'node:https';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { TaskConfig } from '../config/schema.js';
-import { errorMessage } from '../lib/errors.js';
+import { CompanionError, errorMessage } from '../lib/errors.js';
+import { renderDoctor, runDoctor } from '../jobs/registry.js';
 import type { JobDeps } from '../jobs/runtime.js';
 import { alarmRequests, type JobName, type JobRequest } from './actions.js';
 import { DaemonHttp, type ReadinessReport } from './http.js';
@@ -51,6 +52,8 @@ export interface DaemonOptions {
   dryRun?: boolean;
   /** CloudWatch client for `metrics.cloudwatch: put-metric-data`. */
   cloudwatch?: CloudWatchClient;
+  /** Run `doctor` before starting and refuse to start on a failed check (default true). */
+  doctor?: boolean;
 }
 
 export class Daemon {
@@ -107,9 +110,30 @@ export class Daemon {
   }
 
   /** Recovers what an interrupted companion left, schedules the jobs, listens. */
+  /**
+   * The setup check (`dms-companion doctor`): warnings are logged, a failure stops the start.
+   * @throws CompanionError listing the failed checks and their fixes.
+   */
+  private async preflight(): Promise<void> {
+    const report = await runDoctor(this.deps);
+    for (const c of report.checks.filter((x) => x.status !== 'ok'))
+      this.deps.log[c.status === 'fail' ? 'error' : 'warn'](
+        { check: c.name, fix: c.fix },
+        `doctor: ${c.name}: ${c.detail}`,
+      );
+    if (!report.ok)
+      throw new CompanionError(
+        `not starting: ${report.counts.fail} doctor check(s) failed (run \`dms-companion doctor\`):\n${renderDoctor({
+          ...report,
+          checks: report.checks.filter((c) => c.status === 'fail'),
+        })}`,
+      );
+  }
+
   async start(): Promise<void> {
     const log = this.deps.log;
     this.startedAt = this.deps.clock.now();
+    if (this.o.doctor ?? true) await this.preflight();
     await this.recover();
     this.liveness.start();
     if (!this.o.noSchedules) {

@@ -223,3 +223,7 @@ export function runJob(
       return runDefinedJob(deps, 'memory-guard', o);
   }
 }
+
+/** The setup check the daemon runs at start (`dms-companion doctor`). */
+export { runDoctor, type DoctorReport } from './doctor/index.js';
+export { renderDoctor } from './doctor/render.js';

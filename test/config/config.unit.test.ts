@@ -116,6 +116,10 @@ describe('units', () => {
   });
 });
 
+/** The example with `auth: iam` on the source and `password` replaced by `passwordLine`. */
+const sourceIam = (passwordLine: string) =>
+  example.replace('password: ${SOURCE_PASSWORD:-}', passwordLine).replace('auth: password', 'auth: iam');
+
 describe('secrets in the config', () => {
   it('password: 12345678 (a number in YAML) is reported without printing the value', () => {
     const p = problems(example.replace('password: ${SOURCE_PASSWORD:-}', 'password: 12345678'));
@@ -134,10 +138,8 @@ describe('secrets in the config', () => {
       example.replace('password: ${SOURCE_PASSWORD:-}', 'password: { ssm: /companion/source }'),
     );
     expect(viaSsm.source.password).toEqual({ ssm: '/companion/source' });
-    expect(parseConfig(example.replace('password: ${SOURCE_PASSWORD:-}', 'auth: iam')).source.auth).toBe('iam');
-    expect(problems(example.replace('password: ${SOURCE_PASSWORD:-}', 'password: x\n  auth: iam'))).toEqual([
-      'source.password: auth: iam takes no password',
-    ]);
+    expect(parseConfig(sourceIam('')).source.auth).toBe('iam');
+    expect(problems(sourceIam('password: x'))).toEqual(['source.password: auth: iam takes no password']);
   });
 
   it('the Data API target accepts auth: iam (the caller’s IAM identity) instead of dbUser or secretArn', () => {

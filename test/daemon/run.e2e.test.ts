@@ -10,7 +10,7 @@ const env = useEnvironment('cli_run');
 async function startDaemon(config: string, extra: string[] = []) {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'cli/main.ts', 'run', '--config', config, '--port', '0', ...extra],
+    ['--import', 'tsx', 'cli/main.ts', 'run', '--no-doctor', '--config', config, '--port', '0', ...extra],
     {
       env: { ...process.env, ...ENV_FOR_CONFIG, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -144,6 +144,8 @@ describe('deploy/', () => {
       'client-cloudwatch': 'cloudwatch',
       'client-redshift': 'redshift',
       'client-redshift-data': 'redshift-data',
+      'client-secrets-manager': 'secretsmanager',
+      'client-ssm': 'ssm',
     };
     const found = new Set<string>();
     const walk = (dir: string) => {
@@ -177,7 +179,14 @@ describe('deploy/', () => {
       (s) => s.Action,
     );
     expect(credentials).toEqual(['redshift:GetClusterCredentials']);
-    const called = [...actionsInCode()].sort();
+    // Credential sources a config may opt into (password from Secrets Manager or SSM, IAM auth on a
+    // direct target): granted per deployment, as README "Secrets and IAM" lists; never by default.
+    const optional = ['redshift:GetClusterCredentialsWithIAM', 'secretsmanager:GetSecretValue', 'ssm:GetParameter'];
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    for (const a of optional) expect(readme, `README documents ${a}`).toContain(a);
+    const inCode = [...actionsInCode()];
+    expect(optional.filter((a) => !inCode.includes(a))).toEqual([]);
+    const called = inCode.filter((a) => !optional.includes(a)).sort();
     expect(called).toEqual([
       'cloudwatch:GetMetricData',
       'cloudwatch:PutMetricData',
