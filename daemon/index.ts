@@ -2,8 +2,11 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Agent } from 'node:https';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { TaskConfig } from '../config/schema.js';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { errorMessage } from '../lib/errors.js';
+import { createNotifier } from '../jobs/notices.js';
 import type { JobDeps } from '../jobs/runtime.js';
+import type { Notifier } from '../lib/notify/notifier.js';
 import { alarmRequests, type JobName, type JobRequest } from './actions.js';
 import { DaemonHttp, type ReadinessReport } from './http.js';
 import { Liveness, type LivenessReport } from './liveness.js';
@@ -51,12 +54,16 @@ export interface DaemonOptions {
   dryRun?: boolean;
   /** CloudWatch client for `metrics.cloudwatch: put-metric-data`. */
   cloudwatch?: CloudWatchClient;
+  /** SNS client for `notify.sns` (tests pass a mocked one). */
+  snsClient?: SNSClient;
 }
 
 export class Daemon {
   readonly runner: JobRunner;
   readonly metrics: CompanionMetrics;
   readonly sns: SnsHandler | undefined;
+  /** Sends the notices of every run (`notify:`), when configured. */
+  readonly notifier: Notifier | undefined;
   private readonly abort = new AbortController();
   private readonly crons: ScheduledTask[] = [];
   private readonly liveness: Liveness;
@@ -80,7 +87,8 @@ export class Daemon {
       client: o.cloudwatch,
       log: deps.log,
     });
-    this.runner = new JobRunner(deps, deps.log, this.metrics, o.dryRun ?? false);
+    this.notifier = createNotifier(deps.config, deps.clock, deps.log, { sns: o.snsClient });
+    this.runner = new JobRunner(deps, deps.log, this.metrics, o.dryRun ?? false, this.notifier);
     this.sns =
       deps.config.alarms.topics.length > 0
         ? new SnsHandler({
