@@ -1,5 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from '../config/schema.js';
+import { formatBytes } from '../config/units.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log.js';
 import type { Notice } from '../lib/notify/notice.js';
@@ -114,7 +115,7 @@ export function outcomeNotices(o: OutcomeReport): Notice[] {
                   job: o.job,
                   task: x.task,
                   what: 'replication task stopped and resumed to free replication-instance memory',
-                  why: `FreeableMemory of ${i.instance} ${i.minimum ?? '?'} bytes, below ${i.threshold} bytes`,
+                  why: `FreeableMemory of ${i.instance} fell to ${i.minimum === null ? '?' : formatBytes(i.minimum)}, below ${formatBytes(i.threshold)}`,
                   undo: 'nothing to undo: the task runs again and resumes from its checkpoint',
                   key: `memory:restarted:${x.task}:${r.runId}`,
                 },
@@ -124,7 +125,7 @@ export function outcomeNotices(o: OutcomeReport): Notice[] {
             kind: 'gave-up',
             job: o.job,
             what: `memory guard gave up on replication instance ${i.instance} (${i.decision})`,
-            why: `FreeableMemory ${i.freeableMemory ?? '?'} bytes after ${i.restartsInWindow} restart(s) in the window`,
+            why: `FreeableMemory ${i.freeableMemory === null ? '?' : formatBytes(i.freeableMemory)} after ${i.restartsInWindow} restart(s) in the window`,
             undo: 'scale the replication instance or restart it by hand; the guard acts again after its restart window',
             key: `memory:${i.decision}:${i.instance}`,
           });
