@@ -5,6 +5,7 @@ import { selectTasks } from '../jobs/runtime.js';
 import { withRuntime } from './context.js';
 import { renderFix } from './fix.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
+import { notifyOutcome } from './notify.js';
 
 export function renderCheck(r: CheckAndFixReport): string {
   const lines: string[] = [];
@@ -48,6 +49,7 @@ export function registerCheck(program: Command): void {
         withRuntime(g, async (rt, config) => {
           const report = await checkAndFix(rt, { tasks: selectTasks(config, opts.task), dryRun: g.dryRun ?? false });
           printResult(report, g.json, renderCheck);
+          await notifyOutcome(rt, { job: 'checker', report });
           return jobs.checker.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );

@@ -45,11 +45,12 @@ export function registerDemo(program: Command): void {
       90,
     )
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
+    .option('--notify-webhook <url>', "send the companion's notifications to this Slack-compatible webhook")
     .addHelpText(
       'after',
       '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.',
     )
-    .action(async (opts: { duration: number; seed: number }, cmd: Command) => {
+    .action(async (opts: { duration: number; seed: number; notifyWebhook?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const tty = process.stderr.isTTY;
       let lastPrinted = 0;
@@ -79,6 +80,7 @@ export function registerDemo(program: Command): void {
           duration: opts.duration,
           seed: opts.seed,
           logFile,
+          notifyWebhook: opts.notifyWebhook,
           onStatus: g.json ? undefined : onStatus,
           onEvent: g.json ? undefined : onEvent,
         });

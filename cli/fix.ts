@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../lib/errors.js';
 import { selectTasks } from '../jobs/runtime.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
+import { notifyOutcome } from './notify.js';
 
 const keyList = (keys: string[][], max = 10) =>
   `${keys
@@ -65,6 +66,7 @@ export function registerFix(program: Command): void {
         withRuntime(g, async (rt, config) => {
           const report = await jobs.fixer.run(rt, { tasks: selectTasks(config, opts.task), dryRun: g.dryRun ?? false });
           printResult({ results: report.runs }, g.json, (r) => r.results.map(renderFix).join('\n\n'));
+          await notifyOutcome(rt, { job: 'fixer', report });
           return jobs.fixer.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );

@@ -5,6 +5,7 @@ import { dayList, parseDay, runGapfill, type GapfillReport } from '../jobs/gapfi
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../lib/errors.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
+import { notifyOutcome } from './notify.js';
 
 const keys = (ks: string[][], max = 8) =>
   ks.length === 0
@@ -122,6 +123,7 @@ export function registerGapfill(program: Command): void {
             });
             if (current) bar?.stop();
             printResult(report, g.json, renderGapfill);
+            await notifyOutcome(rt, { job: 'gapfill', report });
             return jobs.gapfill.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;
           }),
         );

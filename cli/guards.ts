@@ -8,6 +8,7 @@ import { selectTasks } from '../jobs/runtime.js';
 import type { Hold } from '../lib/state/store.js';
 import { withRuntime } from './context.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
+import { notifyOutcome } from './notify.js';
 
 /** A UTC instant with the machine's local time beside it. */
 function both(iso: string | undefined): string {
@@ -90,6 +91,7 @@ export function registerGuards(program: Command): void {
         withRuntime(g, async (rt) => {
           const r = await runMaintenanceTick(rt, { dryRun: g.dryRun ?? false });
           printResult(r, g.json, renderMaintenance);
+          await notifyOutcome(rt, { job: 'maintenance-guard', report: r });
           return jobs['maintenance-guard'].isProblem(r) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );
@@ -161,6 +163,7 @@ export function registerGuards(program: Command): void {
         withRuntime(g, async (rt) => {
           const r = await runMemoryTick(rt, { dryRun: g.dryRun ?? false });
           printResult(r, g.json, renderMemory);
+          await notifyOutcome(rt, { job: 'memory-guard', report: r });
           return jobs['memory-guard'].isProblem(r) ? EXIT_PROBLEM : EXIT_OK;
         }),
       );

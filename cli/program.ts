@@ -8,6 +8,7 @@ import { registerTypemap } from './typemap.js';
 import { registerCheck } from './check.js';
 import { registerFix } from './fix.js';
 import { registerHolds } from './holds.js';
+import { registerHistory } from './history.js';
 import { registerGapfill } from './gapfill.js';
 import { registerGuards } from './guards.js';
 import { registerRun } from './run.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerFix(program);
   registerHolds(program);
+  registerHistory(program);
   registerGapfill(program);
   registerValidate(program);
   registerGuards(program);

@@ -395,6 +395,26 @@ const alarmsConfig = z.strictObject({
   actions: z.array(alarmAction).default([]),
 });
 
+const notifyConfig = z.strictObject({
+  /**
+   * A Slack-compatible incoming webhook (`POST {"text": …}`). Its URL carries its key: keep it in the environment
+   * (`${SLACK_WEBHOOK_URL}`); the companion never logs it.
+   */
+  webhook: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+  /** An SNS topic to publish to (needs `sns:Publish` on it). */
+  sns: z
+    .strictObject({
+      topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'expected an SNS topic ARN'),
+    })
+    .optional(),
+  /** The same notice (same action on the same task, table or window) is sent once within this (seconds). */
+  dedupeWindow: duration().default(3600),
+  /** At most this many notices per minute; the rest are dropped and counted in the next one. */
+  maxPerMinute: z.number().int().min(1).default(20),
+  /** How long one delivery may take (seconds). */
+  timeout: duration().default(5),
+});
+
 const logConfig = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   /** `auto`: pretty on a TTY, JSON lines otherwise. */
@@ -431,6 +451,7 @@ export const configSchema = z
     daemon: daemonConfig.default(daemonConfig.parse({})),
     metrics: metricsConfig.default(metricsConfig.parse({})),
     alarms: alarmsConfig.default(alarmsConfig.parse({})),
+    notify: notifyConfig.default(notifyConfig.parse({})),
     log: logConfig.default(logConfig.parse({})),
   })
   .superRefine((c, ctx) => {
@@ -504,3 +525,4 @@ export type DataApiTargetConfig = Extract<TargetConfig, { kind: 'data-api' }>;
 export type TypemapConfig = Config['typemap'];
 export type JobsConfig = Config['jobs'];
 export type AlarmAction = Config['alarms']['actions'][number];
+export type NotifyConfig = Config['notify'];

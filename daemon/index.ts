@@ -2,9 +2,12 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Agent } from 'node:https';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { TaskConfig } from '../config/schema.js';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { CompanionError, errorMessage } from '../lib/errors.js';
 import { renderDoctor, runDoctor } from '../jobs/registry.js';
+import { createNotifier } from '../jobs/notices.js';
 import type { JobDeps } from '../jobs/runtime.js';
+import type { Notifier } from '../lib/notify/notifier.js';
 import { alarmRequests, type JobName, type JobRequest } from './actions.js';
 import { DaemonHttp, type ReadinessReport } from './http.js';
 import { Liveness, type LivenessReport } from './liveness.js';
@@ -54,12 +57,17 @@ export interface DaemonOptions {
   cloudwatch?: CloudWatchClient;
   /** Run `doctor` before starting and refuse to start on a failed check (default true). */
   doctor?: boolean;
+
+  /** SNS client for `notify.sns` (tests pass a mocked one). */
+  snsClient?: SNSClient;
 }
 
 export class Daemon {
   readonly runner: JobRunner;
   readonly metrics: CompanionMetrics;
   readonly sns: SnsHandler | undefined;
+  /** Sends the notices of every run (`notify:`), when configured. */
+  readonly notifier: Notifier | undefined;
   private readonly abort = new AbortController();
   private readonly crons: ScheduledTask[] = [];
   private readonly liveness: Liveness;
@@ -83,7 +91,8 @@ export class Daemon {
       client: o.cloudwatch,
       log: deps.log,
     });
-    this.runner = new JobRunner(deps, deps.log, this.metrics, o.dryRun ?? false);
+    this.notifier = createNotifier(deps.config, deps.clock, deps.log, { sns: o.snsClient });
+    this.runner = new JobRunner(deps, deps.log, this.metrics, o.dryRun ?? false, this.notifier);
     this.sns =
       deps.config.alarms.topics.length > 0
         ? new SnsHandler({

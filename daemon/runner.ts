@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { errorMessage, ShutdownError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { failureNotice, outcomeNotices } from '../jobs/notices.js';
 import type { JobDeps } from '../jobs/runtime.js';
+import type { Notifier } from '../lib/notify/notifier.js';
 import { requestKey, runJob, type JobName, type JobOutcome, type JobRequest } from './actions.js';
 import type { CompanionMetrics } from './metrics.js';
 
@@ -44,6 +46,7 @@ export class JobRunner {
     private readonly log: Logger,
     private readonly metrics?: CompanionMetrics,
     private readonly dryRun = false,
+    private readonly notifier?: Notifier,
   ) {}
 
   /** Called after every run with its outcome (or its error). */
@@ -134,6 +137,7 @@ export class JobRunner {
         `${r.job}: ${outcome.summary}`,
       );
       await this.metrics?.record(outcome, seconds);
+      await this.notifier?.send(outcomeNotices(outcome));
       for (const l of this.listeners) l(outcome);
     } catch (err) {
       const seconds = (performance.now() - t0) / 1000;
@@ -143,6 +147,8 @@ export class JobRunner {
       if (err instanceof ShutdownError) log.warn(`${r.job}: ${errorMessage(err)}`);
       else log.error({ err: errorMessage(err) }, `${r.job} failed`);
       await this.metrics?.record({ job: r.job, ok: false, error: errorMessage(err) }, seconds);
+      if (!(err instanceof ShutdownError))
+        await this.notifier?.send([failureNotice(r.job, r.task?.name, errorMessage(err))]);
       for (const l of this.listeners) l({ job: r.job, task: r.task?.name, ok: false, error: errorMessage(err) });
     } finally {
       h.running = false;

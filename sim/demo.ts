@@ -45,6 +45,8 @@ export interface DemoOptions {
   onEvent?: (line: string) => void;
   /** Write the jobs' full JSON log here. */
   logFile?: string;
+  /** Send the companion's notifications to this Slack-compatible webhook (`notify.webhook.url`). */
+  notifyWebhook?: string | undefined;
 }
 
 export type DemoFaultKind = 'lost-insert' | 'lost-update' | 'lost-delete' | 'memory-leak' | 'maintenance-reboot';
@@ -90,7 +92,7 @@ const MAINTENANCE_START = new Date('2026-11-22T00:20:00Z');
 const MIB = 1024 * 1024;
 
 /** The companion's config for the demo: production defaults, except where the scenario needs otherwise. */
-function demoConfig(env: Environment) {
+function demoConfig(env: Environment, o: Pick<DemoOptions, 'notifyWebhook'>) {
   return parsedEnvConfig(env, {
     tasks: [
       {
@@ -118,6 +120,7 @@ function demoConfig(env: Environment) {
     },
     daemon: { host: '127.0.0.1', port: 0 },
     metrics: { cloudwatch: 'off' },
+    ...(o.notifyWebhook ? { notify: { webhook: { url: o.notifyWebhook } } } : {}),
   });
 }
 
@@ -167,7 +170,7 @@ async function scenario(
   });
   const logStream = o.logFile ? createWriteStream(o.logFile) : undefined;
   try {
-    const config = demoConfig(env);
+    const config = demoConfig(env, o);
     const log = logStream ? createLogger({ level: 'info', format: 'json', destination: logStream }) : silentLogger();
     const deps = simulatorDeps(env, sim, clock, config, { log });
     const daemon = new Daemon(deps, { schedules: schedules(speed) });
