@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../lib/errors.js';
+import { DMS_VARIANTS, type DmsVariantName } from '../sim/dms/variants.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
 function number(name: string, min: number) {
@@ -11,6 +12,14 @@ function number(name: string, min: number) {
     if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number ≥ ${min}`);
     return n;
   };
+}
+
+function knownVariant(name: string): DmsVariantName {
+  if (!Object.hasOwn(DMS_VARIANTS, name))
+    throw new UsageError(
+      `--dms-variant must be one of ${Object.keys(DMS_VARIANTS).join(', ')}; got ${JSON.stringify(name)}`,
+    );
+  return name as DmsVariantName;
 }
 
 /** The demo module, loaded only when the demo runs: it needs the dev dependencies (embedded PostgreSQL). */
@@ -45,11 +54,16 @@ export function registerDemo(program: Command): void {
       90,
     )
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
+    .option(
+      '--dms-variant <name>',
+      `how the simulated DMS behaves where AWS leaves room: ${Object.keys(DMS_VARIANTS).join(', ')}`,
+      'until-restart',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.',
     )
-    .action(async (opts: { duration: number; seed: number }, cmd: Command) => {
+    .action(async (opts: { duration: number; seed: number; dmsVariant: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const tty = process.stderr.isTTY;
       let lastPrinted = 0;
@@ -78,6 +92,7 @@ export function registerDemo(program: Command): void {
         const report = await runDemo({
           duration: opts.duration,
           seed: opts.seed,
+          dmsVariant: knownVariant(opts.dmsVariant),
           logFile,
           onStatus: g.json ? undefined : onStatus,
           onEvent: g.json ? undefined : onEvent,
