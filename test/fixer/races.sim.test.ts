@@ -5,6 +5,7 @@ import { ManualClock } from '../../lib/clock.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { DMS_VARIANTS, type DmsVariantName } from '../../sim/dms/variants.js';
+import type { ShapeOptions } from '../../sim/dms/statements.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
 import { drain, loseInsertThenUpdate, resetTarget, runFor } from '../helpers/sim.js';
@@ -23,12 +24,16 @@ afterEach(async () => {
   await resetTarget(env().targetAdmin);
 });
 
-async function missingRow(start: string, variant: DmsVariantName = 'until-restart') {
+async function missingRow(
+  start: string,
+  variant: DmsVariantName = 'until-restart',
+  shape: ShapeOptions = { shape: 'no-from' },
+) {
   const clock = new ManualClock(start);
   sim = await createSimulation({
     env: env(),
     clock,
-    settings: { shape: { shape: 'no-from' }, variant: DMS_VARIANTS[variant] },
+    settings: { shape, variant: DMS_VARIANTS[variant] },
   });
   const workload = new Workload(env().sourceAdmin, clock, {
     seed: 5,
@@ -122,4 +127,18 @@ describe('fixer: a changes table DMS has reloaded since the failed batch', () =>
       expect(await rentalOn('targetAdmin', id)).toEqual([]);
     }, 120_000);
   }
+
+  it('repairs from an UPDATE whose DMS comment follows the verb (UPDATE /* partner:DMS … */ …)', async () => {
+    const { clock, id, sim } = await missingRow('2026-06-05T08:00:00Z', 'until-restart', {
+      shape: 'from',
+      versionComment: 'partner:DMS 3.5.3',
+      commentPlacement: 'after-verb',
+    });
+    const config = simConfig(env());
+    const deps = simDeps(env(), sim, clock, config);
+    const r = await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
+    expect(r.status).toBe('repaired');
+    expect(r.inserted).toEqual([[String(id)]]);
+    expect(await rentalOn('targetAdmin', id)).toEqual(await rentalOn('sourceAdmin', id));
+  }, 120_000);
 });
