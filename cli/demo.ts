@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../lib/errors.js';
+import { DMS_VARIANTS, type DmsVariantName } from '../sim/dms/variants.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
 function number(name: string, min: number) {
@@ -11,6 +12,14 @@ function number(name: string, min: number) {
     if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number ≥ ${min}`);
     return n;
   };
+}
+
+function knownVariant(name: string): DmsVariantName {
+  if (!Object.hasOwn(DMS_VARIANTS, name))
+    throw new UsageError(
+      `--dms-variant must be one of ${Object.keys(DMS_VARIANTS).join(', ')}; got ${JSON.stringify(name)}`,
+    );
+  return name as DmsVariantName;
 }
 
 /** The demo module, loaded only when the demo runs: it needs the dev dependencies (embedded PostgreSQL). */
@@ -46,47 +55,56 @@ export function registerDemo(program: Command): void {
     )
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
     .option('--notify-webhook <url>', "send the companion's notifications to this Slack-compatible webhook")
+
+    .option(
+      '--dms-variant <name>',
+      `how the simulated DMS behaves where AWS leaves room: ${Object.keys(DMS_VARIANTS).join(', ')}`,
+      'until-restart',
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.',
     )
-    .action(async (opts: { duration: number; seed: number; notifyWebhook?: string }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const tty = process.stderr.isTTY;
-      let lastPrinted = 0;
-      let statusShown = false;
-      const onStatus = (line: string) => {
-        if (tty) {
-          process.stderr.write(`\r\x1b[2K${line}`);
-          statusShown = true;
-        } else if (Date.now() - lastPrinted >= 10_000) {
-          lastPrinted = Date.now();
-          process.stderr.write(`${line}\n`);
-        }
-      };
-      const onEvent = (line: string) => {
-        process.stderr.write(`${tty && statusShown ? '\r\x1b[2K' : ''}${line}\n`);
-        statusShown = false;
-      };
-      await runCommand(g.json, async () => {
-        const { runDemo, renderDemo } = await loadDemo();
-        const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
-        if (!g.json)
-          process.stderr.write(
-            `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
-              `${logFile}\n`,
-          );
-        const report = await runDemo({
-          duration: opts.duration,
-          seed: opts.seed,
-          logFile,
-          notifyWebhook: opts.notifyWebhook,
-          onStatus: g.json ? undefined : onStatus,
-          onEvent: g.json ? undefined : onEvent,
+    .action(
+      async (opts: { duration: number; seed: number; notifyWebhook?: string; dmsVariant: string }, cmd: Command) => {
+        const g = cmd.optsWithGlobals<GlobalOptions>();
+        const tty = process.stderr.isTTY;
+        let lastPrinted = 0;
+        let statusShown = false;
+        const onStatus = (line: string) => {
+          if (tty) {
+            process.stderr.write(`\r\x1b[2K${line}`);
+            statusShown = true;
+          } else if (Date.now() - lastPrinted >= 10_000) {
+            lastPrinted = Date.now();
+            process.stderr.write(`${line}\n`);
+          }
+        };
+        const onEvent = (line: string) => {
+          process.stderr.write(`${tty && statusShown ? '\r\x1b[2K' : ''}${line}\n`);
+          statusShown = false;
+        };
+        await runCommand(g.json, async () => {
+          const { runDemo, renderDemo } = await loadDemo();
+          const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
+          if (!g.json)
+            process.stderr.write(
+              `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
+                `${logFile}\n`,
+            );
+          const report = await runDemo({
+            duration: opts.duration,
+            seed: opts.seed,
+            dmsVariant: knownVariant(opts.dmsVariant),
+            logFile,
+            notifyWebhook: opts.notifyWebhook,
+            onStatus: g.json ? undefined : onStatus,
+            onEvent: g.json ? undefined : onEvent,
+          });
+          if (tty && !g.json) process.stderr.write('\n');
+          printResult(report, g.json, renderDemo);
+          return report.targetEqualsSource && report.allRepaired ? 0 : 1;
         });
-        if (tty && !g.json) process.stderr.write('\n');
-        printResult(report, g.json, renderDemo);
-        return report.targetEqualsSource && report.allRepaired ? 0 : 1;
-      });
-    });
+      },
+    );
 }

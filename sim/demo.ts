@@ -10,6 +10,7 @@ import { parsedEnvConfig, simulatorDeps } from './companion.js';
 import type { TableDiff } from './compare.js';
 import { dropDatabases, openEnvironment, prepareTemplates, startEmbeddedServer, type Environment } from './embedded.js';
 import { createSimulation, type Simulation } from './simulation.js';
+import { dmsVariant, type DmsVariantName } from './dms/variants.js';
 import { Workload } from './workload.js';
 
 /**
@@ -47,6 +48,9 @@ export interface DemoOptions {
   logFile?: string;
   /** Send the companion's notifications to this Slack-compatible webhook (`notify.webhook.url`). */
   notifyWebhook?: string | undefined;
+
+  /** How the simulated DMS behaves where AWS leaves room (sim/dms/variants.ts; default `until-restart`). */
+  dmsVariant?: DmsVariantName;
 }
 
 export type DemoFaultKind = 'lost-insert' | 'lost-update' | 'lost-delete' | 'memory-leak' | 'maintenance-reboot';
@@ -62,6 +66,8 @@ export interface DemoFault {
   detectedBy: JobName | null;
   detectedAt: string | null;
   repairedAt: string | null;
+  /** For a row fault: the evidence its repair used. */
+  evidence?: 'changes-table' | 'apply-exceptions' | 'gapfill';
 }
 
 export interface DemoReport {
@@ -167,6 +173,7 @@ async function scenario(
       maintenance: [{ start: MAINTENANCE_START, rebootSeconds: 480 }],
     },
     faults: [{ kind: 'memory-leak', instance: 'sim-instance', atSeconds: 20 * 60, bytesPerSecond: 7.5 * MIB }],
+    ...(o.dmsVariant ? { settings: { variant: dmsVariant(o.dmsVariant) } } : {}),
   });
   const logStream = o.logFile ? createWriteStream(o.logFile) : undefined;
   try {
@@ -397,8 +404,11 @@ class FaultBook {
     }
   }
 
-  private repair(f: DemoFault | undefined): void {
-    if (f && f.detectedAt && !f.repairedAt) f.repairedAt = this.clock.now().toISOString();
+  private repair(f: DemoFault | undefined, evidence?: DemoFault['evidence']): void {
+    if (f && f.detectedAt && !f.repairedAt) {
+      f.repairedAt = this.clock.now().toISOString();
+      if (evidence) f.evidence = evidence;
+    }
   }
 
   /** Reads a finished run; returns a line for the log when the run found or did something. */
@@ -412,15 +422,16 @@ class FaultBook {
         const lost = this.find('lost-insert');
         for (const t of rep.tasks) {
           if (t.status === 'one-by-one') this.detect(lost, 'checker');
-          if (t.fix && has(t.fix.inserted, lost)) this.repair(lost);
+          if (t.fix && has(t.fix.inserted, lost)) this.repair(lost, t.fix.evidence?.kind ?? 'changes-table');
         }
         return rep.tasks.some((t) => t.status !== 'ok' || t.fix) ? `checker: ${r.summary}` : undefined;
       }
       case 'fixer': {
         const lost = this.find('lost-insert');
-        if (r.report.runs.some((x) => has(x.inserted, lost))) {
+        const run = r.report.runs.find((x) => has(x.inserted, lost));
+        if (run) {
           this.detect(lost, 'fixer');
-          this.repair(lost);
+          this.repair(lost, run.evidence?.kind ?? 'changes-table');
         }
         return `fixer: ${r.summary}`;
       }
@@ -436,7 +447,7 @@ class FaultBook {
             const f = this.faults.find((y) => y.kind === kind && has(list, y));
             if (!f) continue;
             this.detect(f, 'gapfill');
-            if (x.status === 'repaired') this.repair(f);
+            if (x.status === 'repaired') this.repair(f, 'gapfill');
           }
           if (x.status === 'skipped' && x.warnings.some((w) => w.startsWith('not settled yet'))) continue;
           const found = ['missing', 'extra', 'duplicated', 'stale']

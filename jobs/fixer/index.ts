@@ -10,6 +10,7 @@ import { formatKey, insertStatements, planTable, readSourceRows, type SourceRow 
 import { checkAgainstCatalog } from './catalog-check.js';
 import { findRolledBackUpdates, type EvidenceAttempt, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
 import { findMissingKeys } from './missing-keys.js';
+import { proveChangesTableHoldsBatch } from './changes-table-proof.js';
 import {
   explainJson,
   parseApplyUpdate,
@@ -26,7 +27,8 @@ import { sourceKeyOf } from '../../lib/repair/source-keys.js';
  * 1. find the most recent rolled-back DMS UPDATE of one of the task's tables (find-rollback.ts);
  * 2. rebuild and parse its text (parse-update.ts);
  * 3. check every parsed identifier against the target catalog and the config (catalog-check.ts);
- * 4. LEFT JOIN the changes in its seq range against the target: missing and duplicated keys (missing-keys.ts);
+ * 4. LEFT JOIN the changes in its seq range against the target: missing and duplicated keys (missing-keys.ts),
+ *    then prove the changes table still held that batch while they were read (changes-table-proof.ts);
  * 5. a first look at the missing rows on the source (a key missing there too is reported, not
  *    invented; when none is there, the task is not stopped);
  * 6. hold the task (stop, wait until stopped), then in one target transaction lock the table, read
@@ -53,6 +55,8 @@ export interface FixerReport {
   /** Things a person should know that did not stop the run. */
   warnings: string[];
   evidence?: {
+    /** What the keys came from: the rolled-back UPDATE's seq range in the changes table. */
+    kind: 'changes-table';
     source: EvidenceSource;
     attempts: EvidenceAttempt[];
     queryId: string;
@@ -220,6 +224,7 @@ async function fix(
   }
   const { u, parsed } = chosen;
   report.evidence = {
+    kind: 'changes-table',
     source: u.source,
     attempts,
     queryId: u.queryId,
@@ -235,6 +240,8 @@ async function fix(
 
   // 4. Missing (and duplicated) keys.
   const keys = await findMissingKeys(deps.target, parsed, checked);
+  // The range still means the failed batch: no later load into (or apply from) the changes table.
+  await proveChangesTableHoldsBatch(deps.target, deps.config.dmsUser, parsed.changesTable, u);
   report.changesRows = keys.changesRows;
   report.missing = keys.missing;
   report.duplicated = keys.duplicated;

@@ -286,7 +286,16 @@ async function gapfillDay(
         return { ...result, status: 'failed' as const, error: errorMessage(err) };
       },
     },
-    () => compareAndRepair(deps, o, ref, result, meter, { table, day, dayStart, until, runId }, log),
+    () =>
+      compareAndRepair(
+        deps,
+        o,
+        ref,
+        result,
+        meter,
+        { table, day, dayStart, until, runId, latency: latency.seconds },
+        log,
+      ),
   );
   if (!run.ran) return finish({ ...result, status: 'skipped', error: 'another companion is gap-filling this table' });
   return finish(run.result);
@@ -299,7 +308,7 @@ async function compareAndRepair(
   ref: TableRef,
   result: GapfillResult,
   meter: Meter,
-  at: { table: string; day: string; dayStart: Date; until: Date; runId: string },
+  at: { table: string; day: string; dayStart: Date; until: Date; runId: string; latency: number },
   log: Logger,
 ): Promise<GapfillResult> {
   const cfg = deps.config.jobs.gapfill;
@@ -350,7 +359,9 @@ async function compareAndRepair(
     });
     const deleteExtra = o.deleteExtra ?? cfg.deleteExtra;
     const dedupe = o.dedupe ?? cfg.dedupe;
-    const r: GapRepairs = await repairGaps(deps, t, plan, d, { deleteExtra, dedupe, runId, day });
+    const settleSeconds = cfg.settleLag + at.latency;
+    const r: GapRepairs = await repairGaps(deps, t, plan, d, { deleteExtra, dedupe, runId, day, settleSeconds });
+    result.warnings.push(...r.warnings);
     result.repaired = {
       inserted: r.inserted.length,
       replaced: r.replaced.length,

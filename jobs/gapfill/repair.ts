@@ -13,6 +13,7 @@ import {
 } from '../../lib/typemap/index.js';
 import { repairMissingRows, stillMissing } from '../../lib/repair/insert-missing.js';
 import { describeRefused, splitWritable, type RefusedRow } from '../../lib/repair/refused-rows.js';
+import { commitTimestampsOn, splitSettled, type SettleSplit } from '../../lib/repair/settle.js';
 import { castParam, normalisedText } from './dialect.js';
 import type { SegmentDiff } from './diff.js';
 import type { GapTable } from './table.js';
@@ -35,8 +36,8 @@ import type { GapTable } from './table.js';
  *   source no longer has is left alone (`deleteExtra` handles it once it is extra).
  *
  * A source row the typemap refuses is reported (table, key, column, reason) and skipped: the
- * other rows of its chunk are written. A row the settle rule (`admit`) holds back is left for a
- * later run: DMS may still deliver it.
+ * other rows of its chunk are written. A row whose version committed less than settle lag +
+ * CDCLatencyTarget ago is left for a later run: DMS may still deliver it (lib/repair/settle.ts).
  */
 
 export interface GapRepairs {
@@ -50,6 +51,7 @@ export interface GapRepairs {
   refused: RefusedRow[];
   /** Keys the settle rule held back (DMS may still deliver them): left for a later run. */
   unsettled: string[][];
+  warnings: string[];
 }
 
 export interface GapRepairOptions {
@@ -57,8 +59,12 @@ export interface GapRepairOptions {
   dedupe: boolean;
   runId: string;
   day: string;
-  /** The settle rule: which source rows may be written now (default: all). */
-  admit?: (rows: readonly SourceRow[]) => Promise<{ admitted: SourceRow[]; held: SourceRow[] }>;
+  /**
+   * Settle lag + the task's CDCLatencyTarget (seconds): a source row whose version committed more
+   * recently is held back (lib/repair/settle.ts). Without it, or when the source does not record
+   * commit timestamps, only the day-level settle cutoff of the comparison applies (with a warning).
+   */
+  settleSeconds?: number;
 }
 
 const CHUNK = 500;
@@ -109,6 +115,7 @@ export async function repairGaps(
     skipped: [],
     refused: [],
     unsettled: [],
+    warnings: [],
   };
   const pk = t.config.primaryKey;
   const options = writeOptions(deps.config.typemap);
@@ -140,11 +147,12 @@ export async function repairGaps(
     out.refused.push(...rs);
     deps.log.warn({ job: 'gapfill', refused: rs.map(describeRefused) }, 'source rows the typemap refuses: skipped');
   };
+  const admit = await settleRule(deps, plan, pk, o.settleSeconds, out.warnings);
   /** Under the lock: the source rows of `keys` split into writable-and-settled, refused and held. */
   const readUnderLock = async (keys: readonly string[][]) => {
     const rows = await readSourceRows(deps.source, plan, pk, keys);
     const split = splitWritable(plan, rows, pk, options, deps.statementBudget);
-    const settled = o.admit ? await o.admit(split.writable) : { admitted: split.writable, held: [] };
+    const settled = admit ? await admit(split.writable) : { admitted: split.writable, held: [] };
     return { rows, refused: split.refused, admitted: settled.admitted, held: settled.held.map(keyOfRow) };
   };
   await deps.state.ensureSchema();
@@ -156,7 +164,7 @@ export async function repairGaps(
       plan,
       primaryKey: pk,
       keys,
-      ...(o.admit ? { admit: o.admit } : {}),
+      ...(admit ? { admit } : {}),
       options,
       budgetBytes: deps.statementBudget,
       log: {
@@ -258,6 +266,25 @@ export async function repairGaps(
     }
   }
   return out;
+}
+
+/** The row-level settle rule for this repair, or none (with the reason in `warnings`). */
+async function settleRule(
+  deps: JobDeps,
+  plan: TablePlan,
+  pk: readonly string[],
+  settleSeconds: number | undefined,
+  warnings: string[],
+): Promise<((rows: readonly SourceRow[]) => Promise<SettleSplit>) | undefined> {
+  if (settleSeconds === undefined) return undefined;
+  if (!(await commitTimestampsOn(deps.source))) {
+    warnings.push(
+      'track_commit_timestamp is off on the source: only the day-level settle cutoff applies, so a backdated row or a long ' +
+        'transaction still in the DMS pipeline could be backfilled twice; turn it on (docs/aws-facts.md §71)',
+    );
+    return undefined;
+  }
+  return (rows) => splitSettled(deps.source, plan, pk, rows, settleSeconds);
 }
 
 /** The source's current version text of each key (key joined by NUL → text). */

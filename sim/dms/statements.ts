@@ -7,7 +7,7 @@ import { quoteIdent, quoteQualified, type QualifiedName } from '../../lib/sql/qu
  *   — another table referenced without a FROM clause, which Redshift (PostgreSQL 8.0 heritage)
  *   accepts and PostgreSQL does not: the recorded text is this, the executed text adds the FROM;
  * - `from`: the same with `FROM changes`, on several lines;
- * either optionally prefixed with a version comment (`/* DMS 3.5.3 *\/`).
+ * either optionally with a version comment (`/* DMS 3.5.3 *\/`) before the verb or right after it.
  * Every statement is recorded as Redshift would log it and executed as its PostgreSQL equivalent.
  */
 
@@ -15,8 +15,10 @@ export type StatementShape = 'no-from' | 'from';
 
 export interface ShapeOptions {
   shape: StatementShape;
-  /** e.g. `DMS 3.5.3`: written as a leading block comment. */
+  /** e.g. `DMS 3.5.3`: written as a block comment. */
   versionComment?: string | undefined;
+  /** Where the comment goes: before the verb (default) or right after it (`UPDATE /* partner:DMS … *\/ …`, as on DMS's COPY). */
+  commentPlacement?: 'before-verb' | 'after-verb' | undefined;
 }
 
 export interface ApplyTable {
@@ -37,7 +39,9 @@ export interface StatementText {
 const col = (changes: string, c: string) => `${changes}.${quoteIdent(c)}`;
 
 function withComment(sql: string, o: ShapeOptions): string {
-  return o.versionComment ? `/* ${o.versionComment} */ ${sql}` : sql;
+  if (!o.versionComment) return sql;
+  const comment = `/* ${o.versionComment} */`;
+  return o.commentPlacement === 'after-verb' ? sql.replace(/^(\w+) /, `$1 ${comment} `) : `${comment} ${sql}`;
 }
 
 function seqRange(changes: string, from: number, to: number): string {

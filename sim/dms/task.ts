@@ -19,6 +19,7 @@ import {
 import { nextXid, recordStatement, recordTransactionEnd } from '../redshift/record.js';
 import { ChangeCapture, type CapturedChange } from './capture.js';
 import { netChanges, type BatchChange, type NetEntry } from './net.js';
+import { changesLoadText, DEFAULT_DMS_VARIANT, type DmsVariant } from './variants.js';
 import {
   bulkDelete,
   bulkInsert,
@@ -80,6 +81,8 @@ export interface SimTaskSettings {
   /** The schema holding the changes and control tables. */
   controlSchema: string;
   writeOptions: WriteOptions;
+  /** Behaviours AWS leaves open (sim/dms/variants.ts). */
+  variant: DmsVariant;
 }
 
 export const DEFAULT_TASK_SETTINGS: SimTaskSettings = {
@@ -92,6 +95,7 @@ export const DEFAULT_TASK_SETTINGS: SimTaskSettings = {
   startDelayMs: 3000,
   controlSchema: 'dms',
   writeOptions: { booleanText: 'true/false', truncateText: false, arrayFormat: 'json', infinity: 'error' },
+  variant: DEFAULT_DMS_VARIANT,
 };
 
 export interface SimClients {
@@ -133,6 +137,7 @@ export class SimTask {
   private busyUntil = 0;
   private transitionAt = 0;
   private nextChangesSeq = 1;
+  private loads = 0;
   private readonly pid: number;
   /** Counters for the status line and tests. */
   readonly counters = {
@@ -337,6 +342,7 @@ export class SimTask {
   private async applyBatch(batch: Pending[]): Promise<void> {
     const entries = netChanges(batch);
     const { targetDms, targetAdmin } = this.clients;
+    if (this.settings.variant.changesSeq === 'restart') this.nextChangesSeq = 1;
     // 1. Load the changes table (its own committed transaction).
     const loadRows: string[] = [];
     const ranges: { table: number; op: NetEntry['op']; from: number; to: number; count: number }[] = [];
@@ -356,6 +362,16 @@ export class SimTask {
     await targetDms.transaction(async (tx) => {
       await tx.query(`DELETE FROM ${quoteQualified(this.changesTable)}`);
       for (const s of buildInserts(prefix, loadRows, 1_000_000)) await tx.query(s);
+    });
+    const loadAt = this.clock.now();
+    await recordStatement(targetAdmin, {
+      text: changesLoadText(this.changesTable, ++this.loads),
+      userName: this.clients.dmsUser,
+      xid: await nextXid(targetAdmin),
+      pid: this.pid,
+      startTime: loadAt,
+      endTime: loadAt,
+      returnedRows: loadRows.length,
     });
     // 2. Apply per table in one transaction; a short UPDATE rolls it all back.
     const xid = await nextXid(targetAdmin);
@@ -416,6 +432,11 @@ export class SimTask {
   /** One statement in one-by-one mode: the next entry of the failed batch, else the next pending change. */
   private async applyNextSingle(): Promise<boolean> {
     let entry = this.oneByOneQueue.shift();
+    if (!entry && this.settings.variant.oneByOne === 'failed-batch') {
+      // The failed batch is replayed: back to batch apply for the next one (docs/aws-facts.md §16.1).
+      this.mode = 'batch';
+      return true;
+    }
     if (!entry) {
       const next = this.pending[0];
       if (!next) return false;

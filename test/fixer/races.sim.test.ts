@@ -4,6 +4,8 @@ import type { JobDeps } from '../../jobs/runtime.js';
 import { ManualClock } from '../../lib/clock.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
+import { DMS_VARIANTS, type DmsVariantName } from '../../sim/dms/variants.js';
+import type { ShapeOptions } from '../../sim/dms/statements.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
 import { drain, loseInsertThenUpdate, resetTarget, runFor } from '../helpers/sim.js';
@@ -22,9 +24,17 @@ afterEach(async () => {
   await resetTarget(env().targetAdmin);
 });
 
-async function missingRow(start: string) {
+async function missingRow(
+  start: string,
+  variant: DmsVariantName = 'until-restart',
+  shape: ShapeOptions = { shape: 'no-from' },
+) {
   const clock = new ManualClock(start);
-  sim = await createSimulation({ env: env(), clock, settings: { shape: { shape: 'no-from' } } });
+  sim = await createSimulation({
+    env: env(),
+    clock,
+    settings: { shape, variant: DMS_VARIANTS[variant] },
+  });
   const workload = new Workload(env().sourceAdmin, clock, {
     seed: 5,
     ratePerSecond: 5,
@@ -86,5 +96,49 @@ describe('fixer: source changes between its first read and the stop', () => {
     expect(await deps.state.activeHolds()).toEqual([]);
     await drain(sim, clock);
     expect(await rentalOn('targetAdmin', id)).toEqual([]);
+  }, 120_000);
+});
+
+describe('fixer: a changes table DMS has reloaded since the failed batch', () => {
+  for (const variant of ['failed-batch', 'failed-batch-seq-restart'] as const) {
+    it(`refuses the seq range once DMS is back in batch mode and has loaded the next batch (${variant})`, async () => {
+      const { clock, id, sim } = await missingRow(
+        variant === 'failed-batch' ? '2026-06-03T08:00:00Z' : '2026-06-04T08:00:00Z',
+        variant,
+      );
+      const task = sim.tasks[0]!;
+      expect(task.mode).toBe('batch'); // the failed batch was replayed one by one, then back to batch apply
+      // More source changes: DMS loads and applies the next batches into the same changes table.
+      const workload = new Workload(env().sourceAdmin, clock, { seed: 9, ratePerSecond: 5 });
+      await runFor(clock, 10, workload);
+      const config = simConfig(env());
+      const deps = simDeps(env(), sim, clock, config);
+      const r = await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
+      expect(r.status).toBe('failed');
+      // seq continuing: the old range is simply empty; seq restarting: it holds another batch's changes.
+      expect(r.reason).toMatch(
+        variant === 'failed-batch'
+          ? /has no rows in seq \d+–\d+: it was truncated or reloaded since the UPDATE/
+          : /no longer holds the batch of rolled-back query \d+: query \d+ of the DMS user named it since \(COPY /,
+      );
+      expect(r.inserted).toEqual([]);
+      expect(task.status).toBe('running');
+      expect(await deps.state.activeHolds()).toEqual([]);
+      expect(await rentalOn('targetAdmin', id)).toEqual([]);
+    }, 120_000);
+  }
+
+  it('repairs from an UPDATE whose DMS comment follows the verb (UPDATE /* partner:DMS … */ …)', async () => {
+    const { clock, id, sim } = await missingRow('2026-06-05T08:00:00Z', 'until-restart', {
+      shape: 'from',
+      versionComment: 'partner:DMS 3.5.3',
+      commentPlacement: 'after-verb',
+    });
+    const config = simConfig(env());
+    const deps = simDeps(env(), sim, clock, config);
+    const r = await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
+    expect(r.status).toBe('repaired');
+    expect(r.inserted).toEqual([[String(id)]]);
+    expect(await rentalOn('targetAdmin', id)).toEqual(await rentalOn('sourceAdmin', id));
   }, 120_000);
 });
