@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../lib/errors.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
 
@@ -45,46 +45,58 @@ export function registerDemo(program: Command): void {
       90,
     )
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
+    .addOption(
+      new Option(
+        '--target <kind>',
+        'how the companion reaches the emulated Redshift: direct (PostgreSQL protocol), ' +
+          'data-api (local Data API endpoint, provisioned cluster) or serverless (the endpoint as a Serverless workgroup)',
+      )
+        .choices(['direct', 'data-api', 'serverless'])
+        .default('direct'),
+    )
     .addHelpText(
       'after',
       '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.',
     )
-    .action(async (opts: { duration: number; seed: number }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const tty = process.stderr.isTTY;
-      let lastPrinted = 0;
-      let statusShown = false;
-      const onStatus = (line: string) => {
-        if (tty) {
-          process.stderr.write(`\r\x1b[2K${line}`);
-          statusShown = true;
-        } else if (Date.now() - lastPrinted >= 10_000) {
-          lastPrinted = Date.now();
-          process.stderr.write(`${line}\n`);
-        }
-      };
-      const onEvent = (line: string) => {
-        process.stderr.write(`${tty && statusShown ? '\r\x1b[2K' : ''}${line}\n`);
-        statusShown = false;
-      };
-      await runCommand(g.json, async () => {
-        const { runDemo, renderDemo } = await loadDemo();
-        const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
-        if (!g.json)
-          process.stderr.write(
-            `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
-              `${logFile}\n`,
-          );
-        const report = await runDemo({
-          duration: opts.duration,
-          seed: opts.seed,
-          logFile,
-          onStatus: g.json ? undefined : onStatus,
-          onEvent: g.json ? undefined : onEvent,
+    .action(
+      async (opts: { duration: number; seed: number; target: 'direct' | 'data-api' | 'serverless' }, cmd: Command) => {
+        const g = cmd.optsWithGlobals<GlobalOptions>();
+        const tty = process.stderr.isTTY;
+        let lastPrinted = 0;
+        let statusShown = false;
+        const onStatus = (line: string) => {
+          if (tty) {
+            process.stderr.write(`\r\x1b[2K${line}`);
+            statusShown = true;
+          } else if (Date.now() - lastPrinted >= 10_000) {
+            lastPrinted = Date.now();
+            process.stderr.write(`${line}\n`);
+          }
+        };
+        const onEvent = (line: string) => {
+          process.stderr.write(`${tty && statusShown ? '\r\x1b[2K' : ''}${line}\n`);
+          statusShown = false;
+        };
+        await runCommand(g.json, async () => {
+          const { runDemo, renderDemo } = await loadDemo();
+          const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
+          if (!g.json)
+            process.stderr.write(
+              `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
+                `${logFile}\n`,
+            );
+          const report = await runDemo({
+            duration: opts.duration,
+            seed: opts.seed,
+            target: opts.target,
+            logFile,
+            onStatus: g.json ? undefined : onStatus,
+            onEvent: g.json ? undefined : onEvent,
+          });
+          if (tty && !g.json) process.stderr.write('\n');
+          printResult(report, g.json, renderDemo);
+          return report.targetEqualsSource && report.allRepaired ? 0 : 1;
         });
-        if (tty && !g.json) process.stderr.write('\n');
-        printResult(report, g.json, renderDemo);
-        return report.targetEqualsSource && report.allRepaired ? 0 : 1;
-      });
-    });
+      },
+    );
 }

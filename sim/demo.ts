@@ -10,6 +10,7 @@ import { parsedEnvConfig, simulatorDeps } from './companion.js';
 import type { TableDiff } from './compare.js';
 import { dropDatabases, openEnvironment, prepareTemplates, startEmbeddedServer, type Environment } from './embedded.js';
 import { createSimulation, type Simulation } from './simulation.js';
+import { openSimTarget, type SimTarget, type TargetKind } from './target-kinds.js';
 import { Workload } from './workload.js';
 
 /**
@@ -45,6 +46,8 @@ export interface DemoOptions {
   onEvent?: (line: string) => void;
   /** Write the jobs' full JSON log here. */
   logFile?: string;
+  /** How the companion reaches the emulated Redshift (sim/target-kinds.ts; default `direct`). */
+  target?: TargetKind;
 }
 
 export type DemoFaultKind = 'lost-insert' | 'lost-update' | 'lost-delete' | 'memory-leak' | 'maintenance-reboot';
@@ -64,6 +67,8 @@ export interface DemoFault {
 
 export interface DemoReport {
   seed: number;
+  /** How the companion reached the emulated Redshift. */
+  target: TargetKind;
   speed: number;
   durationSeconds: number;
   /** Real seconds from the start of the scenario to the comparison. */
@@ -90,8 +95,9 @@ const MAINTENANCE_START = new Date('2026-11-22T00:20:00Z');
 const MIB = 1024 * 1024;
 
 /** The companion's config for the demo: production defaults, except where the scenario needs otherwise. */
-function demoConfig(env: Environment) {
+function demoConfig(env: Environment, target: SimTarget) {
   return parsedEnvConfig(env, {
+    target: target.config,
     tasks: [
       {
         name: 'pagila',
@@ -166,10 +172,11 @@ async function scenario(
     faults: [{ kind: 'memory-leak', instance: 'sim-instance', atSeconds: 20 * 60, bytesPerSecond: 7.5 * MIB }],
   });
   const logStream = o.logFile ? createWriteStream(o.logFile) : undefined;
+  const target = await openSimTarget(env, o.target ?? 'direct');
   try {
-    const config = demoConfig(env);
+    const config = demoConfig(env, target);
     const log = logStream ? createLogger({ level: 'info', format: 'json', destination: logStream }) : silentLogger();
-    const deps = simulatorDeps(env, sim, clock, config, { log });
+    const deps = simulatorDeps(env, sim, clock, config, { log, target: target.client });
     const daemon = new Daemon(deps, { schedules: schedules(speed) });
     const faults = new FaultBook(clock);
     const runs: Record<string, number> = {};
@@ -227,6 +234,7 @@ async function scenario(
     const t = sim.tasks[0]!;
     const report: DemoReport = {
       seed: o.seed,
+      target: target.kind,
       speed,
       durationSeconds: o.duration,
       realSeconds: Math.round((clock.realElapsedMs() - startReal) / 100) / 10,
@@ -245,6 +253,7 @@ async function scenario(
     return report;
   } finally {
     await sim.close();
+    await target.close();
     if (logStream) await new Promise((resolve) => logStream.end(resolve));
   }
 }
