@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../lib/errors.js';
 import { DMS_VARIANTS, type DmsVariantName } from '../sim/dms/variants.js';
 import { printResult, runCommand, type GlobalOptions } from './output.js';
@@ -55,18 +55,35 @@ export function registerDemo(program: Command): void {
     )
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
     .option('--notify-webhook <url>', "send the companion's notifications to this Slack-compatible webhook")
-
     .option(
       '--dms-variant <name>',
       `how the simulated DMS behaves where AWS leaves room: ${Object.keys(DMS_VARIANTS).join(', ')}`,
       'until-restart',
+    )
+    .addOption(
+      new Option(
+        '--target <kind>',
+        'how the companion reaches the emulated Redshift: direct (PostgreSQL protocol), ' +
+          'data-api (local Data API endpoint, provisioned cluster) or serverless (the endpoint as a Serverless workgroup)',
+      )
+        .choices(['direct', 'data-api', 'serverless'])
+        .default('direct'),
     )
     .addHelpText(
       'after',
       '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.',
     )
     .action(
-      async (opts: { duration: number; seed: number; notifyWebhook?: string; dmsVariant: string }, cmd: Command) => {
+      async (
+        opts: {
+          duration: number;
+          seed: number;
+          notifyWebhook?: string;
+          dmsVariant: string;
+          target: 'direct' | 'data-api' | 'serverless';
+        },
+        cmd: Command,
+      ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const tty = process.stderr.isTTY;
         let lastPrinted = 0;
@@ -98,6 +115,7 @@ export function registerDemo(program: Command): void {
             dmsVariant: knownVariant(opts.dmsVariant),
             logFile,
             notifyWebhook: opts.notifyWebhook,
+            target: opts.target,
             onStatus: g.json ? undefined : onStatus,
             onEvent: g.json ? undefined : onEvent,
           });

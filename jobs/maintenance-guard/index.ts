@@ -6,7 +6,7 @@ import { leaseSeconds, withJobRun } from '../job-run.js';
 import { recentRunsOf } from '../run-summaries.js';
 import type { JobDeps } from '../runtime.js';
 import type { Hold } from '../../lib/state/store.js';
-import { plannedWindows, type PlannedWindow } from './maintenance-window.js';
+import { plannedResume, plannedStop, plannedWindows, type PlannedWindow } from './maintenance-window.js';
 
 /**
  * The maintenance guard: keeps replication tasks stopped while the Redshift cluster they write to
@@ -16,8 +16,9 @@ import { plannedWindows, type PlannedWindow } from './maintenance-window.js';
  * the holds, works out what should be true now, and changes only the difference — so a restart of
  * the companion in the middle of a window does the right thing, and a second tick does nothing.
  *
- * - From `lead` (5 min) before a window's start until `start + hold − lead` (35 min in all, i.e.
- *   30 min after the start), every configured task is held (owner `maintenance`).
+ * - From `lead` (5 min) before a window's start until the later of the window's end and
+ *   `start + hold − lead` (30 min after the start by default), every configured task is held
+ *   (owner `maintenance`): a window is at least 30 minutes and AWS may use all of it (§61.1).
  * - The window is `NextMaintenanceWindowStartTime`, else the next occurrence of
  *   `PreferredMaintenanceWindow`; windows starting in a `DeferredMaintenanceWindows` span are
  *   skipped.
@@ -119,8 +120,8 @@ async function tick(
   report.cluster = describe(c);
   const available = clusterIsAvailable(c);
   const windows = plannedWindows(c, now, cfg.hold);
-  const stopAt = (w: PlannedWindow) => new Date(w.start.getTime() - cfg.lead * 1000);
-  const resumeAt = (w: PlannedWindow) => new Date(w.start.getTime() + (cfg.hold - cfg.lead) * 1000);
+  const stopAt = (w: PlannedWindow) => plannedStop(w, cfg.lead);
+  const resumeAt = (w: PlannedWindow) => plannedResume(w, cfg.hold, cfg.lead);
   const current = windows.find((w) => now >= stopAt(w) && now < resumeAt(w));
   const shown = current ?? windows.find((w) => stopAt(w) > now) ?? windows.find((w) => resumeAt(w) <= now);
   if (shown)

@@ -101,3 +101,20 @@ export function plannedWindows(c: ClusterInfo, now: Date, horizon: number): Plan
     .filter((w) => !isDeferred(c, w.start) && w.end.getTime() > from.getTime())
     .sort((a, b) => a.start.getTime() - b.start.getTime());
 }
+
+/**
+ * When the guard stops the tasks for window `w`: `lead` seconds before its start.
+ */
+export function plannedStop(w: WindowOccurrence, lead: number): Date {
+  return new Date(w.start.getTime() - lead * 1000);
+}
+
+/**
+ * When the guard may resume the tasks after window `w` (UTC): the later of the window's end and
+ * `start + hold − lead` (seconds). AWS sets only a minimum of 30 minutes for a window and may work
+ * through all of it (docs/aws-facts.md §6.1, §14.4, §61.1), so a longer window keeps the hold to its
+ * end; `hold − lead` is the shortest time after the start the guard waits, whatever the window.
+ */
+export function plannedResume(w: WindowOccurrence, hold: number, lead: number): Date {
+  return new Date(Math.max(w.end.getTime(), w.start.getTime() + (hold - lead) * 1000));
+}

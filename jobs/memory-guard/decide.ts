@@ -7,6 +7,8 @@ export type MemoryDecision = 'ok' | 'restart' | 'no-data' | 'waiting-for-recover
 export interface MemoryFacts {
   /** FreeableMemory datapoints (bytes, minimum per period), oldest first, over the look-back. */
   points: readonly Datapoint[];
+  /** SwapUsage datapoints (bytes, maximum per period), oldest first, over the look-back. */
+  swap: readonly Datapoint[];
   now: Date;
   /** Restarts of the instance within the restart window, newest first (UTC). */
   restarts: readonly Date[];
@@ -17,8 +19,10 @@ export interface MemoryFacts {
 export interface MemoryRules {
   /** Seconds of datapoints read (for the message). */
   lookback: number;
-  /** Bytes of FreeableMemory below which the tasks are restarted. */
+  /** Bytes of FreeableMemory below which the instance may be short of memory. */
   threshold: number;
+  /** Bytes of SwapUsage above which the instance swaps: with FreeableMemory below `threshold`, memory pressure. */
+  swapThreshold: number;
   /** Seconds after which the newest datapoint is too old to act on. */
   staleAfter: number;
   maxRestarts: number;
@@ -38,9 +42,12 @@ export interface MemoryVerdict {
 
 /**
  * The memory guard's decision, a pure function: no datapoint or a stale one → `no-data`; memory judged only since
- * the newest restart; at or above the threshold → `ok`; below it and not back since a restart → wait
- * `recoveryTicks`, then `not-recovered` (an alert, no second restart); below it with `maxRestarts` restarts in the
- * window → `restart-limit`; else `restart`.
+ * the newest restart; FreeableMemory at or above the threshold → `ok`. FreeableMemory counts buffers and cache
+ * that can be freed, so AWS reads it with SwapUsage (docs/aws-facts.md §15.1, §15.2): below the threshold with no
+ * SwapUsage datapoint → `no-data` (fail closed: no restart on half the evidence); with SwapUsage at or below
+ * `swapThreshold` → `ok` (the memory is cache, not pressure). Under pressure and not back since a restart → wait
+ * `recoveryTicks`, then `not-recovered` (an alert, no second restart); under pressure with `maxRestarts` restarts in
+ * the window → `restart-limit`; else `restart`.
  */
 export function decideMemory(
   f: MemoryFacts,
@@ -68,6 +75,16 @@ export function decideMemory(
   const minimum = since.length > 0 ? Math.min(...since.map((p) => p.value)) : null;
   if (minimum === null) return { decision: 'waiting-for-recovery', minimum };
   if (minimum >= r.threshold) return { decision: 'ok', minimum };
+  const swap = last ? f.swap.filter((p) => p.timestamp > last) : f.swap;
+  if (swap.length === 0)
+    return {
+      decision: 'no-data',
+      minimum,
+      warning:
+        `FreeableMemory of ${instance} is ${fmt(minimum)}, below ${fmt(r.threshold)}, but there is no SwapUsage datapoint: ` +
+        `FreeableMemory includes cache, so it alone does not show memory pressure: no action`,
+    };
+  if (Math.max(...swap.map((p) => p.value)) <= r.swapThreshold) return { decision: 'ok', minimum };
   if (last && !since.some((p) => p.value >= r.threshold)) {
     if (f.ticksSinceRestart < r.recoveryTicks) return { decision: 'waiting-for-recovery', minimum };
     const warning =
@@ -82,4 +99,18 @@ export function decideMemory(
     return { decision: 'restart-limit', minimum, warning };
   }
   return { decision: 'restart', minimum };
+}
+
+/**
+ * True when a task is still in its full load, so the memory guard leaves it alone unless
+ * `includeFullLoad`: a `full-load` or `full-load-and-cdc` task below 100 % FullLoadProgressPercent. A
+ * `cdc` task has no full load, whatever FullLoadProgressPercent it reports (a CDC-only task may report
+ * 0 — docs/aws-facts.md §15.5, §62.1); an unknown MigrationType is read from the percentage alone.
+ */
+export function inFullLoad(t: {
+  migrationType?: string | undefined;
+  fullLoadProgressPercent?: number | undefined;
+}): boolean {
+  if (t.migrationType?.toLowerCase() === 'cdc') return false;
+  return t.fullLoadProgressPercent !== undefined && t.fullLoadProgressPercent < 100;
 }

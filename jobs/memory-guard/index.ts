@@ -5,7 +5,7 @@ import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId, type Logger } from '../../lib/log.js';
 import { leaseSeconds, withJobRun } from '../job-run.js';
 import { recentRunsOf } from '../run-summaries.js';
-import { decideMemory, type MemoryDecision } from './decide.js';
+import { decideMemory, inFullLoad, type MemoryDecision } from './decide.js';
 import type { JobDeps } from '../runtime.js';
 
 /**
@@ -17,11 +17,12 @@ import type { JobDeps } from '../runtime.js';
  * `SwapUsage` of each configured instance over the last `lookback` with GetMetricData (namespace
  * `AWS/DMS`, dimension `ReplicationInstanceIdentifier`, docs/aws-facts.md §5), and
  * - releases any `memory` hold left over from an interrupted restart;
- * - when the minimum is below `threshold` (1.5 GiB), restarts every running task on the instance,
- *   one at a time, waiting for each to run again;
+ * - when the minimum is below `threshold` (1.5 GiB) and the instance swaps (SwapUsage above
+ *   `swapThreshold`, 0 bytes: FreeableMemory includes cache — docs/aws-facts.md §15.1, §15.2),
+ *   restarts every running task on the instance, one at a time, waiting for each to run again;
  * - guard rails: no datapoints, or only stale ones → no action and a warning; at most
  *   `maxRestarts` restarts per instance per `restartWindow` (then an alert and nothing); a task in
- *   full load (FullLoadProgressPercent < 100) is skipped unless `includeFullLoad`; after a restart,
+ *   full load (FullLoadProgressPercent < 100, never a `cdc` task: {@link inFullLoad}) is skipped unless `includeFullLoad`; after a restart,
  *   `recoveryTicks` ticks to recover — memory still low after that is an alert, not another restart.
  */
 
@@ -156,7 +157,12 @@ async function tickWork(
     : [];
   const last = restarts[0];
   const ticksSinceRestart = last ? await ticksSince(deps, instance, last) : 0;
-  const verdict = decideMemory({ points, now, restarts, ticksSinceRestart }, cfg, instance, formatBytes);
+  const verdict = decideMemory(
+    { points, swap: swap ?? [], now, restarts, ticksSinceRestart },
+    cfg,
+    instance,
+    formatBytes,
+  );
   r.decision = verdict.decision;
   r.minimum = verdict.minimum;
   if (verdict.warning) r.warnings.push(verdict.warning);
@@ -195,7 +201,7 @@ async function restartOne(
     r.skipped.push({ task: task.name, reason: `task is ${state.status}` });
     return;
   }
-  if (!cfg.includeFullLoad && state.fullLoadProgressPercent !== undefined && state.fullLoadProgressPercent < 100) {
+  if (!cfg.includeFullLoad && inFullLoad(state)) {
     r.skipped.push({
       task: task.name,
       reason: `full load at ${state.fullLoadProgressPercent}% (includeFullLoad is off)`,

@@ -57,10 +57,14 @@ export class AwsClusters implements ClusterApi {
   }
 }
 
-/** True when the cluster answers queries: `ClusterStatus` available and, when reported, `ClusterAvailabilityStatus` Available. */
+/**
+ * True when the cluster answers queries: `ClusterStatus` is `available` or one of its
+ * `available, …` forms (`available, prep-for-resize`, `available, resize-cleanup`: reads and writes
+ * go on, only cluster operations wait — docs/aws-facts.md §14.1, §14.2), and, when reported,
+ * `ClusterAvailabilityStatus` is `Available` (§14.3). Case-insensitive.
+ */
 export function clusterIsAvailable(c: ClusterInfo): boolean {
-  return (
-    c.status.toLowerCase() === 'available' &&
-    (c.availability === undefined || c.availability.toLowerCase() === 'available')
-  );
+  const status = c.status.trim().toLowerCase();
+  const statusAvailable = status === 'available' || status.startsWith('available,');
+  return statusAvailable && (c.availability === undefined || c.availability.toLowerCase() === 'available');
 }

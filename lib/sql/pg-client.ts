@@ -13,15 +13,22 @@ export interface PgClientOptions {
   connection: pg.PoolConfig;
   /** Type parsers for this pool only (the typemap's lossless parsers for the source). */
   types?: pg.CustomTypesConfig;
+  /**
+   * Runs before every statement; what it throws fails the statement as a {@link SqlError} and the
+   * statement is not sent (the simulator's Redshift dialect gate on the emulated target).
+   */
+  check?: (sql: string) => Promise<void>;
 }
 
 export class PgClient implements SqlClient {
   readonly role: string;
   readonly dialect: 'postgres' | 'redshift';
   readonly pool: pg.Pool;
+  private readonly check: ((sql: string) => Promise<void>) | undefined;
 
   constructor(options: PgClientOptions) {
     this.role = options.role;
+    this.check = options.check;
     this.dialect = options.dialect;
     const config: pg.PoolConfig = { ...options.connection };
     config.application_name ??= 'dms-companion';
@@ -33,7 +40,7 @@ export class PgClient implements SqlClient {
   }
 
   async query<R extends object = Row>(sql: string, params: readonly SqlParam[] = []): Promise<QueryResult<R>> {
-    return runQuery<R>(this.pool, this.role, sql, params);
+    return runQuery<R>(this.pool, this.role, sql, params, this.check);
   }
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -45,7 +52,7 @@ export class PgClient implements SqlClient {
     }
     const tx: SqlExecutor = {
       query: <R extends object = Row>(sql: string, params: readonly SqlParam[] = []) =>
-        runQuery<R>(conn, this.role, sql, params),
+        runQuery<R>(conn, this.role, sql, params, this.check),
     };
     let broken = false;
     // A checked-out client whose connection dies between two statements emits 'error'; without a
@@ -88,8 +95,10 @@ async function runQuery<R extends object>(
   role: string,
   sql: string,
   params: readonly SqlParam[],
+  check?: (sql: string) => Promise<void>,
 ): Promise<QueryResult<R>> {
   try {
+    if (check) await check(sql);
     const res = params.length > 0 ? await q.query<R>(sql, params as unknown[]) : await q.query<R>(sql);
     // A multi-statement simple query returns an array of results; report the last one.
     const last = Array.isArray(res) ? (res[res.length - 1] as pg.QueryResult<R>) : res;

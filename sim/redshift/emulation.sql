@@ -234,6 +234,20 @@ CREATE FUNCTION redshift_system.strtol(text, integer) RETURNS bigint
                 ELSE redshift_system.strtol_any($1, $2) END
   $f$;
 
+-- SUM of SMALLINT, INTEGER and BIGINT (https://docs.aws.amazon.com/redshift/latest/dg/r_SUM.html,
+-- docs/aws-facts.md §11.1): the result is BIGINT and a sum past 2^63 - 1 fails, where PostgreSQL returns
+-- NUMERIC. These aggregates win over pg_catalog's for unqualified calls because the database's
+-- search_path lists redshift_system before pg_catalog (sim/redshift/emulation.ts); the overflow error is
+-- PostgreSQL's "bigint out of range" (Redshift's text differs: "Overflow (Long valid range …)").
+-- SUM(DECIMAL) and SUM(float) are left to pg_catalog.
+CREATE FUNCTION redshift_system.sum_int4_step(state bigint, v integer) RETURNS bigint
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$ SELECT CASE WHEN v IS NULL THEN state ELSE coalesce(state, 0) + v END $f$;
+CREATE FUNCTION redshift_system.sum_int2_step(state bigint, v smallint) RETURNS bigint
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$ SELECT CASE WHEN v IS NULL THEN state ELSE coalesce(state, 0) + v END $f$;
+CREATE AGGREGATE redshift_system.sum(bigint) (SFUNC = pg_catalog.int8pl, STYPE = bigint, COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE redshift_system.sum(integer) (SFUNC = redshift_system.sum_int4_step, STYPE = bigint, COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+CREATE AGGREGATE redshift_system.sum(smallint) (SFUNC = redshift_system.sum_int2_step, STYPE = bigint, COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
+
 -- LISTAGG (https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html): concatenates values with a
 -- delimiter. Simplified: the WITHIN GROUP (ORDER BY …) clause is not emulated (order is
 -- unspecified without it), and the 65535-byte result limit is not enforced (PostgreSQL's string_agg

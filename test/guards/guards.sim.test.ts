@@ -7,11 +7,21 @@ import type { JobDeps } from '../../jobs/runtime.js';
 import { createSimulation, DEFAULT_TASK, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import type { FaultSpec, SimClusterSpec } from '../../sim/world.js';
-import { simConfig, simDeps } from '../helpers/deps.js';
+import { simConfig, simDeps, targetDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
-import { drain, loseInsertThenUpdate, resetTarget, runFor } from '../helpers/sim.js';
+import {
+  drain,
+  loseInsertThenUpdate,
+  resetTarget,
+  runFor,
+  withTarget,
+  type TargetKind,
+  expectTargetEqualsSource,
+} from '../helpers/sim.js';
 
 const env = useEnvironment('guards');
+/** The guards' state (holds, run history) goes through the target: both transports. */
+const KINDS: TargetKind[] = ['direct', 'data-api'];
 let sim: Simulation | undefined;
 const ARN = DEFAULT_TASK.arn;
 const GIB = 1024 ** 3;
@@ -66,28 +76,32 @@ async function everyMinute(
 const statusAt = (log: Minute[], m: number) => log.filter((x) => x.at.getTime() <= min(m).getTime() + 30_000).at(-1)!;
 
 describe('maintenance guard on the simulator', () => {
-  it('stops the tasks 5 minutes before the window, resumes them 30 minutes after its start, and loses no change', async () => {
-    const { clock, workload, sim } = await start({ maintenance: [{ start: T, rebootSeconds: 600 }] });
-    const deps = simDeps(env(), sim, clock, simConfig(env()));
-    const log = await everyMinute(clock, workload, 50, () => runMaintenanceTick(deps, { dryRun: false }));
-    expect(statusAt(log, -6).status).toBe('running');
-    expect(statusAt(log, -5).status).toBe('stopped');
-    expect(statusAt(log, 10).status).toBe('stopped');
-    expect(statusAt(log, 29).status).toBe('stopped');
-    expect(statusAt(log, 31).status).toBe('running');
-    const firstStopped = log.find((x) => x.status === 'stopped')!;
-    const firstRunningAgain = log.find((x) => x.at > firstStopped.at && x.status === 'running')!;
-    expect(firstStopped.at.getTime()).toBeGreaterThanOrEqual(min(-5).getTime());
-    expect(firstStopped.at.getTime()).toBeLessThan(min(-4).getTime());
-    expect(firstRunningAgain.at.getTime()).toBeGreaterThanOrEqual(min(30).getTime());
-    expect(firstRunningAgain.at.getTime()).toBeLessThan(min(31).getTime() + 30_000);
-    expect(sim.world.injected).toMatchObject([{ kind: 'maintenance-reboot', detail: 'no task was running' }]);
-    expect(sim.tasks[0]!.stalled).toBe(false);
-    await drain(sim, clock);
-    for (const d of await sim.compare())
-      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
-    expect(await deps.state.activeHolds()).toEqual([]);
-  }, 180_000);
+  it.each(KINDS)(
+    'stops the tasks 5 minutes before the window, resumes them 30 minutes after its start, and loses no change (%s target)',
+    (kind) =>
+      withTarget(env(), kind, async (target) => {
+        const { clock, workload, sim } = await start({ maintenance: [{ start: T, rebootSeconds: 600 }] });
+        const { deps } = targetDeps(env(), sim, clock, target);
+        const log = await everyMinute(clock, workload, 50, () => runMaintenanceTick(deps, { dryRun: false }));
+        expect(statusAt(log, -6).status).toBe('running');
+        expect(statusAt(log, -5).status).toBe('stopped');
+        expect(statusAt(log, 10).status).toBe('stopped');
+        expect(statusAt(log, 29).status).toBe('stopped');
+        expect(statusAt(log, 31).status).toBe('running');
+        const firstStopped = log.find((x) => x.status === 'stopped')!;
+        const firstRunningAgain = log.find((x) => x.at > firstStopped.at && x.status === 'running')!;
+        expect(firstStopped.at.getTime()).toBeGreaterThanOrEqual(min(-5).getTime());
+        expect(firstStopped.at.getTime()).toBeLessThan(min(-4).getTime());
+        expect(firstRunningAgain.at.getTime()).toBeGreaterThanOrEqual(min(30).getTime());
+        expect(firstRunningAgain.at.getTime()).toBeLessThan(min(31).getTime() + 30_000);
+        expect(sim.world.injected).toMatchObject([{ kind: 'maintenance-reboot', detail: 'no task was running' }]);
+        expect(sim.tasks[0]!.stalled).toBe(false);
+        await drain(sim, clock);
+        await expectTargetEqualsSource(sim);
+        expect(await deps.state.activeHolds()).toEqual([]);
+      }),
+    180_000,
+  );
 
   it('keeps the hold while the cluster is still unavailable at the planned resume', async () => {
     const { clock, workload, sim } = await start({ maintenance: [{ start: T, rebootSeconds: 40 * 60 }] });
@@ -97,8 +111,7 @@ describe('maintenance guard on the simulator', () => {
     expect(statusAt(log, 39).status).toBe('stopped');
     expect(statusAt(log, 41).status).toBe('running');
     await drain(sim, clock);
-    for (const d of await sim.compare())
-      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
+    await expectTargetEqualsSource(sim);
   }, 180_000);
 
   it('skips a deferred window', async () => {
@@ -161,22 +174,26 @@ describe('memory guard on the simulator', () => {
     return decisions;
   }
 
-  it('restarts the tasks once when FreeableMemory drops below 1.5 GiB; memory recovers; no change is lost', async () => {
-    const { clock, workload, sim } = await start({}, [leak()], new Date('2026-06-10T10:00:00Z'));
-    const deps = simDeps(env(), sim, clock, simConfig(env()));
-    const decisions = await ticks(deps, clock, workload, 12);
-    expect(decisions.filter((d) => d === 'restart')).toHaveLength(1);
-    expect(decisions.indexOf('restart')).toBeGreaterThan(0);
-    expect(
-      decisions.slice(decisions.indexOf('restart') + 1).every((d) => d === 'ok' || d === 'waiting-for-recovery'),
-    ).toBe(true);
-    expect(sim.world.freeableMemory('sim-instance')).toBe(4 * GIB);
-    expect(sim.tasks[0]!.status).toBe('running');
-    await drain(sim, clock);
-    for (const d of await sim.compare())
-      expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
-    expect(await deps.state.activeHolds()).toEqual([]);
-  }, 180_000);
+  it.each(KINDS)(
+    'restarts the tasks once when FreeableMemory drops below 1.5 GiB; memory recovers; no change is lost (%s target)',
+    (kind) =>
+      withTarget(env(), kind, async (target) => {
+        const { clock, workload, sim } = await start({}, [leak()], new Date('2026-06-10T10:00:00Z'));
+        const { deps } = targetDeps(env(), sim, clock, target);
+        const decisions = await ticks(deps, clock, workload, 12);
+        expect(decisions.filter((d) => d === 'restart')).toHaveLength(1);
+        expect(decisions.indexOf('restart')).toBeGreaterThan(0);
+        expect(
+          decisions.slice(decisions.indexOf('restart') + 1).every((d) => d === 'ok' || d === 'waiting-for-recovery'),
+        ).toBe(true);
+        expect(sim.world.freeableMemory('sim-instance')).toBe(4 * GIB);
+        expect(sim.tasks[0]!.status).toBe('running');
+        await drain(sim, clock);
+        await expectTargetEqualsSource(sim);
+        expect(await deps.state.activeHolds()).toEqual([]);
+      }),
+    180_000,
+  );
 
   it('stops restarting at the limit instead of looping', async () => {
     const { clock, workload, sim } = await start({}, [leak(true)], new Date('2026-06-11T10:00:00Z'));

@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   occurrencesAfter,
   parseMaintenanceWindow,
+  plannedResume,
+  plannedStop,
   plannedWindows,
 } from '../../jobs/maintenance-guard/maintenance-window.js';
-import type { ClusterInfo } from '../../lib/aws/redshift.js';
+import { clusterIsAvailable, type ClusterInfo } from '../../lib/aws/redshift.js';
 
 const cluster = (over: Partial<ClusterInfo>): ClusterInfo => ({
   identifier: 'c',
@@ -71,5 +73,42 @@ describe('maintenance windows', () => {
     expect(only.map((w) => [w.start.toISOString(), w.end.toISOString()])).toEqual([
       ['2026-06-05T01:00:00.000Z', '2026-06-05T01:30:00.000Z'],
     ]);
+  });
+});
+
+describe("the resume rule: the later of the window's end and start + hold − lead", () => {
+  const start = new Date('2026-06-03T07:30:00Z');
+  const window = (minutes: number) => ({ start, end: new Date(start.getTime() + minutes * 60_000) });
+  const after = (d: Date) => (d.getTime() - start.getTime()) / 60_000;
+  it.each([
+    // window minutes, hold s, lead s → resume (minutes after the start)
+    [30, 35 * 60, 5 * 60, 30],
+    [30, 45 * 60, 5 * 60, 40],
+    [60, 35 * 60, 5 * 60, 60],
+    [180, 35 * 60, 5 * 60, 180],
+    [24 * 60, 35 * 60, 5 * 60, 24 * 60],
+    [31, 35 * 60, 5 * 60, 31],
+  ])('a %i-minute window, hold %i s, lead %i s: resume %i minutes after the start', (minutes, hold, lead, resume) => {
+    expect(after(plannedResume(window(minutes), hold, lead))).toBe(resume);
+    expect(after(plannedStop(window(minutes), lead))).toBe(-lead / 60);
+  });
+});
+
+describe('cluster availability: the `available, …` statuses count as available', () => {
+  it.each([
+    ['available', 'Available', true],
+    ['available', undefined, true],
+    ['available, prep-for-resize', 'Available', true],
+    ['available, resize-cleanup', 'Available', true],
+    ['Available, Resize-Cleanup', undefined, true],
+    ['available', 'Maintenance', false],
+    ['available, resize-cleanup', 'Modifying', false],
+    ['availablex', undefined, false],
+    ['modifying', 'Modifying', false],
+    ['rebooting', 'Unavailable', false],
+    ['resizing', undefined, false],
+    ['cancelling-resize', 'Available', false],
+  ] as const)('%s / %s → %s', (status, availability, expected) => {
+    expect(clusterIsAvailable(cluster({ status, availability }))).toBe(expected);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideMemory, type MemoryFacts } from '../../jobs/memory-guard/decide.js';
+import { decideMemory, inFullLoad, type MemoryFacts } from '../../jobs/memory-guard/decide.js';
 
 const GiB = 1024 ** 3;
 const now = new Date('2026-06-01T12:00:00Z');
@@ -12,7 +12,10 @@ const rules = {
   maxRestarts: 2,
   restartWindow: 3600,
   recoveryTicks: 3,
+  swapThreshold: 0,
 };
+/** Swapping throughout the look-back (256 MiB), unless a case says otherwise. */
+const SWAPPING = [15, 10, 5, 4, 3, 2, 1, 0].map((m) => ({ timestamp: at(m), value: 256 * 1024 ** 2 }));
 const fmt = (b: number) => `${(b / GiB).toFixed(2)} GiB`;
 
 describe('decideMemory: the memory guard decision', () => {
@@ -22,6 +25,36 @@ describe('decideMemory: the memory guard decision', () => {
     ['plenty of memory', { points: series([3, 3], [2, 2.5], [1, 2]) }, 'ok', 2 * GiB],
     ['exactly the threshold', { points: series([1, 1.5]) }, 'ok', 1.5 * GiB],
     ['below the threshold, no restart yet', { points: series([3, 2], [2, 1.4], [1, 1.6]) }, 'restart', 1.4 * GiB],
+    // FreeableMemory includes cache: low FreeableMemory is pressure only while the instance swaps (§15.1, §15.2).
+    [
+      'below the threshold, no swap at all: cache, not pressure',
+      { points: series([3, 2], [2, 1.4], [1, 1.6]), swap: series([3, 0], [2, 0], [1, 0]) },
+      'ok',
+      1.4 * GiB,
+    ],
+    [
+      'below the threshold, no SwapUsage datapoint: no action on half the evidence',
+      { points: series([3, 2], [2, 1.4], [1, 1.6]), swap: [] },
+      'no-data',
+      1.4 * GiB,
+    ],
+    [
+      'below the threshold, swap only before the restart: not swapping now',
+      {
+        points: series([4, 3], [1, 1.2]),
+        swap: series([8, 0.5], [4, 0], [1, 0]),
+        restarts: [at(5)],
+        ticksSinceRestart: 4,
+      },
+      'ok',
+      1.2 * GiB,
+    ],
+    [
+      'plenty of memory while swapping a little: ok',
+      { points: series([2, 3], [1, 2]), swap: series([2, 0.1], [1, 0.1]) },
+      'ok',
+      2 * GiB,
+    ],
     [
       'below, memory not back since the restart, waiting',
       { points: series([10, 1], [4, 1.2], [1, 1.1]), restarts: [at(5)], ticksSinceRestart: 2 },
@@ -59,10 +92,31 @@ describe('decideMemory: the memory guard decision', () => {
       null,
     ],
   ])('%s', (_name, f, decision, minimum) => {
-    const v = decideMemory({ points: [], now, restarts: [], ticksSinceRestart: 0, ...f }, rules, 'dms-1', fmt);
+    const v = decideMemory(
+      { points: [], swap: SWAPPING, now, restarts: [], ticksSinceRestart: 0, ...f },
+      rules,
+      'dms-1',
+      fmt,
+    );
     expect(v.decision).toBe(decision);
     expect(v.minimum).toBe(minimum);
     if (['no-data', 'not-recovered', 'restart-limit'].includes(decision)) expect(v.warning).toMatch(/dms-1/);
     else expect(v.warning).toBeUndefined();
+  });
+});
+
+describe('inFullLoad: which tasks the memory guard leaves alone', () => {
+  it.each([
+    ['cdc', 0, false],
+    ['cdc', undefined, false],
+    ['CDC', 42, false],
+    ['full-load-and-cdc', 0, true],
+    ['full-load-and-cdc', 99.5, true],
+    ['full-load-and-cdc', 100, false],
+    ['full-load', 50, true],
+    [undefined, 50, true],
+    [undefined, undefined, false],
+  ] as const)('MigrationType %s at %s %% → %s', (migrationType, fullLoadProgressPercent, expected) => {
+    expect(inFullLoad({ migrationType, fullLoadProgressPercent })).toBe(expected);
   });
 });

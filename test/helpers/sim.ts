@@ -1,6 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { ManualClock } from '../../lib/clock.js';
-import type { Environment } from '../../sim/embedded.js';
+import { quoteIdent } from '../../lib/sql/quote.js';
+import { COMPANION_USER, type Environment } from '../../sim/embedded.js';
 import { openSimTarget, type SimTarget, type TargetKind } from '../../sim/target-kinds.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import type { Simulation } from '../../sim/simulation.js';
@@ -90,4 +91,42 @@ export function useTarget(env: () => Environment, kind: TargetKind): () => SimTa
     if (!target) throw new Error(`${kind} target not open (use inside a test)`);
     return target;
   };
+}
+
+/** Runs `fn` with a target of `kind` opened for it alone, closed after (for a single test of a family). */
+export async function withTarget<T>(env: Environment, kind: TargetKind, fn: (t: SimTarget) => Promise<T>): Promise<T> {
+  const t = await openSimTarget(env, kind);
+  try {
+    return await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
+/** `n` distinct 64-bit keys from `base` (default 2^62) upwards in steps of `step`: sums of a few pass 2^63 − 1. */
+export function keysNear2e62(n: number, base = 2n ** 62n, step = 1_000_003n): bigint[] {
+  return Array.from({ length: n }, (_, i) => base + BigInt(i) * step);
+}
+
+/**
+ * Creates `schema.name (k bigint, v varchar(16))` holding `keys` (v = the key as text) through `admin`,
+ * readable and writable by the companion: a table whose integer sums overflow Redshift's BIGINT SUM.
+ */
+export async function createBigKeyTable(
+  admin: SqlClient,
+  schema: string,
+  name: string,
+  keys: readonly bigint[],
+): Promise<void> {
+  const table = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+  await admin.query(`CREATE TABLE ${table} (k bigint, v varchar(16))`);
+  await admin.query(`GRANT ALL ON ${table} TO ${quoteIdent(COMPANION_USER)}`);
+  for (const k of keys)
+    await admin.query(`INSERT INTO ${table} (k, v) VALUES ($1, $2)`, [k.toString(), k.toString().slice(-16)]);
+}
+
+/** Asserts that every replicated table has no row missing and none extra on the target. */
+export async function expectTargetEqualsSource(sim: Simulation): Promise<void> {
+  for (const d of await sim.compare())
+    expect({ table: d.table, missing: d.missing, extra: d.extra }).toEqual({ table: d.table, missing: 0, extra: 0 });
 }

@@ -3,6 +3,7 @@ import { redshiftStringLiteral } from '../../lib/sql/quote.js';
 import { DMS_USER } from '../../sim/embedded.js';
 import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
 import { useEnvironment } from '../helpers/env.js';
+import { createBigKeyTable, keysNear2e62 } from '../helpers/sim.js';
 
 const env = useEnvironment('emulation');
 
@@ -109,7 +110,8 @@ describe('Redshift emulation', () => {
   });
 
   it('provides getdate(), json_parse(), to_varbyte(), from_hex(), strtol() and the super/varbyte types', async () => {
-    const { target } = env();
+    // pg_typeof is PostgreSQL's: asked as the administrator, whose statements skip the dialect gate.
+    const target = env().targetAdmin;
     const r = await target.query<Record<string, unknown>>(
       `SELECT getdate() AS now, json_parse('{"a":[1,2]}') AS j, to_varbyte('cafe', 'hex') AS vb, from_hex('00ff') AS fh,
               strtol('ff', 16) AS n, pg_typeof(json_parse('1'))::text AS t`,
@@ -122,5 +124,32 @@ describe('Redshift emulation', () => {
     expect(row.t).toBe('super');
     expect(Math.abs((row.now as Date).getTime() - Date.now())).toBeLessThan(60_000);
     await expect(target.query(`SELECT json_parse('{bad')`)).rejects.toThrow(/json/i);
+  });
+});
+
+describe('Redshift semantics the emulation mirrors', () => {
+  it('SUM of SMALLINT, INTEGER and BIGINT returns BIGINT and fails past 2^63 − 1 (docs/aws-facts.md §11.1)', async () => {
+    const { target, targetAdmin } = env();
+    await createBigKeyTable(targetAdmin, 'public', 'big_keys', keysNear2e62(3));
+    // pg_typeof is PostgreSQL's, not Redshift's: asked as the administrator, past the dialect gate.
+    const types = await targetAdmin.query<{ s2: string; s4: string; s8: string; d: string }>(
+      `SELECT pg_typeof(sum(CAST(1 AS SMALLINT)))::text AS s2, pg_typeof(sum(CAST(1 AS INTEGER)))::text AS s4,
+              pg_typeof(sum(k))::text AS s8, pg_typeof(sum(CAST(k AS DECIMAL(38, 0))))::text AS d
+         FROM public.big_keys WHERE k < 0`,
+    );
+    expect(types.rows).toEqual([{ s2: 'bigint', s4: 'bigint', s8: 'bigint', d: 'numeric' }]);
+    // Two keys near 2^62 already pass 2^63 − 1.
+    await expect(target.query('SELECT sum(k) AS s FROM public.big_keys')).rejects.toThrow(/bigint out of range/);
+    await expect(target.query('SELECT sum(CAST(k AS BIGINT)) AS s FROM public.big_keys')).rejects.toThrow(
+      /out of range/,
+    );
+    const exact = await target.query<{ s: string }>(
+      'SELECT sum(CAST(k AS DECIMAL(38, 0)))::varchar AS s FROM public.big_keys',
+    );
+    expect(BigInt(exact.rows[0]!.s)).toBe(keysNear2e62(3).reduce((a, b) => a + b, 0n));
+    // Empty input: NULL, as every SQL SUM.
+    const none = await target.query<{ s: unknown }>('SELECT sum(k) AS s FROM public.big_keys WHERE k < 0');
+    expect(none.rows).toEqual([{ s: null }]);
+    await targetAdmin.query('DROP TABLE public.big_keys');
   });
 });

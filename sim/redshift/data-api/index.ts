@@ -57,6 +57,12 @@ export interface DataApiEndpointOptions {
   poolSize?: number;
   /** Starts a session's keep-alive countdown (default: a timer); tests pass one they fire themselves. */
   keepAliveTimer?: KeepAliveTimer;
+  /**
+   * Checks every statement (parameters bound as `$n`) before it runs: what it throws fails the
+   * statement with that message, raised on its connection (sim/target-kinds.ts passes the Redshift
+   * dialect gate). Default: none.
+   */
+  check?: (sql: string) => Promise<void>;
 }
 
 export interface DataApiEndpoint {
@@ -93,6 +99,7 @@ export async function startDataApiEndpoint(options: DataApiEndpointOptions): Pro
     connections,
     limits: { ...DATA_API_LIMITS, ...options.limits },
     serverless: options.serverless ?? false,
+    check: options.check,
     sessions: new SessionStore(options.keepAliveTimer ?? defaultKeepAliveTimer, (c) => connections.closeSession(c)),
     clusterIdentifier: options.clusterIdentifier,
     workgroupName: options.workgroupName,

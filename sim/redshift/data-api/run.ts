@@ -4,7 +4,7 @@ import { RAW_TYPES, type Connections } from './connections.js';
 import { rowBytes, toColumn, toField, redshiftTypeName } from './fields.js';
 import type { DataApiLimits } from './limits.js';
 import { bindParameters, type NamedParameter } from './parameters.js';
-import { provisionedOnlyView, refusalStatement } from './serverless.js';
+import { provisionedOnlyView, raiseStatement, refusalStatement } from './serverless.js';
 import type { StatementRecord, StatementStore } from './statements.js';
 
 /**
@@ -31,6 +31,8 @@ export interface RunContext {
   connections: Connections;
   limits: DataApiLimits;
   serverless: boolean;
+  /** Checks each statement before it runs (the Redshift dialect gate); what it throws fails the statement. */
+  check?: ((sql: string) => Promise<void>) | undefined;
 }
 
 /** First keyword of a statement that opens a transaction block outside a session. */
@@ -111,7 +113,10 @@ async function runOne(
     return false;
   }
   const view = ctx.serverless ? provisionedOnlyView(s.sql) : undefined;
-  const bound = view ? { text: refusalStatement(view), values: [] } : bindParameters(s.sql, parameters);
+  let bound = view ? { text: refusalStatement(view), values: [] as unknown[] } : bindParameters(s.sql, parameters);
+  const refused = view ? undefined : await refusal(ctx, bound.text);
+  // The refusal is raised by the server on the same connection, so an open transaction aborts as it would.
+  if (refused) bound = { text: raiseStatement(refused, '42601'), values: [] };
   ctx.store.setStatus(s, 'STARTED');
   let res: pg.QueryArrayResult<(string | null)[]>;
   try {
@@ -158,6 +163,17 @@ async function runOne(
   };
   ctx.store.setStatus(s, 'FINISHED');
   return true;
+}
+
+/** What the check says against the statement text (parameters bound as `$n`), or undefined when it passes. */
+async function refusal(ctx: RunContext, text: string): Promise<string | undefined> {
+  if (!ctx.check) return undefined;
+  try {
+    await ctx.check(text);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
 }
 
 function isEnded(s: StatementRecord): boolean {

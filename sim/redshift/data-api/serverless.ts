@@ -40,5 +40,11 @@ export function provisionedOnlyView(sql: string): string | undefined {
  * open transaction is aborted exactly as a failing statement aborts it.
  */
 export function refusalStatement(view: string): string {
-  return `DO $refuse$ BEGIN RAISE EXCEPTION 'permission denied for relation %', '${view.replace(/'/g, "''")}' USING ERRCODE = '42501'; END $refuse$`;
+  return raiseStatement(`permission denied for relation ${view}`, '42501');
+}
+
+/** A statement that makes the server raise `message` with SQLSTATE `code` on the connection it runs on. */
+export function raiseStatement(message: string, code: string): string {
+  const literal = message.replace(/'/g, "''").replace(/\\/g, '\\\\');
+  return `DO $refuse$ BEGIN RAISE EXCEPTION '%', E'${literal}' USING ERRCODE = '${code}'; END $refuse$`;
 }
