@@ -3,7 +3,7 @@ import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/log.js';
-import type { JobDeps } from '../jobs/runtime.js';
+import { controlOptions, type JobDeps } from '../jobs/runtime.js';
 import type { SqlClient } from '../lib/sql/client.js';
 import { StateStore } from '../lib/state/store.js';
 import { TaskControl } from '../lib/task-control/index.js';
@@ -90,6 +90,6 @@ export function simulatorDeps(
     log,
     statementBudget: o.statementBudget ?? 100_000,
     state,
-    control: new TaskControl(sim.api.tasks, state, clock, log, config.jobs.fixer.resumeTimeout),
+    control: new TaskControl(sim.api.tasks, state, clock, log, config.jobs.fixer.resumeTimeout, controlOptions(config)),
   };
 }

@@ -1,3 +1,4 @@
+import { boundWaits, type WaitBounds } from '../sql/bounded-waits.js';
 import type { SqlClient, SqlExecutor } from '../sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 import type { RepairLogEntry, StateStore } from '../state/store.js';
@@ -27,6 +28,8 @@ export interface RepairInput {
   options: WriteOptions;
   budgetBytes: number;
   log: Omit<RepairLogEntry, 'key' | 'table' | 'action'>;
+  /** Bounds on the lock wait and each statement (lib/sql/bounded-waits.ts); unbounded when absent. */
+  waits?: WaitBounds | undefined;
 }
 
 export interface RepairOutcome {
@@ -85,6 +88,7 @@ export async function repairMissingRows(
   if (rows.length === 0) return { inserted: [], alreadyPresent: [], statements: 0 };
   await store.ensureSchema();
   const result = await target.transaction(async (tx) => {
+    if (input.waits) await boundWaits(tx, target.dialect, input.waits);
     // Serialises repairs of this table: a second companion waits here, then its re-check sees these rows.
     await tx.query(`LOCK ${quoteQualified(plan.target)}`);
     const missing = new Set(await stillMissing(tx, plan, primaryKey, rows, input.options));
