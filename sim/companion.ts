@@ -51,6 +51,8 @@ export function envConfig(env: Environment, overrides: Record<string, unknown> =
     dmsUser: 'dms_user',
     cluster: { identifier: 'sim-cluster' },
     tasks: [SIM_TASK_CONFIG],
+    // Simulated tasks stop and start within seconds: task control looks every simulated second.
+    control: { pollInterval: 1, retryDelay: 1 },
     ...overrides,
   };
 }

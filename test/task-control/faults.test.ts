@@ -93,6 +93,8 @@ describe('task control under faults', () => {
     });
     expect(dms.commandCalls(StartReplicationTaskCommand)).toHaveLength(3);
     expect(task.status).toBe('running');
+    const reason = await env().targetAdmin.query('SELECT release_reason, state_detail FROM dms_companion.holds');
+    expect(reason.rows).toEqual([{ release_reason: 'restart', state_detail: 'resumed: DMS reports running' }]);
     expect(await c.holds(ARN)).toEqual([]);
     expect(await transitions()).toEqual([
       'memory:new>stop-requested',
