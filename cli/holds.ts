@@ -8,7 +8,10 @@ import { printResult, runCommand, type GlobalOptions } from './output.js';
 export function registerHolds(program: Command): void {
   const holds = program
     .command('holds')
-    .description('list the holds on replication tasks (who stopped which task, why, until when)')
+    .description(
+      'list the holds on replication tasks: who stopped which task, why, until when, its state (stop-requested, stopping, held, ' +
+        'resume-pending) and the last transition',
+    )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       await runCommand(g.json, () =>
@@ -21,7 +24,8 @@ export function registerHolds(program: Command): void {
               : r.holds
                   .map(
                     (h: Hold & { task: string }) =>
-                      `${h.task}  ${h.owner}  since ${h.createdAt.toISOString()}${h.until ? `  until ${h.until.toISOString()}` : ''}  ${h.reason}`,
+                      `${h.task}  ${h.owner}  ${h.state}  since ${h.createdAt.toISOString()}${h.until ? `  until ${h.until.toISOString()}` : ''}  ` +
+                      `${h.reason}\n    last transition ${h.stateAt?.toISOString() ?? '?'}: ${h.stateDetail ?? h.state}`,
                   )
                   .join('\n'),
           );

@@ -333,12 +333,37 @@ const typemapConfig = z.strictObject({
   infinity: z.enum(['error', 'null', 'clamp']).default('error'),
 });
 
+/** Task control (lib/task-control): the circuit breaker, retries, and the bounds on the repairs' waits. */
+const controlConfig = z.strictObject({
+  /** Circuit breaker: at most this many stops of one task per `stopWindow`, across all jobs. */
+  maxStops: z.number().int().min(1).default(3),
+  /** Circuit breaker window (seconds). */
+  stopWindow: duration().default(3600),
+  /** Cool-down of a job on a task after any failure of its stop, resume or repair (seconds). */
+  failureCooldown: duration().default(900),
+  /** StartReplicationTask attempts (throttling, timeouts) before the hold is left resume-pending for the next tick. */
+  resumeAttempts: z.number().int().min(1).default(5),
+  /** First back-off between DMS attempts (seconds; doubles, at most 60). */
+  retryDelay: duration().default(2),
+  /** Seconds between DescribeReplicationTasks while waiting for a task to stop or run. */
+  pollInterval: duration().default(15),
+  /** Longest a repair waits for its table lock on the target (seconds; docs/aws-facts.md §30). */
+  repairLockTimeout: duration().default(120),
+  /** Longest one repair statement may run on the target, lock wait included (seconds). */
+  repairStatementTimeout: duration().default(600),
+});
+
 const stateConfig = z
   .strictObject({
-    /** `target`: a schema on the Redshift target; `postgres`: a separate PostgreSQL database. */
+    /**
+     * `target`: a schema on the Redshift target; `postgres`: a separate PostgreSQL database (recommended in
+     * production: the guards' holds then survive a target outage).
+     */
     store: z.enum(['target', 'postgres']).default('target'),
     schema: z.string().min(1).default('dms_companion'),
     connection: pgConnection(5432).optional(),
+    /** A file that keeps holds and releases made while the store is unreachable (default: in memory only). */
+    journal: z.string().min(1).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.store === 'postgres' && !s.connection) {
@@ -453,6 +478,7 @@ export const configSchema = z
       }),
     typemap: typemapConfig.default(typemapConfig.parse({})),
     state: stateConfig.default({ store: 'target', schema: 'dms_companion' }),
+    control: controlConfig.default(controlConfig.parse({})),
     daemon: daemonConfig.default(daemonConfig.parse({})),
     metrics: metricsConfig.default(metricsConfig.parse({})),
     alarms: alarmsConfig.default(alarmsConfig.parse({})),
@@ -529,5 +555,6 @@ export type TargetConfig = Config['target'];
 export type DataApiTargetConfig = Extract<TargetConfig, { kind: 'data-api' }>;
 export type TypemapConfig = Config['typemap'];
 export type JobsConfig = Config['jobs'];
+export type ControlConfig = Config['control'];
 export type AlarmAction = Config['alarms']['actions'][number];
 export type NotifyConfig = Config['notify'];

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import { errorMessage, ShutdownError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { isConnectionError } from '../lib/sql/client.js';
 import type { RunStatus } from '../lib/state/store.js';
 import type { RunKind, RunSummary } from './run-summaries.js';
 import type { JobDeps } from './runtime.js';
@@ -41,6 +42,11 @@ export interface JobRunSpec<K extends RunKind, T> {
   log: Logger;
   /** The run-record status and summary of a result. */
   record: (result: T) => { status: RunStatus; summary: RunSummary<K> };
+  /**
+   * The job must still act when the state store is unreachable (the guards: stopping stays possible). The run then
+   * goes ahead without a lease or run record, with a warning; task control journals its holds.
+   */
+  storeOptional?: boolean;
   /** The job's report of an error (the run is recorded `failed` or `interrupted`); without it the error is rethrown. */
   onError?: (err: unknown, interrupted: boolean) => T;
 }
@@ -63,7 +69,15 @@ export async function withJobRun<K extends RunKind, T>(
   }
   const holder = `${hostname()}:${process.pid}:${spec.runId}`;
   const startedAt = deps.clock.now();
-  if (!(await deps.state.acquireLease(spec.lease.name, holder, startedAt, spec.lease.seconds))) {
+  let leased: boolean;
+  try {
+    leased = await deps.state.acquireLease(spec.lease.name, holder, startedAt, spec.lease.seconds);
+  } catch (err) {
+    if (!spec.storeOptional || !isConnectionError(err)) throw err;
+    spec.log.warn({ err: errorMessage(err) }, 'state store unreachable: running without a lease or run record');
+    return { ran: true, result: await withoutStore(spec, work) };
+  }
+  if (!leased) {
     return { ran: false, reason: `another companion holds the lease ${spec.lease.name}` };
   }
   const finish = (status: RunStatus, summary: unknown) =>
@@ -98,5 +112,15 @@ export async function withJobRun<K extends RunKind, T>(
     return { ran: true, result };
   } finally {
     await deps.state.releaseLease(spec.lease.name, holder).catch(() => undefined);
+  }
+}
+
+/** A run while the state store is unreachable: the work, and the job's report of an error when it has one. */
+async function withoutStore<K extends RunKind, T>(spec: JobRunSpec<K, T>, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!spec.onError) throw err;
+    return spec.onError(err, err instanceof ShutdownError);
   }
 }

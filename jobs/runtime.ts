@@ -18,7 +18,7 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { UsageError } from '../lib/errors.js';
 import { createLogger, type Logger } from '../lib/log.js';
 import { StateStore } from '../lib/state/store.js';
-import { TaskControl } from '../lib/task-control/index.js';
+import { FileJournal, TaskControl, type TaskControlOptions } from '../lib/task-control/index.js';
 import type { SqlClient } from '../lib/sql/client.js';
 import { DataApiClient, DATA_API_MAX_SQL_BYTES } from '../lib/sql/data-api-client.js';
 import { PgClient } from '../lib/sql/pg-client.js';
@@ -143,7 +143,14 @@ export function createRuntime(config: Config, options: { log?: Logger } = {}): R
     statementBudget,
     state,
     get control() {
-      return (control ??= new TaskControl(dms(), state, systemClock, log, config.jobs.fixer.resumeTimeout));
+      return (control ??= new TaskControl(
+        dms(),
+        state,
+        systemClock,
+        log,
+        config.jobs.fixer.resumeTimeout,
+        controlOptions(config),
+      ));
     },
     close: async () => {
       for (const c of closers.reverse()) await c();
@@ -215,6 +222,25 @@ export function poolConfig(c: PgConnectionConfig, password: PoolPassword): pg.Po
     max: c.maxConnections,
     statement_timeout: c.statementTimeout > 0 ? Math.round(c.statementTimeout * 1000) : undefined,
   };
+}
+
+/** Task control's options from the `control` and `state` config sections (the journal file when one is named). */
+export function controlOptions(config: Config): TaskControlOptions {
+  const c = config.control;
+  return {
+    maxStops: c.maxStops,
+    stopWindow: c.stopWindow,
+    failureCooldown: c.failureCooldown,
+    resumeAttempts: c.resumeAttempts,
+    retryDelay: c.retryDelay,
+    pollInterval: c.pollInterval,
+    journal: config.state.journal ? new FileJournal(config.state.journal) : undefined,
+  };
+}
+
+/** Bounds on a repair's waits on the target (seconds), from the `control` config section. */
+export function repairWaits(config: Config): { lockTimeout: number; statementTimeout: number } {
+  return { lockTimeout: config.control.repairLockTimeout, statementTimeout: config.control.repairStatementTimeout };
 }
 
 /** The typemap's write options from the `typemap` config section. */

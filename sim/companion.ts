@@ -3,7 +3,7 @@ import { parseConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { silentLogger, type Logger } from '../lib/log.js';
-import type { JobDeps } from '../jobs/runtime.js';
+import { controlOptions, type JobDeps } from '../jobs/runtime.js';
 import type { SqlClient } from '../lib/sql/client.js';
 import { StateStore } from '../lib/state/store.js';
 import { TaskControl } from '../lib/task-control/index.js';
@@ -51,6 +51,8 @@ export function envConfig(env: Environment, overrides: Record<string, unknown> =
     dmsUser: 'dms_user',
     cluster: { identifier: 'sim-cluster' },
     tasks: [SIM_TASK_CONFIG],
+    // Simulated tasks stop and start within seconds: task control looks every simulated second.
+    control: { pollInterval: 1, retryDelay: 1 },
     ...overrides,
   };
 }
@@ -90,6 +92,6 @@ export function simulatorDeps(
     log,
     statementBudget: o.statementBudget ?? 100_000,
     state,
-    control: new TaskControl(sim.api.tasks, state, clock, log, config.jobs.fixer.resumeTimeout),
+    control: new TaskControl(sim.api.tasks, state, clock, log, config.jobs.fixer.resumeTimeout, controlOptions(config)),
   };
 }

@@ -4,7 +4,7 @@ import type { RunStatus } from '../../lib/state/store.js';
 import { leaseSeconds, withJobRun } from '../job-run.js';
 import type { RunSummary } from '../run-summaries.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
-import { writeOptions, type JobDeps } from '../runtime.js';
+import { repairWaits, writeOptions, type JobDeps } from '../runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { formatKey, insertStatements, planTable, readSourceRows, type SourceRow } from '../../lib/typemap/index.js';
 import { checkAgainstCatalog } from './catalog-check.js';
@@ -303,6 +303,7 @@ async function fix(
       keys: keys.missing,
       options,
       budgetBytes: deps.statementBudget,
+      waits: repairWaits(deps.config),
       log: {
         runId: report.runId,
         job: 'fixer',
@@ -330,9 +331,12 @@ async function fix(
     report.hold.note = rel.reason;
   } finally {
     if (!released) {
-      await deps.control.release(o.task.arn, 'fixer', 'repair failed; nothing was written').catch((err: unknown) => {
-        log.error({ err: errorMessage(err) }, 'releasing the hold after a failed repair failed');
-      });
+      const failed = { failed: true };
+      await deps.control
+        .release(o.task.arn, 'fixer', 'repair failed; nothing was written', failed)
+        .catch((err: unknown) => {
+          log.error({ err: errorMessage(err) }, 'releasing the hold after a failed repair failed');
+        });
     }
   }
   const cooldownUntil = new Date(deps.clock.now().getTime() + cfg.cooldown * 1000);

@@ -91,6 +91,7 @@ export async function runMaintenanceTick(deps: JobDeps, o: MaintenanceTickOption
       lease: { name: `maintenance-guard:${clusterId}`, seconds: leaseSeconds.maintenanceGuard() },
       dryRun: o.dryRun,
       log,
+      storeOptional: true,
       record: (r: MaintenanceTickReport) => ({
         status: r.actions.some((x) => x.error) ? 'failed' : r.alerts.length > 0 ? 'problem' : 'ok',
         summary: {
@@ -133,7 +134,9 @@ async function tick(
       plannedResume: resumeAt(shown).toISOString(),
     };
 
-  const holds = (await deps.state.activeHolds()).filter((h) => h.owner === OWNER);
+  // Stops that timed out and resumes DMS did not confirm are moved on first; holds come from task control, which
+  // answers from its journal while the state store is unreachable.
+  const holds = (dryRun ? await deps.control.holds() : await settleHolds(deps, log)).filter((h) => h.owner === OWNER);
   const heldTasks = new Set(holds.map((h) => h.taskArn));
   let desired: 'hold' | 'release';
   if (current) {
@@ -214,12 +217,23 @@ async function reconcile(
   return { task: task.name, action: 'none', result: held ? 'held' : 'not held' };
 }
 
+/** Every task's unfinished holds moved on (lib/task-control settle); the holds afterwards. */
+async function settleHolds(deps: JobDeps, log: Logger): Promise<Hold[]> {
+  try {
+    return await deps.control.settle(undefined, deps.config.jobs.fixer.stopTimeout);
+  } catch (err) {
+    log.error({ err: errorMessage(err) }, 'could not settle the holds');
+    return deps.control.holds();
+  }
+}
+
 /** Ticks spent waiting for the cluster since the oldest maintenance hold's planned release (from run history). */
 async function waitingTicks(deps: JobDeps, holds: Hold[]): Promise<number> {
   const since = holds
     .map((h) => h.until?.getTime() ?? h.createdAt.getTime())
     .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
-  const runs = await recentRunsOf(deps.state, 'maintenance-guard', undefined, 500);
+  // Without the state store (unreachable) there is no history: the tick counts as the first.
+  const runs = await recentRunsOf(deps.state, 'maintenance-guard', undefined, 500).catch(() => []);
   return runs.filter((r) => r.startedAt.getTime() >= since && r.summary.phase === 'waiting-for-cluster').length;
 }
 

@@ -1,3 +1,4 @@
+import { boundWaits, type WaitBounds } from '../sql/bounded-waits.js';
 import type { SqlClient, SqlExecutor } from '../sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../sql/quote.js';
 import type { RepairLogEntry, StateStore } from '../state/store.js';
@@ -38,6 +39,8 @@ export interface RepairInput {
   options: WriteOptions;
   budgetBytes: number;
   log: Omit<RepairLogEntry, 'key' | 'table' | 'action'>;
+  /** Bounds on the lock wait and each statement (lib/sql/bounded-waits.ts); unbounded when absent. */
+  waits?: WaitBounds | undefined;
 }
 
 export interface RepairOutcome {
@@ -139,6 +142,7 @@ export async function repairMissingRows(
   if (input.keys.length === 0) return empty;
   await store.ensureSchema();
   const result = await target.transaction(async (tx) => {
+    if (input.waits) await boundWaits(tx, target.dialect, input.waits);
     // Serialises repairs of this table (a second companion waits here, then its re-check sees these
     // rows) and orders this write after everything DMS applied before it.
     await tx.query(`LOCK ${quoteQualified(plan.target)}`);

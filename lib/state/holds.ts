@@ -81,7 +81,7 @@ export async function insertHold(exec: SqlExecutor, t: StateTables, h: Hold): Pr
 
 /**
  * Moves a task's active hold of `owner` to `state`; a final state (`released`, `abandoned`) also sets
- * `released_at` and the release reason. @returns how many rows changed.
+ * `released_at` and the release reason (`releaseReason`, else `detail`). @returns how many rows changed.
  */
 export async function updateHoldState(
   exec: SqlExecutor,
@@ -91,13 +91,15 @@ export async function updateHoldState(
   state: HoldState,
   at: Date,
   detail: string,
+  releaseReason = detail,
 ): Promise<number> {
   const p = new Params();
   const final = state === 'released' || state === 'abandoned';
   const d = detail.slice(0, 4096);
+  const why = releaseReason.slice(0, 4096);
   const r = await exec.query(
     `UPDATE ${t.table('holds')} SET state = ${p.add(state)}, state_at = ${p.add(at)}, state_detail = ${p.add(d)}` +
-      (final ? `, released_at = ${p.add(at)}, release_reason = ${p.add(d)}` : '') +
+      (final ? `, released_at = ${p.add(at)}, release_reason = ${p.add(why)}` : '') +
       ` WHERE task_arn = ${p.add(taskArn)} AND owner = ${p.add(owner)} AND released_at IS NULL`,
     p.values,
   );

@@ -104,8 +104,9 @@ export class StateStore {
     state: HoldState,
     at: Date,
     detail: string,
+    releaseReason?: string,
   ): Promise<number> {
-    return updateHoldState(exec, this.t, taskArn, owner, state, at, detail);
+    return updateHoldState(exec, this.t, taskArn, owner, state, at, detail, releaseReason);
   }
 
   // ---- transitions (transitions.ts) ----

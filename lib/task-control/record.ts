@@ -18,6 +18,7 @@ export async function addHold(ctx: ControlContext, tx: SqlExecutor, h: Hold, det
 /**
  * Moves `h` to `to` and records the transition (inside the holds lock); `h.state` is updated.
  * @param stopSent this move sent StopReplicationTask (the circuit breaker counts it)
+ * @param releaseReason what a final move records as the release reason (default `detail`)
  */
 export async function moveHold(
   ctx: ControlContext,
@@ -26,10 +27,11 @@ export async function moveHold(
   to: HoldState,
   detail: string,
   stopSent = false,
+  releaseReason?: string,
 ): Promise<void> {
   assertTransition(h.state, to);
   const at = ctx.clock.now();
-  await ctx.store.setHoldState(tx, h.taskArn, h.owner, to, at, detail);
+  await ctx.store.setHoldState(tx, h.taskArn, h.owner, to, at, detail, releaseReason);
   await ctx.store.addTransition(tx, {
     taskArn: h.taskArn,
     owner: h.owner,

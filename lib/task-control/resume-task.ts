@@ -46,13 +46,9 @@ export async function completeResume(ctx: ControlContext, taskArn: string, owner
       }
       const status = (await describeTask(ctx, taskArn)).status;
       if (status === 'running') {
-        await moveHold(
-          ctx,
-          tx,
-          mine,
-          'released',
-          sentAt === undefined ? 'task already running' : 'resumed: DMS reports running',
-        );
+        const detail = sentAt === undefined ? 'task already running' : 'resumed: DMS reports running';
+        // The release reason stays the owner's (recorded when the hold went resume-pending).
+        await moveHold(ctx, tx, mine, 'released', detail, false, mine.stateDetail ?? detail);
         return { kind: 'running', status };
       }
       if (status === 'starting') sawStart = true;

@@ -232,7 +232,7 @@ describe("checker + fixer on the simulator: the fixer's guard rails", () => {
     expect((await env().targetAdmin.query('SELECT 1 FROM public.rental WHERE rental_id = $1', [id])).rowCount).toBe(0);
   }, 120_000);
 
-  it('releases the hold and writes nothing when the task does not stop within its deadline', async () => {
+  it('keeps the hold (stopping), cools the fixer down and writes nothing when the task does not stop within its deadline', async () => {
     const { clock, id, sim } = await oneByOneSimulation('2026-04-07T08:00:00Z', 'no-from', {
       stopDelayMs: 30 * 60_000,
     });
@@ -240,8 +240,10 @@ describe("checker + fixer on the simulator: the fixer's guard rails", () => {
     const deps = simDeps(env(), sim, clock, config);
     const r = await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
     expect(r.status).toBe('failed');
-    expect(r.reason).toMatch(/did not reach "stopped" within 60 s \(last: status stopping\)/);
-    expect(await deps.state.activeHolds()).toEqual([]);
+    expect(r.reason).toMatch(/did not stop within 60 s \(last status stopping\); the fixer hold stays/);
+    // The task is still stopping: the hold says why, so the task is never taken for one a person stopped.
+    expect((await deps.state.activeHolds()).map((h) => [h.owner, h.state])).toEqual([['fixer', 'stopping']]);
+    expect(await deps.state.cooldownUntil(config.tasks[0]!.arn, 'fixer', clock.now())).toBeDefined();
     expect((await env().targetAdmin.query('SELECT 1 FROM public.rental WHERE rental_id = $1', [id])).rowCount).toBe(0);
     expect((await deps.state.repairs()).length).toBe(0);
   }, 120_000);

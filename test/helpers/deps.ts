@@ -7,7 +7,7 @@ import { AwsClusters } from '../../lib/aws/redshift.js';
 import type { Config } from '../../config/schema.js';
 import type { ManualClock } from '../../lib/clock.js';
 import { silentLogger } from '../../lib/log.js';
-import type { JobDeps } from '../../jobs/runtime.js';
+import { controlOptions, type JobDeps } from '../../jobs/runtime.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { StateStore } from '../../lib/state/store.js';
 import { TaskControl } from '../../lib/task-control/index.js';
@@ -84,6 +84,6 @@ export function envDeps(
     log,
     statementBudget: o.statementBudget ?? 100_000,
     state,
-    control: new TaskControl(tasks, state, clock, log, config.jobs.fixer.resumeTimeout),
+    control: new TaskControl(tasks, state, clock, log, config.jobs.fixer.resumeTimeout, controlOptions(config)),
   };
 }
