@@ -4,6 +4,7 @@ import { chunk, mapLimit } from './concurrency.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, sortDiff, type SegmentDiff } from './diff.js';
 import { fetchIntegerKeys, fetchRows, KEYS_PER_LIST } from './fetch-keys.js';
+import { diffIslands, fetchIslands } from './islands.js';
 import {
   fingerprints,
   sameFingerprint,
@@ -159,11 +160,17 @@ export async function compareRange(
   return { rowsCompared, diff, meter, levels: level, rowsFetched };
 }
 
-/** Fetches and diffs the keys of the given segments, a bounded round of rows at a time. */
+type Leaf = { seg: Segment; rows: number };
+
+/**
+ * Fetches and diffs the keys of the given segments: a single integer key as runs of consecutive keys
+ * (islands.ts; segments holding a key twice then as LISTAGG key lists), any other key row by row.
+ * Leaves go in rounds of a bounded number of rows (memory), rounds over the connection budget.
+ */
 async function diffLeaves(
   sides: Sides,
   t: GapTable,
-  leaves: { seg: Segment; rows: number }[],
+  leaves: Leaf[],
   low: bigint | undefined,
   o: CompareOptions,
   meter: Meter,
@@ -172,24 +179,48 @@ async function diffLeaves(
 ): Promise<number> {
   let fetched = 0;
   const total = leaves.reduce((a, l) => a + l.rows, 0);
-  let round: { seg: Segment; rows: number }[] = [];
-  const flush = async () => {
-    if (round.length === 0) return;
+  // Runs are at most as large as the keys they stand for, and usually far smaller: larger rounds.
+  const perRound = t.integerOnly ? o.fetchRowsPerRound * 10 : o.fetchRowsPerRound;
+  const rounds: Leaf[][] = [];
+  let inRound = perRound;
+  for (const l of leaves) {
+    if (inRound >= perRound) {
+      rounds.push([]);
+      inRound = 0;
+    }
+    rounds[rounds.length - 1]!.push(l);
+    inRound += l.rows;
+  }
+  const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
+  await mapLimit(rounds, o.concurrency, async (round) => {
     if (t.integerOnly) {
-      // Split each leaf into LISTAGG-sized pieces; one statement per side carries many pieces.
-      const pieces = round.flatMap((l) =>
+      const twice: Leaf[] = [];
+      for (const ls of chunk(round, 32)) {
+        const segs = ls.map((l) => l.seg);
+        const [s, g] = await Promise.all([
+          fetchIslands(sides.source, t, 'source', segs, meter),
+          fetchIslands(sides.target, t, 'target', segs, meter),
+        ]);
+        ls.forEach((l, k) => {
+          const d = diffIslands(s[k]!, g[k]!);
+          if (d) addDiff(into, d);
+          else twice.push(l);
+        });
+      }
+      // A key held twice: its segment's keys, in LISTAGG-sized pieces, classify the duplicates.
+      const pieces = twice.flatMap((l) =>
         splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))),
       );
-      await mapLimit(chunk(pieces, 20), o.concurrency, async (ps) => {
+      for (const ps of chunk(pieces, 20)) {
         const [s, g] = await Promise.all([
           fetchIntegerKeys(sides.source, t, 'source', ps, meter),
           fetchIntegerKeys(sides.target, t, 'target', ps, meter),
         ]);
         ps.forEach((_p, k) => addDiff(into, diffIntegerKeys(s[k]!, g[k]!)));
-      });
+      }
     } else {
-      const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
-      await mapLimit(round, o.concurrency, async (l) => {
+      // One leaf's rows in memory per statement in flight.
+      await mapLimit(round, Math.max(1, Math.floor(o.concurrency / rounds.length)), async (l) => {
         const [s, g] = await Promise.all([
           fetchRows(sides.source, t, 'source', l.seg, meter),
           fetchRows(sides.target, t, 'target', l.seg, meter),
@@ -199,17 +230,6 @@ async function diffLeaves(
     }
     fetched += round.reduce((a, l) => a + l.rows, 0);
     await onProgress?.({ phase: 'keys', done: fetched, total });
-    round = [];
-  };
-  let inRound = 0;
-  for (const l of leaves) {
-    round.push(l);
-    inRound += l.rows;
-    if (inRound >= o.fetchRowsPerRound) {
-      await flush();
-      inRound = 0;
-    }
-  }
-  await flush();
+  });
   return fetched;
 }
