@@ -1,3 +1,4 @@
+import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import type { Side } from './dialect.js';
@@ -43,8 +44,8 @@ export async function fetchIslands(
   meter.queries++;
   const out: Island[][] = segs.map(() => []);
   for (const row of r.rows) {
-    const lo = String(row.lo);
-    const hi = row.hi === null || row.hi === undefined ? lo : String(row.hi);
+    const lo = asText(row.lo);
+    const hi = row.hi === null || row.hi === undefined ? lo : asText(row.hi);
     meter.bytesRead += lo.length + (hi === lo ? 0 : hi.length) + 4;
     out[Number(row.s)]!.push({ lo: BigInt(lo), hi: BigInt(hi), n: Number(row.n) });
   }
