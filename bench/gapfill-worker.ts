@@ -12,15 +12,36 @@ import { PgClient } from '../lib/sql/pg-client.js';
 import { StateStore } from '../lib/state/store.js';
 import { TaskControl } from '../lib/task-control/index.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
+import { LatencyClient } from './latency.js';
 
 /**
  * One measured method in its own process (so its peak memory is its own):
- *   gapfill  — the gapfill job's comparison (dry run) of the day holding the table
+ *   gapfill  — the gapfill job's comparison (dry run) of the day holding the table, the target (and
+ *              optionally the source) behind an injected per-statement latency (bench/latency.ts)
  *   dump     — dump-and-diff: stream every key from both sides in key order and merge
- *   count    — the floor: count(*) over the same range on both sides at once
- * Prints one JSON line: { ms, missing, extra, bytes, maxRssMB }.
+ *   count    — the floor: count(*) over the same rows on both sides at once
+ * The last argument is a JSON {@link WorkerOptions}. Prints one JSON line: { ms, missing, extra,
+ * statements, rounds, bytes, maxRssMB }.
  */
-const [method, port, sourceDb, targetDb] = process.argv.slice(2) as [string, string, string, string];
+export interface WorkerOptions {
+  /** `public.<name>` */
+  table: string;
+  dayColumn: string;
+  day: string;
+  /** The rows compared, as a WHERE clause (the floor's and dump-and-diff's). */
+  where: string;
+  /** Milliseconds before each target / source statement. */
+  targetLatencyMs?: number;
+  sourceLatencyMs?: number;
+}
+const [method, port, sourceDb, targetDb, optionsJson] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+const opts = JSON.parse(optionsJson) as WorkerOptions;
 const conn = (database: string) => ({
   host: '127.0.0.1',
   port: Number(port),
@@ -33,7 +54,7 @@ const sockets = new Set<Socket>();
 const track = (p: pg.Pool) =>
   p.on('connect', (c) => sockets.add((c as unknown as { connection: { stream: Socket } }).connection.stream));
 const bytes = () => [...sockets].reduce((a, s) => a + s.bytesRead, 0);
-const RANGE = 'WHERE id > 0 AND id <= 10000000';
+const RANGE = opts.where;
 
 async function gapfill() {
   const source = new PgClient({
@@ -42,9 +63,11 @@ async function gapfill() {
     connection: { ...conn(sourceDb), options: SOURCE_SESSION_OPTIONS },
     types: sourceTypeParsers,
   });
-  const target = new PgClient({ role: 'target', dialect: 'redshift', connection: conn(targetDb) });
+  const targetPg = new PgClient({ role: 'target', dialect: 'redshift', connection: conn(targetDb) });
   track(source.pool);
-  track(target.pool);
+  track(targetPg.pool);
+  const target = new LatencyClient(targetPg, opts.targetLatencyMs ?? 0);
+  const sourceTimed = new LatencyClient(source, opts.sourceLatencyMs ?? 0);
   const c = { host: '127.0.0.1', port: Number(port), user: 'postgres', password: 'postgres' };
   const config = parseConfig(
     stringify({
@@ -57,19 +80,19 @@ async function gapfill() {
           name: 'bench',
           arn: 'arn:aws:dms:us-east-1:123456789012:task:BENCH',
           replicationInstance: 'ri',
-          tables: [{ source: 'public.events', primaryKey: ['id'], dayColumn: 'created_at' }],
+          tables: [{ source: opts.table, primaryKey: ['id'], dayColumn: opts.dayColumn }],
         },
       ],
     }),
     {},
   );
-  const state = new StateStore(target, 'dms_companion');
+  const state = new StateStore(targetPg, 'dms_companion');
   const log = silentLogger();
   const unused = () => Promise.reject(new Error('not used in the benchmark'));
   const tasks = { describeTask: unused, stopTask: unused, resumeTask: unused, waitForStatus: unused };
   const deps: JobDeps = {
     config,
-    source,
+    source: sourceTimed,
     target,
     tasks,
     metrics: { getDmsMetrics: () => Promise.resolve([[]]) },
@@ -81,13 +104,21 @@ async function gapfill() {
     control: new TaskControl(tasks, state, systemClock, log),
   };
   const t0 = performance.now();
-  const r = await runGapfill(deps, { days: ['2026-01-01'], dryRun: true });
+  const r = await runGapfill(deps, { days: [opts.day], dryRun: true });
   const ms = performance.now() - t0;
   const x = r.results[0]!;
   if (x.status === 'failed') throw new Error(x.error);
   await source.close();
   await target.close();
-  return { ms, missing: x.missing.length, extra: x.extra.length, rowsCompared: x.rowsCompared, queries: x.queries };
+  return {
+    ms,
+    missing: x.missing.length,
+    extra: x.extra.length,
+    rowsCompared: x.rowsCompared,
+    mode: x.mode,
+    statements: { source: sourceTimed.statements, target: target.statements },
+    rounds: { source: sourceTimed.rounds, target: target.rounds },
+  };
 }
 
 async function dump() {
@@ -97,7 +128,7 @@ async function dump() {
   track(tgt);
   async function* keys(p: pg.Pool) {
     const c = await p.connect();
-    const cur = c.query(new Cursor(`SELECT id FROM events ${RANGE} ORDER BY id`, [], { rowMode: 'array' }));
+    const cur = c.query(new Cursor(`SELECT id FROM ${opts.table} ${RANGE} ORDER BY id`, [], { rowMode: 'array' }));
     for (;;) {
       const rows = (await cur.read(50_000)) as unknown[][];
       if (rows.length === 0) break;
@@ -148,8 +179,8 @@ async function count() {
   track(tgt);
   const t0 = performance.now();
   await Promise.all([
-    src.query(`SELECT count(*) FROM events ${RANGE}`),
-    tgt.query(`SELECT count(*) FROM events ${RANGE}`),
+    src.query(`SELECT count(*) FROM ${opts.table} ${RANGE}`),
+    tgt.query(`SELECT count(*) FROM ${opts.table} ${RANGE}`),
   ]);
   const ms = performance.now() - t0;
   await src.end();

@@ -1,13 +1,20 @@
 import { execFileSync } from 'node:child_process';
 import type { Environment, ServerInfo } from '../sim/embedded.js';
+import type { WorkerOptions } from './gapfill-worker.js';
 
 /**
- * Gap-filling at scale: a generated table `events(id bigint primary key, created_at timestamptz,
- * payload text)` of 10,000,000 rows on each side (one UTC day), cached in memory; the target has an
- * index on id standing in for Redshift's sort key. For identical data, 100 missing rows and
- * 100,000 missing rows spread over the range, each method runs in its own process (peak memory is
- * its own): the gapfill job's comparison, the floor (count(*) over the range on both sides at
- * once, median of 3) and dump-and-diff (every key streamed from both sides in key order and merged).
+ * Gap-filling at scale, each method in its own process (peak memory is its own):
+ * the gapfill job's comparison, the floor (count(*) of the compared rows on both sides at once,
+ * median of 3) and dump-and-diff (every key streamed from both sides in key order and merged).
+ *
+ * - `integer`: `events(id bigint, created_at timestamptz, payload text)`, 10,000,000 rows a side on
+ *   one UTC day (the target has an index on id standing in for Redshift's sort key); identical,
+ *   100 missing and 100,000 missing; gapfill also with the target behind 50 ms and 300 ms per
+ *   statement (a provisioned cluster, the Data API), reporting statements and sequential rounds.
+ * - `uuid`: the same day keyed by UUID (varchar(36) on the target); the floor is count(*) of the
+ *   day's rows by created_at on both sides.
+ * - `50m`: the integer table at 50,000,000 rows on one day.
+ * Data are cached in memory (shared_buffers) where they fit.
  */
 
 export interface GapfillBenchRow {
@@ -16,17 +23,22 @@ export interface GapfillBenchRow {
   seconds: number;
   xFloor: number;
   missingFound: number | string;
+  targetStatements: number | string;
+  targetRounds: number | string;
   peakMemoryMB: number;
   bytesTransferredMB: number;
 }
 
-const N = 10_000_000;
+interface WorkerResult {
+  ms: number;
+  missing?: number;
+  bytes: number;
+  maxRssMB: number;
+  statements?: { target: number };
+  rounds?: { target: number };
+}
 
-function run(
-  method: string,
-  server: ServerInfo,
-  env: Environment,
-): { ms: number; missing?: number; bytes: number; maxRssMB: number } {
+function run(method: string, server: ServerInfo, env: Environment, o: WorkerOptions): WorkerResult {
   const out = execFileSync(
     process.execPath,
     [
@@ -37,71 +49,134 @@ function run(
       String(server.port),
       env.databases.source,
       env.databases.target,
+      JSON.stringify(o),
     ],
     { encoding: 'utf8', maxBuffer: 1 << 20 },
   );
-  return JSON.parse(out.trim().split('\n').at(-1)!) as {
-    ms: number;
-    missing?: number;
-    bytes: number;
-    maxRssMB: number;
-  };
+  return JSON.parse(out.trim().split('\n').at(-1)!) as WorkerResult;
+}
+
+export type GapfillBench = 'integer' | 'uuid' | '50m';
+
+interface TableSpec {
+  table: string;
+  rows: number;
+  /** Source and target key column types. */
+  keyTypes: [string, string];
+  /** SQL of the n-th row's key on the source / target. */
+  key: [(g: string) => string, (g: string) => string];
+  stepMs: number;
+  where: string;
+  dump: boolean;
+}
+
+const DAY = '2026-01-01';
+const DAY_WHERE = `WHERE created_at >= '${DAY} 00:00:00+00' AND created_at < '2026-01-02 00:00:00+00'`;
+
+const SPECS: Record<GapfillBench, TableSpec> = {
+  integer: {
+    table: 'events',
+    rows: 10_000_000,
+    keyTypes: ['bigint', 'bigint'],
+    key: [(g) => g, (g) => g],
+    stepMs: 8,
+    where: 'WHERE id > 0',
+    dump: true,
+  },
+  uuid: {
+    table: 'events_uuid',
+    rows: 10_000_000,
+    keyTypes: ['uuid', 'varchar(36)'],
+    key: [(g) => `md5(${g}::text)::uuid`, (g) => `md5(${g}::text)::uuid::text`],
+    stepMs: 8,
+    where: DAY_WHERE,
+    dump: false,
+  },
+  '50m': {
+    table: 'events_50m',
+    rows: 50_000_000,
+    keyTypes: ['bigint', 'bigint'],
+    key: [(g) => g, (g) => g],
+    stepMs: 1.7,
+    where: 'WHERE id > 0',
+    dump: false,
+  },
+};
+
+/** The table's rows on one side (0 source, 1 target), optionally only some (`WHERE g …`). */
+function rowsSql(s: TableSpec, side: 0 | 1, filter = ''): string {
+  const at = `'${DAY} 00:00:00+00'::timestamptz + g * interval '${s.stepMs} ms'`;
+  return `SELECT ${s.key[side]('g')}, ${at}, md5(g::text) FROM generate_series(1, ${s.rows}) g ${filter}`;
+}
+
+async function generate(env: Environment, s: TableSpec): Promise<void> {
+  for (const [side, c] of [env.sourceAdmin, env.targetAdmin].entries()) {
+    await c.query(
+      `CREATE TABLE public.${s.table} (id ${s.keyTypes[side]} NOT NULL, created_at timestamptz NOT NULL, payload text)`,
+    );
+    await c.query(`INSERT INTO public.${s.table} ${rowsSql(s, side as 0 | 1)}`);
+    await c.query(`CREATE UNIQUE INDEX ${s.table}_id ON public.${s.table} (id)`);
+    // The source's index on the day column; on the target it stands in for the sort key.
+    await c.query(`CREATE INDEX ${s.table}_created_at ON public.${s.table} (created_at)`);
+    await c.query(`VACUUM ANALYZE public.${s.table}`);
+    await c.query(`CREATE EXTENSION IF NOT EXISTS pg_prewarm`);
+    await c.query(`SELECT pg_prewarm('public.${s.table}'), pg_prewarm('public.${s.table}_id')`);
+  }
 }
 
 export async function benchGapfill(
   env: Environment,
+  which: GapfillBench,
   log: (line: string) => void = console.log,
 ): Promise<GapfillBenchRow[]> {
-  const { sourceAdmin, targetAdmin } = env;
-  log(`generating ${N.toLocaleString()} rows on each side…`);
-  for (const c of [sourceAdmin, targetAdmin]) {
-    await c.query(`CREATE TABLE public.events (id bigint NOT NULL, created_at timestamptz NOT NULL, payload text)`);
-    await c.query(
-      `INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g`,
-    );
-    await c.query(`CREATE UNIQUE INDEX events_id ON public.events (id)`);
-    await c.query(`VACUUM ANALYZE public.events`);
-    await c.query(`CREATE EXTENSION IF NOT EXISTS pg_prewarm`);
-    await c.query(`SELECT pg_prewarm('public.events'), pg_prewarm('public.events_id')`);
-  }
-  await sourceAdmin.query(`CREATE INDEX events_created_at ON public.events (created_at)`);
+  // GAPFILL_BENCH_SCALE (e.g. 0.01) shrinks the tables for a quick check of the benchmark itself.
+  const scale = Number(process.env.GAPFILL_BENCH_SCALE ?? 1);
+  const s = { ...SPECS[which], rows: Math.round(SPECS[which].rows * scale) };
+  log(`generating ${s.rows.toLocaleString()} rows on each side (${which})…`);
+  await generate(env, s);
+  const base: WorkerOptions = { table: `public.${s.table}`, dayColumn: 'created_at', day: DAY, where: s.where };
   const rows: GapfillBenchRow[] = [];
-  const scenario = async (name: string, missingIds: string) => {
-    if (missingIds) await targetAdmin.query(`DELETE FROM public.events WHERE id IN (${missingIds})`);
-    await targetAdmin.query(`VACUUM public.events`);
-    const floors = [run('count', env.server, env), run('count', env.server, env), run('count', env.server, env)].sort(
-      (a, b) => a.ms - b.ms,
-    );
+  const scenario = async (name: string, missing: string, latencies: number[]) => {
+    const { targetAdmin } = env;
+    if (missing)
+      await targetAdmin.query(
+        `DELETE FROM public.${s.table} WHERE id IN (SELECT ${s.key[1]('g')} FROM (${missing}) m(g))`,
+      );
+    await targetAdmin.query(`VACUUM public.${s.table}`);
+    const floors = [1, 2, 3].map(() => run('count', env.server, env, base)).sort((a, b) => a.ms - b.ms);
     const floor = floors[1]!;
-    const g = run('gapfill', env.server, env);
-    const d = run('dump', env.server, env);
-    for (const [method, r] of [
-      ['count(*) floor', floor],
-      ['gapfill', g],
-      ['dump-and-diff', d],
-    ] as const) {
+    const measured: [string, WorkerResult][] = [['count(*) floor', floor]];
+    for (const ms of latencies) {
+      measured.push([
+        ms ? `gapfill, target +${ms} ms/statement` : 'gapfill',
+        run('gapfill', env.server, env, { ...base, targetLatencyMs: ms }),
+      ]);
+    }
+    if (s.dump) measured.push(['dump-and-diff', run('dump', env.server, env, base)]);
+    for (const [method, r] of measured) {
       rows.push({
         scenario: name,
         method,
         seconds: Number((r.ms / 1000).toFixed(2)),
         xFloor: Number((r.ms / floor.ms).toFixed(2)),
         missingFound: r.missing ?? '-',
+        targetStatements: r.statements?.target ?? '-',
+        targetRounds: r.rounds?.target ?? '-',
         peakMemoryMB: r.maxRssMB,
         bytesTransferredMB: Number((r.bytes / 1024 / 1024).toFixed(1)),
       });
     }
-    log(
-      `${name}: floor ${(floor.ms / 1000).toFixed(2)} s, gapfill ${(g.ms / 1000).toFixed(2)} s, dump-and-diff ${(d.ms / 1000).toFixed(2)} s`,
-    );
-    if (missingIds) {
-      await targetAdmin.query(
-        `INSERT INTO public.events SELECT g, '2026-01-01 00:00:00+00'::timestamptz + g * interval '8 ms', md5(g::text) FROM generate_series(1, ${N}) g ` +
-          `WHERE g IN (${missingIds})`,
-      );
-    }
+    log(measured.map(([m, r]) => `${name}: ${m} ${(r.ms / 1000).toFixed(2)} s`).join('\n'));
+    if (missing) await targetAdmin.query(`INSERT INTO public.${s.table} ${rowsSql(s, 1, `WHERE g IN (${missing})`)}`);
   };
-  await scenario('identical', '');
-  await scenario('100 missing', `SELECT g * 99991 FROM generate_series(1, 100) g`);
-  await scenario('100,000 missing', `SELECT g * 100 - 37 FROM generate_series(1, 100000) g`);
+  const spread = (k: number) => Math.floor(s.rows / k);
+  await scenario('identical', '', which === 'integer' ? [0, 50, 300] : [0, 300]);
+  await scenario(
+    '100 missing',
+    `SELECT g * ${spread(100) - 9} FROM generate_series(1, 100) g`,
+    which === 'integer' ? [0, 50, 300] : [0, 300],
+  );
+  if (which === 'integer')
+    await scenario('100,000 missing', `SELECT g * 100 - 37 FROM generate_series(1, 100000) g`, [0]);
   return rows;
 }

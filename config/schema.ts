@@ -277,6 +277,8 @@ const gapfillConfig = z.strictObject({
   leafRows: z.number().int().min(1).default(4096),
   /** Aim for each segment query to take about this long (seconds). */
   targetQueryTime: duration().default(0.5),
+  /** Statements in flight at once per side (within the side's maxConnections). */
+  concurrency: z.number().int().min(1).max(32).default(4),
   /** How many missed days to catch up at most. */
   catchUpDays: z.number().int().min(0).default(7),
   deleteExtra: z.boolean().default(false),

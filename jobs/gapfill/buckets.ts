@@ -3,6 +3,7 @@ import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import { utcText } from '../../lib/state/store.js';
 import { columnClass, hexToInt, normalisedText, sumText, TWO_32, type Side } from './dialect.js';
+import { mapLimit } from './concurrency.js';
 import type { KeyedRow } from './diff.js';
 import { keyText, versionText, type Fingerprint, type Meter } from './segments.js';
 import type { GapTable } from './table.js';
@@ -108,12 +109,13 @@ export async function bucketFingerprints(
   buckets: number,
   parents: BucketSet | undefined,
   meter: Meter,
+  concurrency = 1,
 ): Promise<Map<number, Fingerprint>> {
   const out = new Map<number, Fingerprint>();
   const h0 = slice('m', 1, side);
   const sums = [sumText(slice('m', 9, side), side), sumText(slice('m', 17, side), side)];
   if (t.version) sums.push(sumText(slice('mv', 1, side), side));
-  for (const part of chunkIds(parents)) {
+  await mapLimit(chunkIds(parents), concurrency, async (part) => {
     const params: SqlParam[] = [];
     const sql =
       `SELECT ${bucketOf(h0, buckets)} AS b, count(*) AS n, ${sums.map((s, j) => `${s} AS h${j}`).join(', ')} ` +
@@ -125,7 +127,7 @@ export async function bucketFingerprints(
       meter.bytesRead += 16 + fp.sums.reduce((a, s) => a + s.length, 0);
       out.set(Number(row.b), fp);
     }
-  }
+  });
   return out;
 }
 

@@ -1,7 +1,8 @@
 import { chooseSegment, isDenseLevel } from './bisect.js';
 import { bucketFingerprints, bucketRows, MAX_BUCKETS, type BucketSet, type Scope } from './buckets.js';
 import type { CompareOptions, CompareResult, Progress } from './compare.js';
-import { addDiff, diffRows, emptyDiff, keyComparator } from './diff.js';
+import { mapLimit } from './concurrency.js';
+import { addDiff, diffRows, emptyDiff, keyComparator, sortDiff } from './diff.js';
 import { sameFingerprint, type Fingerprint, type Meter } from './segments.js';
 import type { GapTable } from './table.js';
 import type { SqlClient } from '../../lib/sql/client.js';
@@ -32,8 +33,8 @@ export async function compareBuckets(
   let rowsFetched = 0;
   for (;;) {
     const [s, g] = await Promise.all([
-      bucketFingerprints(sides.source, t, 'source', scope, buckets, parents, meter),
-      bucketFingerprints(sides.target, t, 'target', scope, buckets, parents, meter),
+      bucketFingerprints(sides.source, t, 'source', scope, buckets, parents, meter, o.concurrency),
+      bucketFingerprints(sides.target, t, 'target', scope, buckets, parents, meter, o.concurrency),
     ]);
     const compared = parents ? parents.ids.length * fanout : buckets;
     meter.segmentsQueried += compared;
@@ -54,29 +55,26 @@ export async function compareBuckets(
       if (choice === 'recurse' && buckets * 2 <= MAX_BUCKETS) next.push({ b: d.b, rows });
       else leaves.push({ b: d.b, rows });
     }
-    // Leaves, a bounded round of rows at a time.
-    let round: number[] = [];
-    let inRound = 0;
+    // Leaves, in rounds of a bounded number of rows, rounds spread over the connection budget.
+    const rounds: { ids: number[]; rows: number }[] = [];
+    for (const l of leaves) {
+      const last = rounds[rounds.length - 1];
+      if (last && last.rows < o.fetchRowsPerRound) {
+        last.ids.push(l.b);
+        last.rows += l.rows;
+      } else rounds.push({ ids: [l.b], rows: l.rows });
+    }
     const total = leaves.reduce((a, l) => a + l.rows, 0);
-    const flush = async () => {
-      if (round.length === 0) return;
-      const set = { buckets, ids: round };
+    await mapLimit(rounds, o.concurrency, async (r) => {
+      const set = { buckets, ids: r.ids };
       const [a, b] = await Promise.all([
         bucketRows(sides.source, t, 'source', scope, set, meter),
         bucketRows(sides.target, t, 'target', scope, set, meter),
       ]);
       addDiff(diff, diffRows(a, b, cmp));
-      rowsFetched += inRound;
+      rowsFetched += r.rows;
       await onProgress?.({ phase: 'keys', done: rowsFetched, total });
-      round = [];
-      inRound = 0;
-    };
-    for (const l of leaves) {
-      round.push(l.b);
-      inRound += l.rows;
-      if (inRound >= o.fetchRowsPerRound) await flush();
-    }
-    await flush();
+    });
     if (next.length === 0) break;
     const largest = Math.max(...next.map((n) => n.rows));
     fanout = Math.max(2, Math.min(o.fanout, Math.ceil(largest / o.leafRows) * 2));
@@ -85,5 +83,5 @@ export async function compareBuckets(
     buckets *= fanout;
     level++;
   }
-  return { rowsCompared, diff, meter, levels: level, rowsFetched };
+  return { rowsCompared, diff: sortDiff(diff, cmp), meter, levels: level, rowsFetched };
 }

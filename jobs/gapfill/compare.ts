@@ -1,8 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { chooseSegment, isDenseLevel } from './bisect.js';
+import { chunk, mapLimit } from './concurrency.js';
 import type { SqlClient } from '../../lib/sql/client.js';
-import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, type SegmentDiff } from './diff.js';
+import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, sortDiff, type SegmentDiff } from './diff.js';
 import { fetchIntegerKeys, fetchRows, KEYS_PER_LIST } from './fetch-keys.js';
+import { diffIslands, fetchIslands } from './islands.js';
 import {
   fingerprints,
   sameFingerprint,
@@ -30,8 +32,10 @@ import type { GapTable } from './table.js';
  *   counts differ by more than `denseRowFraction`) make bisection pointless — every sub-segment
  *   would differ — so those segments' keys are fetched at once instead (streaming the keys of just
  *   those segments, in bounded pieces).
- * - Statements are batched so that each takes about `targetQueryMs` (adaptive, as
- *   pt-table-checksum sizes its chunks).
+ * - A level's segments are spread over at most `concurrency` statements in flight per side (both
+ *   sides at once), each batch capped so that a statement takes about `targetQueryMs` (adaptive, as
+ *   pt-table-checksum sizes its chunks): on a warehouse answering each statement in tens or
+ *   hundreds of milliseconds, the sequential round trips — not the statements — bound the run.
  * Memory stays bounded: fingerprints are a few numbers per segment, keys are fetched a bounded
  * batch of segments at a time.
  */
@@ -45,6 +49,8 @@ export interface CompareOptions {
   denseRowFraction: number;
   /** Rows of keys fetched per round of the leaf diff (memory bound). */
   fetchRowsPerRound: number;
+  /** Statements in flight at once per side (the per-side connection budget). */
+  concurrency: number;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = {
@@ -55,6 +61,7 @@ export const DEFAULT_COMPARE: CompareOptions = {
   denseFraction: 0.5,
   denseRowFraction: 0.005,
   fetchRowsPerRound: 50_000,
+  concurrency: 4,
 };
 
 export interface CompareResult {
@@ -93,7 +100,7 @@ export async function compareRange(
 ): Promise<CompareResult> {
   const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
   const diff = emptyDiff();
-  let batch = 32;
+  let batchCap = 256;
   let rowsCompared = 0;
   let rowsFetched = 0;
   let level = 1;
@@ -110,22 +117,23 @@ export async function compareRange(
   const first = Math.max(1, Math.min(o.initialSegments, Math.ceil(span / Math.max(1, o.leafRows / 4))));
   let queue = await split(range, first, Math.max(o.leafRows, 1));
   for (;;) {
-    // Fingerprints of the whole level, in adaptive batches, both sides at once.
-    const fps: [Fingerprint, Fingerprint][] = [];
-    for (let i = 0; i < queue.length;) {
-      const segs = queue.slice(i, i + batch);
-      i += segs.length;
+    // Fingerprints of the whole level: batches spread over the connection budget, both sides at once.
+    const size = Math.max(4, Math.min(batchCap, Math.ceil(queue.length / o.concurrency)));
+    let done = 0;
+    const perBatch = await mapLimit(chunk(queue, size), o.concurrency, async (segs) => {
       const t0 = performance.now();
       const [s, g] = await Promise.all([
         fingerprints(sides.source, t, 'source', segs, meter),
         fingerprints(sides.target, t, 'target', segs, meter),
       ]);
       const per = (performance.now() - t0) / segs.length;
-      batch = Math.max(4, Math.min(256, Math.round(o.targetQueryMs / Math.max(per, 0.05))));
+      batchCap = Math.max(4, Math.min(256, Math.round(o.targetQueryMs / Math.max(per, 0.05))));
       meter.segmentsQueried += segs.length;
-      segs.forEach((_x, k) => fps.push([s[k]!, g[k]!]));
-      await onProgress?.({ phase: 'fingerprints', done: i, total: queue.length });
-    }
+      done += segs.length;
+      await onProgress?.({ phase: 'fingerprints', done, total: queue.length });
+      return segs.map((_x, k): [Fingerprint, Fingerprint] => [s[k]!, g[k]!]);
+    });
+    const fps = perBatch.flat();
     if (level === 1) rowsCompared = fps.reduce((a, [s]) => a + s.n, 0);
     const differing = queue
       .map((seg, i) => ({ seg, s: fps[i]![0], g: fps[i]![1] }))
@@ -148,14 +156,21 @@ export async function compareRange(
       );
     level++;
   }
+  sortDiff(diff, keyComparator(t.key.map((k) => k.source.cls === 'integer')));
   return { rowsCompared, diff, meter, levels: level, rowsFetched };
 }
 
-/** Fetches and diffs the keys of the given segments, a bounded round of rows at a time. */
+type Leaf = { seg: Segment; rows: number };
+
+/**
+ * Fetches and diffs the keys of the given segments: a single integer key as runs of consecutive keys
+ * (islands.ts; segments holding a key twice then as LISTAGG key lists), any other key row by row.
+ * Leaves go in rounds of a bounded number of rows (memory), rounds over the connection budget.
+ */
 async function diffLeaves(
   sides: Sides,
   t: GapTable,
-  leaves: { seg: Segment; rows: number }[],
+  leaves: Leaf[],
   low: bigint | undefined,
   o: CompareOptions,
   meter: Meter,
@@ -164,16 +179,39 @@ async function diffLeaves(
 ): Promise<number> {
   let fetched = 0;
   const total = leaves.reduce((a, l) => a + l.rows, 0);
-  let round: { seg: Segment; rows: number }[] = [];
-  const flush = async () => {
-    if (round.length === 0) return;
+  // Runs are at most as large as the keys they stand for, and usually far smaller: larger rounds.
+  const perRound = t.integerOnly ? o.fetchRowsPerRound * 10 : o.fetchRowsPerRound;
+  const rounds: Leaf[][] = [];
+  let inRound = perRound;
+  for (const l of leaves) {
+    if (inRound >= perRound) {
+      rounds.push([]);
+      inRound = 0;
+    }
+    rounds[rounds.length - 1]!.push(l);
+    inRound += l.rows;
+  }
+  const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
+  await mapLimit(rounds, o.concurrency, async (round) => {
     if (t.integerOnly) {
-      // Split each leaf into LISTAGG-sized pieces; one statement per side carries many pieces.
-      const pieces = round.flatMap((l) =>
+      const twice: Leaf[] = [];
+      for (const ls of chunk(round, 32)) {
+        const segs = ls.map((l) => l.seg);
+        const [s, g] = await Promise.all([
+          fetchIslands(sides.source, t, 'source', segs, meter),
+          fetchIslands(sides.target, t, 'target', segs, meter),
+        ]);
+        ls.forEach((l, k) => {
+          const d = diffIslands(s[k]!, g[k]!);
+          if (d) addDiff(into, d);
+          else twice.push(l);
+        });
+      }
+      // A key held twice: its segment's keys, in LISTAGG-sized pieces, classify the duplicates.
+      const pieces = twice.flatMap((l) =>
         splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))),
       );
-      for (let i = 0; i < pieces.length; i += 20) {
-        const ps = pieces.slice(i, i + 20);
+      for (const ps of chunk(pieces, 20)) {
         const [s, g] = await Promise.all([
           fetchIntegerKeys(sides.source, t, 'source', ps, meter),
           fetchIntegerKeys(sides.target, t, 'target', ps, meter),
@@ -181,28 +219,17 @@ async function diffLeaves(
         ps.forEach((_p, k) => addDiff(into, diffIntegerKeys(s[k]!, g[k]!)));
       }
     } else {
-      const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
-      for (const l of round) {
+      // One leaf's rows in memory per statement in flight.
+      await mapLimit(round, Math.max(1, Math.floor(o.concurrency / rounds.length)), async (l) => {
         const [s, g] = await Promise.all([
           fetchRows(sides.source, t, 'source', l.seg, meter),
           fetchRows(sides.target, t, 'target', l.seg, meter),
         ]);
         addDiff(into, diffRows(s, g, cmp));
-      }
+      });
     }
     fetched += round.reduce((a, l) => a + l.rows, 0);
     await onProgress?.({ phase: 'keys', done: fetched, total });
-    round = [];
-  };
-  let inRound = 0;
-  for (const l of leaves) {
-    round.push(l);
-    inRound += l.rows;
-    if (inRound >= o.fetchRowsPerRound) {
-      await flush();
-      inRound = 0;
-    }
-  }
-  await flush();
+  });
   return fetched;
 }

@@ -141,3 +141,9 @@ export function addDiff(into: SegmentDiff, d: SegmentDiff): void {
   into.duplicated.push(...d.duplicated);
   into.stale.push(...d.stale);
 }
+
+/** Sorts every class of a diff by key (statements that ran concurrently add their diffs in any order). */
+export function sortDiff(d: SegmentDiff, cmp: (a: string[], b: string[]) => number): SegmentDiff {
+  for (const c of [d.missing, d.extra, d.duplicated, d.stale]) c.sort(cmp);
+  return d;
+}

@@ -318,7 +318,12 @@ async function compareAndRepair(
   const whole = day === ALL;
   const t = await describeGapTable(deps.source, deps.target, ref.task, ref.table, !whole);
   const sides = { source: deps.source, target: deps.target };
-  const options = { ...DEFAULT_COMPARE, leafRows: cfg.leafRows, targetQueryMs: cfg.targetQueryTime * 1000 };
+  const options = {
+    ...DEFAULT_COMPARE,
+    leafRows: cfg.leafRows,
+    targetQueryMs: cfg.targetQueryTime * 1000,
+    concurrency: cfg.concurrency,
+  };
   const progress = (p: Progress) => o.onProgress?.(table, day, p);
   const run = whole
     ? await compareTable(sides, t, options, meter, progress)
