@@ -58,8 +58,6 @@ const SINGLE = '(),.;=<>+-*/%[]:^~!@#&|?{}';
 const OPERATOR_STARTS = ':<>!|=-';
 const isDigit = (code: number) => code >= 48 && code <= 57;
 const isAsciiLetter = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
-// Sticky (matches at lastIndex only), so reading a number never copies the rest of the text.
-const NUMBER = /(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/y;
 
 /**
  * Splits SQL text into tokens.
@@ -153,10 +151,10 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
     }
     // number
     if (isDigit(code) || (code === 46 && isDigit(sql.charCodeAt(i + 1)))) {
-      NUMBER.lastIndex = i;
-      const m = NUMBER.exec(sql)!;
-      push('number', start, i + m[0].length, m[0]);
-      i += m[0].length;
+      const end = numberEnd(sql, i);
+      const raw = sql.slice(i, end);
+      push('number', start, end, raw);
+      i = end;
       continue;
     }
     // word (keyword or unquoted identifier)
@@ -190,6 +188,30 @@ export function tokenize(sql: string, options: TokenizeOptions = {}): Token[] {
     throw new SqlSyntaxError(`unexpected character ${JSON.stringify(c)} at offset ${i}`, i, false);
   }
   return out;
+}
+
+/**
+ * The end of the number starting at `i`: `digits[.digits]` or `.digits`, then an optional exponent
+ * `e[+-]digits` (only when digits follow). Scans characters in place: no copy of the rest of the text.
+ */
+function numberEnd(sql: string, i: number): number {
+  let j = i;
+  while (isDigit(sql.charCodeAt(j))) j++;
+  if (sql.charCodeAt(j) === 46) {
+    j++;
+    while (isDigit(sql.charCodeAt(j))) j++;
+  }
+  const e = sql.charCodeAt(j);
+  if (e === 69 || e === 101) {
+    let k = j + 1;
+    const sign = sql.charCodeAt(k);
+    if (sign === 43 || sign === 45) k++;
+    if (isDigit(sql.charCodeAt(k))) {
+      while (isDigit(sql.charCodeAt(k))) k++;
+      j = k;
+    }
+  }
+  return j;
 }
 
 /**
