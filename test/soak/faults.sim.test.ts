@@ -16,7 +16,7 @@ import { SwitchableClient } from '../helpers/unreachable.js';
 
 /**
  * A seeded fault-injection soak of task control on the simulator: over SOAK_HOURS simulated hours (default 6) the
- * maintenance guard ticks every SOAK_STEP_MINUTES (default 2) through a maintenance reboot, the fixer and the memory guard take and release
+ * maintenance guard ticks every SOAK_STEP_MINUTES (default 5) through a maintenance reboot, the fixer and the memory guard take and release
  * holds at random, the DMS API throttles and loses answers, and the state store (on the target) drops connections and
  * goes away for minutes at a time. At every tick the store is reachable: no task is stopped without a hold that
  * says why. At the end: every hold released, the task running, source and target equal (no lost or duplicate row).
@@ -25,7 +25,7 @@ const env = useEnvironment('soak');
 const HOURS = Number(process.env.SOAK_HOURS ?? 6);
 const SEED = Number(process.env.SOAK_SEED ?? 12);
 /** Simulated minutes between two guard ticks (and random hold changes). */
-const STEP = Number(process.env.SOAK_STEP_MINUTES ?? 2);
+const STEP = Number(process.env.SOAK_STEP_MINUTES ?? 5);
 let sim: Simulation | undefined;
 
 afterEach(async () => {
@@ -49,7 +49,7 @@ describe('soak: task control under injected faults', () => {
         maintenance: [{ start: windowStart, rebootSeconds: 15 * 60 }],
       },
     });
-    const workload = new Workload(env().sourceAdmin, clock, { seed: SEED, ratePerSecond: 0.2 });
+    const workload = new Workload(env().sourceAdmin, clock, { seed: SEED, ratePerSecond: 0.1 });
     const config = simConfig(env(), { fixer: { stopTimeout: '2m', resumeTimeout: '3m' } });
     const store = new SwitchableClient(env().target);
     const api = new FaultyTaskApi(sim.api.tasks, rng, { throttle: 0.15, lostAnswer: 0.1 });
