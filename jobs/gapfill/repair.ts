@@ -1,5 +1,6 @@
 import { checkpoint } from '../../lib/errors.js';
-import { writeOptions, type JobDeps } from '../runtime.js';
+import { repairWaits, writeOptions, type JobDeps } from '../runtime.js';
+import { boundWaits } from '../../lib/sql/bounded-waits.js';
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlParam } from '../../lib/sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
@@ -106,6 +107,7 @@ export async function repairGaps(
       rows,
       options,
       budgetBytes: deps.statementBudget,
+      waits: repairWaits(deps.config),
       log: {
         runId: o.runId,
         job: 'gapfill',
@@ -126,6 +128,7 @@ export async function repairGaps(
     const rows = await readSourceRows(deps.source, plan, pk, keys);
     const versions = await sourceVersions(deps, t, keys);
     const replaced = await deps.target.transaction(async (tx) => {
+      await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
       await tx.query(`LOCK ${quoteQualified(t.config.target)}`);
       const params: SqlParam[] = [];
       const vt = normalisedText(t.version!.name, t.version!.target.cls, 'target');
@@ -169,6 +172,7 @@ export async function repairGaps(
       const gone = keys.filter((k) => !onSource.has(k.join('\u0000')));
       if (gone.length > 0) {
         await deps.target.transaction(async (tx) => {
+          await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
           await tx.query(`LOCK ${quoteQualified(t.config.target)}`);
           const params: SqlParam[] = [];
           await tx.query(`DELETE FROM ${quoteQualified(t.config.target)} WHERE ${keyMatch(t, gone, params)}`, params);
@@ -194,6 +198,7 @@ export async function repairGaps(
     for (const keys of chunks(diff.duplicated)) {
       const rows = await readSourceRows(deps.source, plan, pk, keys);
       await deps.target.transaction(async (tx) => {
+        await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
         await tx.query(`LOCK ${quoteQualified(t.config.target)}`);
         const params: SqlParam[] = [];
         await tx.query(`DELETE FROM ${quoteQualified(t.config.target)} WHERE ${keyMatch(t, keys, params)}`, params);

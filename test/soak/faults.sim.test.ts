@@ -69,7 +69,7 @@ describe('soak: task control under injected faults', () => {
       counts.minutes++;
       // Target outages (minutes long) and single dropped connections on the state store.
       if (m >= outageUntil && store.down) store.down = false;
-      if (!store.down && rng.chance(0.03)) {
+      if (!store.down && rng.chance(Math.min(0.5, 0.015 * STEP))) {
         store.down = true;
         outageUntil = m + rng.int(1, 6) * STEP;
         counts.outages++;
@@ -93,7 +93,7 @@ describe('soak: task control under injected faults', () => {
       await act(() => runMaintenanceTick(deps, { dryRun: false }));
       for (const owner of ['fixer', 'memory']) {
         const until = held.get(owner);
-        if (until === undefined && rng.chance(0.06)) {
+        if (until === undefined && rng.chance(Math.min(0.5, 0.04 * STEP))) {
           counts.holds++;
           held.set(owner, m + rng.int(1, 8) * STEP);
           await act(() => control.hold(ARN, owner, `soak ${owner}`, { stopTimeout: config.jobs.fixer.stopTimeout }));
@@ -107,7 +107,16 @@ describe('soak: task control under injected faults', () => {
       if (!store.down && (task.status === 'stopped' || task.status === 'stopping')) {
         counts.checks++;
         const holds = await control.holds(ARN);
-        expect(holds.length, `minute ${m}: task ${task.status} without a hold`).toBeGreaterThan(0);
+        const recent =
+          holds.length > 0
+            ? []
+            : (await control.transitions(ARN, 12)).map(
+                (t) => `${t.at.toISOString()} ${t.owner} ${t.from}>${t.to} ${t.detail}`,
+              );
+        expect(
+          holds.length,
+          `minute ${m}: task ${task.status} without a hold; last transitions:\n${recent.join('\n')}`,
+        ).toBeGreaterThan(0);
         for (const h of holds) expect(h.reason).not.toBe('');
       }
     }
