@@ -1,5 +1,6 @@
 import { checkpoint } from '../../lib/errors.js';
-import { writeOptions, type JobDeps } from '../runtime.js';
+import { repairWaits, writeOptions, type JobDeps } from '../runtime.js';
+import { boundWaits } from '../../lib/sql/bounded-waits.js';
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlExecutor, SqlParam } from '../../lib/sql/client.js';
 import { displayName, quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
@@ -167,6 +168,7 @@ export async function repairGaps(
       ...(admit ? { admit } : {}),
       options,
       budgetBytes: deps.statementBudget,
+      waits: repairWaits(deps.config),
       log: {
         runId: o.runId,
         job: 'gapfill',
@@ -187,6 +189,7 @@ export async function repairGaps(
   for (const keys of chunks(diff.stale)) {
     checkpoint(deps.signal, 'the next stale chunk');
     const replaced = await deps.target.transaction(async (tx) => {
+      await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
       await tx.query(`LOCK ${target}`);
       const src = await readUnderLock(keys);
       refused(src.refused);
@@ -224,6 +227,7 @@ export async function repairGaps(
     for (const keys of chunks(diff.extra)) {
       checkpoint(deps.signal, 'the next extra chunk');
       const gone = await deps.target.transaction(async (tx) => {
+        await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
         await tx.query(`LOCK ${target}`);
         const present = await readSourceRows(deps.source, plan, pk, keys);
         const onSource = new Set(present.map((r) => joined(keyOfRow(r))));
@@ -247,6 +251,7 @@ export async function repairGaps(
     for (const keys of chunks(diff.duplicated)) {
       checkpoint(deps.signal, 'the next duplicated chunk');
       const deduped = await deps.target.transaction(async (tx) => {
+        await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
         await tx.query(`LOCK ${target}`);
         const src = await readUnderLock(keys);
         refused(src.refused);

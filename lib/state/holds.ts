@@ -133,3 +133,19 @@ export async function updateHoldReason(
     p.values,
   );
 }
+
+/** The first hold of a task that was active at `at` (created by then, not released before), if any. */
+export async function selectHoldActiveAt(
+  exec: SqlExecutor,
+  t: StateTables,
+  taskArn: string,
+  at: Date,
+): Promise<Hold | undefined> {
+  const p = new Params();
+  const r = await exec.query<Record<string, unknown>>(
+    `SELECT ${COLUMNS} FROM ${t.table('holds')} WHERE task_arn = ${p.add(taskArn)} AND created_at <= ${p.add(at)} ` +
+      `AND (released_at IS NULL OR released_at >= ${p.add(at)}) ORDER BY created_at LIMIT 1`,
+    p.values,
+  );
+  return r.rows.map(toHold)[0];
+}

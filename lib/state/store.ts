@@ -3,6 +3,7 @@ import { selectCooldownUntil, insertCooldown } from './cooldowns.js';
 import {
   insertHold,
   markHoldReleased,
+  selectHoldActiveAt,
   selectActiveHolds,
   updateHoldReason,
   updateHoldState,
@@ -85,6 +86,11 @@ export class StateStore {
   async activeHolds(taskArn?: string, exec: SqlExecutor = this.client): Promise<Hold[]> {
     if (exec === this.client) await this.ensureSchema();
     return selectActiveHolds(exec, this.t, taskArn);
+  }
+
+  /** The first hold of a task that was active at `at` (a journaled hold inherits its "was running"). */
+  holdActiveAt(exec: SqlExecutor, taskArn: string, at: Date): Promise<Hold | undefined> {
+    return selectHoldActiveAt(exec, this.t, taskArn, at);
   }
 
   insertHold(exec: SqlExecutor, h: Hold): Promise<void> {

@@ -176,7 +176,8 @@ export class TaskControl {
     try {
       d = await this.ctx.store.withHoldsLocked((tx) => releaseLocked(this.ctx, tx, taskArn, owner, reason));
     } catch (err) {
-      if (!isConnectionError(err)) throw err;
+      // While flushing, the journal keeps the record itself (the flush stops at the first connection error).
+      if (!isConnectionError(err) || this.flushing) throw err;
       releaseOffline(this.ctx, taskArn, owner, reason);
       const why = 'state store unreachable: the release is journaled; the task is resumed when the store returns';
       return { released: true, resumed: false, reason: why, otherHolds: [], status: 'unknown', journaled: true };

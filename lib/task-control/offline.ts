@@ -132,7 +132,10 @@ async function writeHold(ctx: ControlContext, r: Extract<JournalRecord, { kind: 
     const active = await ctx.store.activeHolds(r.taskArn, tx);
     if (active.some((h) => h.owner === r.owner)) return;
     const h = toHold(r);
-    h.wasRunning = active[0]?.wasRunning ?? r.wasRunning;
+    // The first hold decides: one still active, else one that was active when this hold was taken (its task was
+    // stopped by the companion then, which the journal could not see), else what the journal saw.
+    const earlier = active[0] ?? (await ctx.store.holdActiveAt(tx, r.taskArn, new Date(r.at)));
+    h.wasRunning = earlier?.wasRunning ?? r.wasRunning;
     const detail = `${r.reason} (journaled at ${r.at} while the state store was unreachable)`;
     await ctx.store.insertHold(tx, { ...h, stateDetail: detail });
     await ctx.store.addTransition(tx, {

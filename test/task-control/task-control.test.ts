@@ -88,4 +88,24 @@ describe('task control with holds', () => {
     expect(task.status).toBe('stopped');
     expect(await c.release(ARN, 'person', 'done')).toMatchObject({ resumed: true });
   });
+
+  it('migrates a store written before hold states: an old hold reads as held and is released as before', async () => {
+    // Created by the companion's own user, as an older version did.
+    const admin = env().target;
+    await admin.query('CREATE SCHEMA dms_companion');
+    await admin.query(
+      'CREATE TABLE dms_companion.holds (task_arn VARCHAR(2048) NOT NULL, owner VARCHAR(64) NOT NULL, reason VARCHAR(4096), ' +
+        'created_at TIMESTAMP NOT NULL, until_at TIMESTAMP, was_running BOOLEAN NOT NULL, run_id VARCHAR(64), released_at TIMESTAMP, ' +
+        'release_reason VARCHAR(4096))',
+    );
+    await admin.query(
+      `INSERT INTO dms_companion.holds (task_arn, owner, reason, created_at, was_running) VALUES ($1, 'maintenance', 'window', '2026-05-31 23:00:00', TRUE)`,
+      [ARN],
+    );
+    task.status = 'stopped';
+    const c = control();
+    expect((await c.holds(ARN)).map((h) => [h.owner, h.state, h.wasRunning])).toEqual([['maintenance', 'held', true]]);
+    expect(await c.release(ARN, 'maintenance', 'window over')).toMatchObject({ resumed: true, status: 'running' });
+    expect(await c.holds(ARN)).toEqual([]);
+  });
 });
