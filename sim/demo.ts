@@ -4,6 +4,9 @@ import { ScaledClock } from '../lib/clock.js';
 import { Daemon } from '../daemon/index.js';
 import type { JobName } from '../daemon/actions.js';
 import type { RunFinished } from '../daemon/runner.js';
+import { readStateHistory, taskNames } from '../jobs/history/read.js';
+import { writeSnapshot } from '../jobs/history/snapshot.js';
+import type { JobDeps } from '../jobs/runtime.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, silentLogger } from '../lib/log.js';
 import { parsedEnvConfig, simulatorDeps } from './companion.js';
@@ -47,6 +50,8 @@ export interface DemoOptions {
   logFile?: string;
   /** Send the companion's notifications to this Slack-compatible webhook (`notify.webhook.url`). */
   notifyWebhook?: string | undefined;
+  /** Write the companion's state (runs, holds, repair log) here when the demo ends, for `dms-companion history`. */
+  stateFile?: string | undefined;
 }
 
 export type DemoFaultKind = 'lost-insert' | 'lost-update' | 'lost-delete' | 'memory-leak' | 'maintenance-reboot';
@@ -82,6 +87,8 @@ export interface DemoReport {
   runs: Record<string, number>;
   /** Problems the simulator itself ran into (none expected). */
   simulatorErrors: string[];
+  /** The state snapshot written at the end (`dms-companion history --state-file <it>`). */
+  stateFile?: string | undefined;
 }
 
 /** The scenario needs this many real seconds at speed 60 (the maintenance hold ends at +62 s). */
@@ -227,6 +234,7 @@ async function scenario(
     const drainUntil = clock.realElapsedMs() + 30_000;
     while (sim.tasks.some((t) => t.backlog > 0) && clock.realElapsedMs() < drainUntil) await tick(false);
     const tables = await sim.compare();
+    if (o.stateFile) await saveState(o.stateFile, deps, clock, speed);
     const t = sim.tasks[0]!;
     const report: DemoReport = {
       seed: o.seed,
@@ -243,6 +251,7 @@ async function scenario(
       changesApplied: t.counters.applied,
       runs,
       simulatorErrors: [...sim.world.errors],
+      stateFile: o.stateFile,
     };
     o.onStatus?.(status(sim, clock, faults, runs));
     return report;
@@ -250,6 +259,16 @@ async function scenario(
     await sim.close();
     if (logStream) await new Promise((resolve) => logStream.end(resolve));
   }
+}
+
+/** The companion's state since the scenario began, as a snapshot `dms-companion history --state-file` reads. */
+async function saveState(file: string, deps: JobDeps, clock: ScaledClock, speed: number): Promise<void> {
+  writeSnapshot(file, {
+    takenAt: clock.now().toISOString(),
+    clock: { realTakenAt: new Date().toISOString(), speed },
+    tasks: Object.fromEntries(taskNames(deps.config)),
+    history: await readStateHistory(deps.state, SIM_START),
+  });
 }
 
 /** The scenario's own actions, in simulated seconds from the start. */
