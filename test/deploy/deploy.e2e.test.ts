@@ -144,6 +144,7 @@ describe('deploy/', () => {
       'client-cloudwatch': 'cloudwatch',
       'client-redshift': 'redshift',
       'client-redshift-data': 'redshift-data',
+      'client-sns': 'sns',
     };
     const found = new Set<string>();
     const walk = (dir: string) => {
@@ -190,6 +191,7 @@ describe('deploy/', () => {
       'redshift-data:ExecuteStatement',
       'redshift-data:GetStatementResult',
       'redshift:DescribeClusters',
+      'sns:Publish',
     ]);
     expect(granted.filter((a) => !credentials.includes(a)).sort()).toEqual(called);
   });
