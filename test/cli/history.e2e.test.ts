@@ -17,7 +17,7 @@ describe('dms-companion history (against the state store named by the config)', 
       ['run-recent', recent],
       ['run-old', old],
     ] as const) {
-      await store.startRun({ runId, job: 'fixer', taskArn: arn, startedAt: at });
+      await store.startRun({ runId, job: 'fixer', taskArn: arn, startedAt: at, status: 'running' });
       await store.finishRun(runId, 'fixer', arn, new Date(at.getTime() + 5000), 'ok', {
         status: 'repaired',
         missing: 1,
