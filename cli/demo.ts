@@ -103,7 +103,9 @@ export function registerDemo(program: Command): void {
         };
         await runCommand(g.json, async () => {
           const { runDemo, renderDemo } = await loadDemo();
-          const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
+          const dir = mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-'));
+          const logFile = path.join(dir, 'companion.log');
+          const stateFile = path.join(dir, 'state.json');
           if (!g.json)
             process.stderr.write(
               `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
@@ -115,12 +117,17 @@ export function registerDemo(program: Command): void {
             dmsVariant: knownVariant(opts.dmsVariant),
             logFile,
             notifyWebhook: opts.notifyWebhook,
+            stateFile,
             target: opts.target,
             onStatus: g.json ? undefined : onStatus,
             onEvent: g.json ? undefined : onEvent,
           });
           if (tty && !g.json) process.stderr.write('\n');
           printResult(report, g.json, renderDemo);
+          if (!g.json)
+            process.stderr.write(
+              `\nwhat the companion did, from the demo's state: dms-companion history --state-file ${stateFile} --since 1h\n`,
+            );
           return report.targetEqualsSource && report.allRepaired ? 0 : 1;
         });
       },

@@ -11,6 +11,10 @@ import type { Notifier } from '../lib/notify/notifier.js';
 import { alarmRequests, type JobName, type JobRequest } from './actions.js';
 import { DaemonHttp, type ReadinessReport } from './http.js';
 import { Liveness, type LivenessReport } from './liveness.js';
+import { lastDays, renderStatusPage } from './status-page.js';
+import { historyView } from '../jobs/history/model.js';
+import { readStateHistory, taskNames } from '../jobs/history/read.js';
+import { displayName } from '../lib/sql/quote.js';
 import { CompanionMetrics } from './metrics.js';
 import { JobRunner, type SubmitResult } from './runner.js';
 import { SnsHandler } from './sns.js';
@@ -31,6 +35,9 @@ import { SnsHandler } from './sns.js';
  * and releases the holds it took with the reason recorded; the daemon waits `daemon.shutdownGrace`
  * for that. A write in progress is never cut: a repair transaction either commits or rolls back.
  */
+
+/** Days of gap-filling coverage on the status page. */
+const STATUS_DAYS = 7;
 
 /** Scheduled jobs and their config keys. */
 const SCHEDULED: { job: JobName; key: 'checker' | 'gapfill' | 'maintenanceGuard' | 'memoryGuard' }[] = [
@@ -168,6 +175,7 @@ export class Daemon {
         port: this.o.port ?? this.deps.config.daemon.port,
         liveness: () => this.live(),
         readiness: () => this.readiness(),
+        statusPage: () => this.statusPage(),
         metrics: this.metrics,
         sns: this.sns,
         token,
@@ -230,6 +238,47 @@ export class Daemon {
       };
     }
     return { ok: Object.values(jobs).every((j) => j.ok) && !this.stopping, jobs };
+  }
+
+  /**
+   * The status page (GET /): tasks and holds now, the jobs, recent repairs and the gap-filling coverage of the last
+   * {@link STATUS_DAYS} days, read from the state store and the runner (read-only).
+   */
+  async statusPage(): Promise<string> {
+    const config = this.deps.config;
+    const now = this.deps.clock.now();
+    const days = lastDays(now, STATUS_DAYS);
+    const history = await readStateHistory(this.deps.state, new Date(`${days[0]}T00:00:00Z`));
+    const holds = await this.deps.control.holds();
+    const ready = this.readiness();
+    return renderStatusPage({
+      now: now.toISOString(),
+      tasks: config.tasks.map((t) => ({
+        name: t.name,
+        arn: t.arn,
+        holds: holds
+          .filter((h) => h.taskArn === t.arn)
+          .map((h) => ({
+            owner: h.owner,
+            reason: h.reason,
+            since: h.createdAt.toISOString(),
+            until: h.until?.toISOString(),
+          })),
+      })),
+      jobs: this.scheduled().map(({ job }) => {
+        const h = this.runner.health.get(job);
+        return {
+          job,
+          running: h?.running ?? false,
+          lastSuccess: h?.lastSuccess?.toISOString(),
+          lastFailure: h?.lastFailure?.toISOString(),
+          ready: ready.jobs[job]?.ok ?? true,
+        };
+      }),
+      history: historyView(history, taskNames(config), now),
+      days,
+      tables: config.tasks.flatMap((t) => t.tables.filter((x) => x.dayColumn).map((x) => displayName(x.target))),
+    });
   }
 
   /**

@@ -4,6 +4,7 @@ import { configPath, loadConfig } from '../config/load.js';
 import { alarmRequests } from '../daemon/actions.js';
 import { CompanionMetrics } from '../daemon/metrics.js';
 import { JobRunner } from '../daemon/runner.js';
+import { createNotifier } from '../jobs/notices.js';
 import { SnsHandler } from '../daemon/sns.js';
 import { createRuntime, type JobDeps } from '../jobs/runtime.js';
 
@@ -46,7 +47,7 @@ export function createAlarmHandler(
     client: o.cloudwatch,
     log: deps.log,
   });
-  const runner = new JobRunner(deps, deps.log, metrics);
+  const runner = new JobRunner(deps, deps.log, metrics, false, createNotifier(deps.config, deps.clock, deps.log));
   let current: AlarmHandlerResult['runs'] = [];
   runner.onFinished((r) =>
     current.push(

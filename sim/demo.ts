@@ -4,6 +4,9 @@ import { ScaledClock } from '../lib/clock.js';
 import { Daemon } from '../daemon/index.js';
 import type { JobName } from '../daemon/actions.js';
 import type { RunFinished } from '../daemon/runner.js';
+import { readStateHistory, taskNames } from '../jobs/history/read.js';
+import { writeSnapshot } from '../jobs/history/snapshot.js';
+import type { JobDeps } from '../jobs/runtime.js';
 import { errorMessage } from '../lib/errors.js';
 import { createLogger, silentLogger } from '../lib/log.js';
 import { parsedEnvConfig, simulatorDeps } from './companion.js';
@@ -54,6 +57,8 @@ export interface DemoOptions {
   dmsVariant?: DmsVariantName;
   /** How the companion reaches the emulated Redshift (sim/target-kinds.ts; default `direct`). */
   target?: TargetKind;
+  /** Write the companion's state (runs, holds, repair log) here when the demo ends, for `dms-companion history`. */
+  stateFile?: string | undefined;
 }
 
 export type DemoFaultKind = 'lost-insert' | 'lost-update' | 'lost-delete' | 'memory-leak' | 'maintenance-reboot';
@@ -93,6 +98,8 @@ export interface DemoReport {
   runs: Record<string, number>;
   /** Problems the simulator itself ran into (none expected). */
   simulatorErrors: string[];
+  /** The state snapshot written at the end (`dms-companion history --state-file <it>`). */
+  stateFile?: string | undefined;
 }
 
 /** The scenario needs this many real seconds at speed 60 (the maintenance hold ends at +62 s). */
@@ -241,6 +248,7 @@ async function scenario(
     const drainUntil = clock.realElapsedMs() + 30_000;
     while (sim.tasks.some((t) => t.backlog > 0) && clock.realElapsedMs() < drainUntil) await tick(false);
     const tables = await sim.compare();
+    if (o.stateFile) await saveState(o.stateFile, deps, clock, speed);
     const t = sim.tasks[0]!;
     const report: DemoReport = {
       seed: o.seed,
@@ -258,6 +266,7 @@ async function scenario(
       changesApplied: t.counters.applied,
       runs,
       simulatorErrors: [...sim.world.errors],
+      stateFile: o.stateFile,
     };
     o.onStatus?.(status(sim, clock, faults, runs));
     return report;
@@ -266,6 +275,16 @@ async function scenario(
     await target.close();
     if (logStream) await new Promise((resolve) => logStream.end(resolve));
   }
+}
+
+/** The companion's state since the scenario began, as a snapshot `dms-companion history --state-file` reads. */
+async function saveState(file: string, deps: JobDeps, clock: ScaledClock, speed: number): Promise<void> {
+  writeSnapshot(file, {
+    takenAt: clock.now().toISOString(),
+    clock: { realTakenAt: new Date().toISOString(), speed },
+    tasks: Object.fromEntries(taskNames(deps.config)),
+    history: await readStateHistory(deps.state, SIM_START),
+  });
 }
 
 /** The scenario's own actions, in simulated seconds from the start. */

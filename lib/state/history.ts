@@ -2,7 +2,7 @@ import type { SqlExecutor } from '../sql/client.js';
 import { asText } from '../sql/coerce.js';
 import { Params, parseTs } from './params.js';
 import type { RepairLogEntry } from './repair-log.js';
-import type { RunRecord, RunStatus } from './runs.js';
+import { parseSummary, type RunRecord, type RunStatus } from './runs.js';
 import type { StateTables } from './tables.js';
 
 /**
@@ -68,7 +68,7 @@ async function selectRunsSince(exec: SqlExecutor, t: StateTables, since: Date, t
     startedAt: parseTs(x.started_at)!,
     finishedAt: parseTs(x.finished_at),
     status: asText(x.status) as RunStatus,
-    summary: parseJson(x.summary),
+    summary: parseSummary(x.summary),
   }));
 }
 
@@ -122,13 +122,4 @@ async function selectRepairsSince(
     evidence: text(x.evidence) ?? '',
     at: parseTs(x.logged_at)!,
   }));
-}
-
-function parseJson(v: unknown): unknown {
-  if (v === null || v === undefined) return undefined;
-  try {
-    return JSON.parse(asText(v)) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -81,7 +81,8 @@ export async function selectRecentRuns(
   }));
 }
 
-function parseSummary(v: unknown): unknown {
+/** A summary column as JSON; undefined for NULL or text that is not JSON (a cut summary). */
+export function parseSummary(v: unknown): unknown {
   if (v === null || v === undefined) return undefined;
   try {
     return JSON.parse(asText(v)) as unknown;

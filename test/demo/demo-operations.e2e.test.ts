@@ -6,6 +6,13 @@ import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook.j
 interface DemoJson {
   faults: { kind: string; table?: string; key?: string[]; repairedAt: string | null }[];
   allRepaired: boolean;
+  stateFile: string;
+}
+
+interface HistoryJson {
+  timeline: { kind: string; job?: string; table?: string; text: string; details?: string[] }[];
+  coverage: { table: string; day: string; status: string; repaired: number }[];
+  jobs: { job: string; runs: number }[];
 }
 
 let hook: WebhookReceiver;
@@ -17,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('dms-companion demo, as operators see it', () => {
-  it('every repair, stop/resume and give-up produces exactly one message at the webhook', async () => {
+  it('every repair, stop/resume and give-up produces exactly one message at the webhook; history lists each repaired fault with its evidence', async () => {
     const r = await runCli(['demo', '--json', '--notify-webhook', hook.url]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as DemoJson;
@@ -45,5 +52,35 @@ describe('dms-companion demo, as operators see it', () => {
     expect(messages.filter((m) => m.kind === 'gave-up' || m.kind === 'differences')).toEqual([]);
     expect(messages).toHaveLength(4 + gap.length);
     expect(new Set(messages.map((m) => m.key)).size).toBe(messages.length);
+
+    // `dms-companion history --since 1h` on the demo's state: each repaired fault with its evidence.
+    const h = await runCli(['history', '--state-file', report.stateFile, '--since', '1h', '--json']);
+    expect(h.code, h.stderr).toBe(0);
+    const view = JSON.parse(h.stdout) as HistoryJson;
+    const repairs = view.timeline.filter((e) => e.kind === 'repair');
+    const line = (job: string, key: string[]) =>
+      repairs
+        .filter((e) => e.job === job)
+        .flatMap((e) => e.details ?? [])
+        .find((d) => d.startsWith(`rental_id=${key.join()} `));
+    const byKind = (kind: string) => report.faults.find((f) => f.kind === kind)!.key!;
+    expect(line('fixer', byKind('lost-insert'))).toMatch(/evidence: query \d+/);
+    expect(line('gapfill', byKind('lost-update'))).toMatch(/evidence: /);
+    expect(line('gapfill', byKind('lost-delete'))).toMatch(/evidence: /);
+    expect(
+      view.timeline
+        .filter((e) => e.kind === 'hold')
+        .map((e) => e.job)
+        .sort(),
+    ).toEqual(['fixer', 'maintenance', 'memory']);
+    expect(view.coverage.find((c) => c.table === 'public.rental' && c.day === '2026-11-21')).toMatchObject({
+      status: 'repaired',
+    });
+    const text = await runCli(['history', '--state-file', report.stateFile, '--since', '1h']);
+    expect(text.stdout).toContain(`rental_id=${byKind('lost-insert').join()} — evidence: query`);
+    expect(text.stdout).toContain('simulated times');
+    const md = await runCli(['history', '--state-file', report.stateFile, '--since', '1h', '--markdown']);
+    expect(md.stdout).toMatch(/^# dms-companion history /);
+    expect(md.stdout).toContain('| public.rental | 2026-11-21 | repaired |');
   }, 300_000);
 });

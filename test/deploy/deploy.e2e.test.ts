@@ -146,6 +146,8 @@ describe('deploy/', () => {
       'client-redshift-data': 'redshift-data',
       'client-secrets-manager': 'secretsmanager',
       'client-ssm': 'ssm',
+
+      'client-sns': 'sns',
     };
     const found = new Set<string>();
     const walk = (dir: string) => {
@@ -199,6 +201,7 @@ describe('deploy/', () => {
       'redshift-data:ExecuteStatement',
       'redshift-data:GetStatementResult',
       'redshift:DescribeClusters',
+      'sns:Publish',
     ]);
     expect(granted.filter((a) => !credentials.includes(a)).sort()).toEqual(called);
   });

@@ -68,6 +68,8 @@ function bindResource(sid: string, resource: string, b: PolicyBinding): string {
   const arn = (service: string, rest: string) => `arn:${b.partition}:${service}:${b.region}:${b.account}:${rest}`;
   const cluster = b.redshift.clusterIdentifier;
   if (m?.[1] === 'dms' && m[2] === 'task:*') return arn('dms', 'task:*');
+  // The notifications topic (`notify.sns.topicArn`): the same topic name in the deployment's account and Region.
+  if (m?.[1] === 'sns' && /^[A-Za-z0-9_-]+$/.test(m[2]!)) return arn('sns', m[2]!);
   if (m?.[1] === 'redshift') {
     const [type, name] = [m[2]!.slice(0, m[2]!.indexOf(':')), m[2]!.slice(m[2]!.indexOf(':') + 1)];
     // Resource types of Amazon Redshift (Service Authorization Reference, "Actions, resources, and condition keys for Amazon Redshift").
