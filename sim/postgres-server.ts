@@ -5,6 +5,7 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import {
   EnvironmentError,
+  assertTempDirReachable,
   blockedDirectory,
   locateBinaries,
   reachableBinaries,
@@ -113,6 +114,7 @@ function startServer(
  */
 export async function startPostgresProcess(o: PostgresProcessOptions): Promise<PostgresProcess> {
   const user = runAsUser();
+  assertTempDirReachable(user);
   const bins = reachableBinaries(await locateBinaries(), user);
   const root = mkdtempSync(path.join(os.tmpdir(), 'dms-companion-pg-'));
   const cleanup = () => rmSync(root, { recursive: true, force: true });
