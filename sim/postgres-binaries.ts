@@ -114,6 +114,20 @@ function trustedCache(dir: string): boolean {
 }
 
 /**
+ * The data directory and any copy of the programs live under the OS temp dir, so the server's
+ * user must be able to enter it.
+ * @throws EnvironmentError naming the directory in the way and the fix.
+ */
+export function assertTempDirReachable(user: RunAs): void {
+  const blocked = blockedDirectory(os.tmpdir(), user);
+  if (blocked !== undefined)
+    throw new EnvironmentError(
+      `the embedded PostgreSQL runs as the \`${user.name}\` user, who cannot enter ${blocked} (on the way to the temp dir ${os.tmpdir()}): ` +
+        'set TMPDIR to a directory it can reach, e.g. TMPDIR=/tmp',
+    );
+}
+
+/**
  * Programs `user` can run: the installed ones when it can reach them, else a copy of the whole
  * `native/` tree (programs, libraries, share files: PostgreSQL finds them relative to itself)
  * made once under the OS temp dir.
@@ -126,12 +140,7 @@ export function reachableBinaries(bins: PostgresBinaries, user: RunAs): Postgres
     os.tmpdir(),
     `dms-companion-postgres-${binariesVersion(nativeDir)}-${os.platform()}-${os.arch()}`,
   );
-  const blocked = blockedDirectory(os.tmpdir(), user);
-  if (blocked !== undefined)
-    throw new EnvironmentError(
-      `the embedded PostgreSQL runs as the \`${user.name}\` user, who cannot enter ${blocked} (on the way to the temp dir ${os.tmpdir()}): ` +
-        'set TMPDIR to a directory it can reach, e.g. TMPDIR=/tmp',
-    );
+  assertTempDirReachable(user);
   if (!existsSync(cache) || !trustedCache(cache)) {
     const staging = `${cache}.${process.pid}.partial`;
     rmSync(staging, { recursive: true, force: true });

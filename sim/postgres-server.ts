@@ -5,6 +5,7 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import {
   EnvironmentError,
+  assertTempDirReachable,
   blockedDirectory,
   locateBinaries,
   reachableBinaries,
@@ -32,8 +33,17 @@ export interface PostgresProcessOptions {
 }
 
 const running = new Set<() => Promise<void>>();
-// Ctrl-C, SIGTERM or a normal exit stop every server this process started.
-exitHook((done) => void Promise.all([...running].map((stop) => stop())).then(() => done()));
+let hooked = false;
+
+/**
+ * Ctrl-C, SIGTERM or the end of the process stop every server this process started. Installed with
+ * the first server only, so that merely importing this module changes no signal handling.
+ */
+function stopAllOnExit(): void {
+  if (hooked) return;
+  hooked = true;
+  exitHook((done) => void Promise.all([...running].map((stop) => stop())).then(() => done()));
+}
 
 /** The last lines of a program's error output that say what went wrong. */
 function reason(stderr: string): string {
@@ -112,7 +122,9 @@ function startServer(
  * @throws EnvironmentError (one sentence with the fix) for any problem of the machine.
  */
 export async function startPostgresProcess(o: PostgresProcessOptions): Promise<PostgresProcess> {
+  stopAllOnExit();
   const user = runAsUser();
+  assertTempDirReachable(user);
   const bins = reachableBinaries(await locateBinaries(), user);
   const root = mkdtempSync(path.join(os.tmpdir(), 'dms-companion-pg-'));
   const cleanup = () => rmSync(root, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { EnvironmentError } from '../sim/postgres-binaries.js';
 import { prepareTemplates, startEmbeddedServer, type EmbeddedServer, type ServerInfo } from '../sim/embedded.js';
 
 /**
@@ -8,7 +9,14 @@ import { prepareTemplates, startEmbeddedServer, type EmbeddedServer, type Server
 let server: EmbeddedServer | undefined;
 
 export default async function setup(project: TestProject) {
-  server = await startEmbeddedServer();
+  try {
+    server = await startEmbeddedServer();
+  } catch (err) {
+    // A machine problem (sim/postgres-binaries.ts) is one sentence with its fix, not a stack trace.
+    if (!(err instanceof EnvironmentError)) throw err;
+    process.stderr.write(`\nnpm test: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
   await prepareTemplates(server);
   const info: ServerInfo = {
     host: server.host,
