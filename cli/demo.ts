@@ -40,10 +40,10 @@ export function registerDemo(program: Command): void {
     )
     .option(
       '--duration <seconds>',
-      'real seconds of scenario (one real second is one simulated minute)',
-      number('--duration', 75),
-      90,
+      'real seconds of scenario (default: 90 simulated minutes at --speed, 90 s at 60×)',
+      number('--duration', 1),
     )
+    .option('--speed <n>', 'simulated seconds per real second', number('--speed', 1), 60)
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
     .addOption(
       new Option(
@@ -59,7 +59,10 @@ export function registerDemo(program: Command): void {
       '\nExit codes: 0 every fault detected and repaired and target equals source, 1 otherwise, 2 usage error.',
     )
     .action(
-      async (opts: { duration: number; seed: number; target: 'direct' | 'data-api' | 'serverless' }, cmd: Command) => {
+      async (
+        opts: { duration?: number; speed: number; seed: number; target: 'direct' | 'data-api' | 'serverless' },
+        cmd: Command,
+      ) => {
         const g = cmd.optsWithGlobals<GlobalOptions>();
         const tty = process.stderr.isTTY;
         let lastPrinted = 0;
@@ -78,15 +81,21 @@ export function registerDemo(program: Command): void {
           statusShown = false;
         };
         await runCommand(g.json, async () => {
-          const { runDemo, renderDemo } = await loadDemo();
+          const { runDemo, renderDemo, MIN_DEMO_SECONDS } = await loadDemo();
           const logFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-')), 'companion.log');
           if (!g.json)
             process.stderr.write(
               `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
                 `${logFile}\n`,
             );
+          // The scenario needs MIN_DEMO_SECONDS real seconds at 60×: as many simulated seconds at any speed.
+          const needed = Math.ceil((MIN_DEMO_SECONDS * 60) / opts.speed);
+          const duration = opts.duration ?? Math.ceil((90 * 60) / opts.speed);
+          if (duration < needed)
+            throw new UsageError(`--duration must be a number ≥ ${needed} (real seconds at --speed ${opts.speed})`);
           const report = await runDemo({
-            duration: opts.duration,
+            duration,
+            speed: opts.speed,
             seed: opts.seed,
             target: opts.target,
             logFile,
