@@ -49,10 +49,10 @@ export function registerDemo(program: Command): void {
     )
     .option(
       '--duration <seconds>',
-      'real seconds of scenario (one real second is one simulated minute)',
-      number('--duration', 75),
-      90,
+      'real seconds of scenario (default: 90 simulated minutes at --speed, 90 s at 60×)',
+      number('--duration', 1),
     )
+    .option('--speed <n>', 'simulated seconds per real second', number('--speed', 1), 60)
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
     .option('--notify-webhook <url>', "send the companion's notifications to this Slack-compatible webhook")
     .option(
@@ -76,7 +76,8 @@ export function registerDemo(program: Command): void {
     .action(
       async (
         opts: {
-          duration: number;
+          duration?: number;
+          speed: number;
           seed: number;
           notifyWebhook?: string;
           dmsVariant: string;
@@ -102,7 +103,7 @@ export function registerDemo(program: Command): void {
           statusShown = false;
         };
         await runCommand(g.json, async () => {
-          const { runDemo, renderDemo } = await loadDemo();
+          const { runDemo, renderDemo, MIN_DEMO_SECONDS } = await loadDemo();
           const dir = mkdtempSync(path.join(os.tmpdir(), 'dms-companion-demo-'));
           const logFile = path.join(dir, 'companion.log');
           const stateFile = path.join(dir, 'state.json');
@@ -111,8 +112,14 @@ export function registerDemo(program: Command): void {
               `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
                 `${logFile}\n`,
             );
+          // The scenario needs MIN_DEMO_SECONDS real seconds at 60×: as many simulated seconds at any speed.
+          const needed = Math.ceil((MIN_DEMO_SECONDS * 60) / opts.speed);
+          const duration = opts.duration ?? Math.ceil((90 * 60) / opts.speed);
+          if (duration < needed)
+            throw new UsageError(`--duration must be a number ≥ ${needed} (real seconds at --speed ${opts.speed})`);
           const report = await runDemo({
-            duration: opts.duration,
+            duration,
+            speed: opts.speed,
             seed: opts.seed,
             dmsVariant: knownVariant(opts.dmsVariant),
             logFile,

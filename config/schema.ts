@@ -189,6 +189,12 @@ const dataApiTarget = z
     pollInterval: duration().default(0.25),
     /** Longest a statement may run before the adapter gives up on it (seconds). */
     statementTimeout: duration().default(3600),
+    /**
+     * `SessionKeepAliveSeconds` of a transaction's Data API session: how long it stays open after each of its
+     * statements (seconds). Longer than any pause inside a transaction; each session holds a database
+     * connection until it expires (docs/aws-facts.md §12.11).
+     */
+    sessionKeepAlive: duration().default(300),
   })
   .superRefine((t, ctx) => {
     if (!t.clusterIdentifier === !t.workgroupName) {

@@ -177,6 +177,7 @@ export function dataApiTarget(
       target,
       pollInterval: target.pollInterval,
       statementTimeout: target.statementTimeout,
+      sessionKeepAlive: target.sessionKeepAlive,
     }),
   };
 }

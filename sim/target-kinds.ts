@@ -42,6 +42,12 @@ export interface SimTarget {
 
 /** Seconds between DescribeStatement polls against the local endpoint: it answers in milliseconds. */
 const LOCAL_POLL_INTERVAL = 0.002;
+/**
+ * Seconds a transaction's session stays open after its last statement. The simulator's transactions
+ * pause for milliseconds, and the demo runs jobs every real second: the production default (300 s)
+ * would keep hundreds of sessions, each a database connection, open at once.
+ */
+const LOCAL_SESSION_KEEP_ALIVE = 5;
 
 /**
  * Opens the target of `kind` on an embedded environment.
@@ -83,6 +89,7 @@ export async function openSimTarget(env: Environment, kind: TargetKind): Promise
     database: env.databases.target,
     endpoint: endpoint.url,
     pollInterval: LOCAL_POLL_INTERVAL,
+    sessionKeepAlive: LOCAL_SESSION_KEEP_ALIVE,
   };
   // The endpoint does not check signatures, but the SDK signs every request: static credentials.
   const { sdk, client } = dataApiTarget(parsedTarget(env, config), 'us-east-1', {

@@ -178,7 +178,11 @@ async function evaluate<F extends FixRun>(
   // What happened before the fixer's last successful run has been dealt with: judge what came after.
   const lastFix = await deps.state.lastSuccess('fixer', task.arn);
   const since = lastFix && lastFix > from ? lastFix : from;
-  const counts = await countDmsStatements(deps.target, deps.config.dmsUser, task.tables, since, now);
+  const identity = {
+    ids: [task.name, taskResourceId(task.arn)],
+    tables: task.tables.map((t) => t.target),
+  };
+  const counts = await countDmsStatements(deps.target, deps.config.dmsUser, identity, since, now);
   const rolled = await findRolledBackUpdates(deps.target, deps.config.dmsUser, since);
   const taskTables = new Set(task.tables.map((t) => `${t.target.schema}.${t.target.name}`));
   const ours = rolled.updates.filter((u) => {

@@ -1,4 +1,4 @@
-import type { TableConfig } from '../../config/schema.js';
+import { taskCondition, type TaskIdentity } from '../../lib/dms/task-attribution.js';
 import { unreadableRelation, type SqlExecutor, type SqlParam } from '../../lib/sql/client.js';
 import { utcText } from '../../lib/state/store.js';
 
@@ -11,8 +11,9 @@ import { utcText } from '../../lib/state/store.js';
  * themselves, so the UPDATEs that do not reference it are counted apart: in batch mode there are
  * none, in one-by-one mode one per change.
  *
- * Statements are attributed to a task by the target table names in their text (quoted or not):
- * the DMS user is shared by every task on the cluster. Read from STL_QUERY on a provisioned
+ * Statements are attributed to a task by the `"TaskId"` in their comment when there is one, else by
+ * the task's target table names as whole tokens (lib/dms/task-attribution.ts): the DMS user is
+ * shared by every task on the cluster. Read from STL_QUERY on a provisioned
  * cluster, from SYS_QUERY_HISTORY where STL is not available (Serverless).
  */
 
@@ -25,41 +26,37 @@ export interface StatementCounts {
   source: 'stl_query' | 'sys_query_history';
 }
 
-function patterns(tables: readonly TableConfig[]): string[] {
-  return tables.flatMap((t) => [`%"${t.target.schema}"."${t.target.name}"%`, `%${t.target.schema}.${t.target.name}%`]);
-}
-
 export async function countDmsStatements(
   target: SqlExecutor,
   dmsUser: string,
-  tables: readonly TableConfig[],
+  task: TaskIdentity,
   from: Date,
   to: Date,
 ): Promise<StatementCounts> {
-  const pats = patterns(tables);
-  const params: SqlParam[] = [dmsUser, utcText(from), utcText(to), ...pats];
-  const like = (col: string) => pats.map((_p, i) => `${col} ILIKE $${i + 4}`).join(' OR ');
+  const params: SqlParam[] = [dmsUser, utcText(from), utcText(to)];
+  const stl = taskCondition('q.querytxt', task, 4);
   try {
     const r = await target.query<CountRow>(
       `SELECT sum(CASE WHEN ${IS_UPDATE} THEN 1 ELSE 0 END) AS updates,
               sum(CASE WHEN ${IS_UPDATE} AND q.querytxt NOT ILIKE '%awsdms_changes%' THEN 1 ELSE 0 END) AS single_row_updates,
               count(*) AS statements
          FROM stl_query q JOIN pg_user u ON u.usesysid = q.userid
-        WHERE u.usename = $1 AND q.starttime >= $2 AND q.starttime < $3 AND (${like('q.querytxt')})`,
-      params,
+        WHERE u.usename = $1 AND q.starttime >= $2 AND q.starttime < $3 AND ${stl.sql}`,
+      [...params, ...stl.params],
     );
     return toCounts(r.rows[0], 'stl_query');
   } catch (err) {
     // Serverless refuses STL views; through the Data API the refusal has a message but no SQLSTATE.
     if (!unreadableRelation(err)) throw err;
   }
+  const sys = taskCondition('q.query_text', task, 4);
   const r = await target.query<CountRow>(
     `SELECT sum(CASE WHEN TRIM(q.query_type) = 'UPDATE' THEN 1 ELSE 0 END) AS updates,
             sum(CASE WHEN TRIM(q.query_type) = 'UPDATE' AND q.query_text NOT ILIKE '%awsdms_changes%' THEN 1 ELSE 0 END) AS single_row_updates,
             count(*) AS statements
        FROM sys_query_history q JOIN pg_user u ON u.usesysid = q.user_id
-      WHERE u.usename = $1 AND q.start_time >= $2 AND q.start_time < $3 AND (${like('q.query_text')})`,
-    params,
+      WHERE u.usename = $1 AND q.start_time >= $2 AND q.start_time < $3 AND ${sys.sql}`,
+    [...params, ...sys.params],
   );
   return toCounts(r.rows[0], 'sys_query_history');
 }
