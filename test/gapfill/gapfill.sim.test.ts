@@ -3,7 +3,7 @@ import { runGapfill } from '../../jobs/gapfill/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
-import { SIM_TASK_CONFIG } from '../helpers/config.js';
+import { SIM_GAPFILL_TASK } from '../helpers/config.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
 import { resetTarget, runFor } from '../helpers/sim.js';
@@ -16,18 +16,6 @@ afterEach(async () => {
   sim = undefined;
   await resetTarget(env().targetAdmin);
 });
-
-/** The simulated task's rental and payment tables, with their day columns (rental with a version column). */
-const GAPFILL_TASK = {
-  ...SIM_TASK_CONFIG,
-  tables: SIM_TASK_CONFIG.tables.map((t) =>
-    t.source === 'public.rental'
-      ? { ...t, dayColumn: 'rental_date', versionColumn: 'last_update' }
-      : t.source === 'public.payment'
-        ? { ...t, dayColumn: 'payment_date' }
-        : t,
-  ),
-};
 
 describe('gapfill end to end on the simulator', () => {
   it('finds every injected fault in its class over several days, and nothing else; after repair target equals source', async () => {
@@ -95,7 +83,7 @@ describe('gapfill end to end on the simulator', () => {
 
     // Next morning, well past the settle lag.
     await clock.set('2026-03-05T06:00:00Z');
-    const config = simConfig(env(), {}, { tasks: [GAPFILL_TASK] });
+    const config = simConfig(env(), {}, { tasks: [SIM_GAPFILL_TASK] });
     const deps = simDeps(env(), sim, clock, config);
     const dry = await runGapfill(deps, { days: ['2026-03-02', '2026-03-03', '2026-03-04'], dryRun: true });
     const found = (cls: 'missing' | 'extra' | 'duplicated' | 'stale') =>

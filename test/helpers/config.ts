@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { envConfig } from '../../sim/companion.js';
+import { envConfig, SIM_TASK_CONFIG } from '../../sim/companion.js';
 import type { Environment } from '../../sim/embedded.js';
 
 export { ENV_FOR_CONFIG, envConfig, parsedEnvConfig, SIM_TASK_CONFIG } from '../../sim/companion.js';
@@ -13,3 +13,15 @@ export function writeEnvConfig(env: Environment, overrides: Record<string, unkno
   writeFileSync(file, stringify(envConfig(env, overrides)));
   return file;
 }
+
+/** The simulated task's rental and payment tables with their day columns (rental with a version column), for gap-filling. */
+export const SIM_GAPFILL_TASK = {
+  ...SIM_TASK_CONFIG,
+  tables: SIM_TASK_CONFIG.tables.map((t) =>
+    t.source === 'public.rental'
+      ? { ...t, dayColumn: 'rental_date', versionColumn: 'last_update' }
+      : t.source === 'public.payment'
+        ? { ...t, dayColumn: 'payment_date' }
+        : t,
+  ),
+};
