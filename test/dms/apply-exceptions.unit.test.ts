@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseExceptionStatement } from '../../lib/dms/apply-exceptions.js';
 
-const UPDATE = `UPDATE "public"."rental" SET "rental_id" = 16051, "rental_date" = '2026-06-01 08:00:03', "return_date" = '2026-06-01 09:00:06' WHERE "rental_id" = 16051`;
+const UPDATE =
+  `UPDATE "public"."rental" SET "rental_id" = 16051, "rental_date" = '2026-06-01 08:00:03', "return_date" = '2026-06-01 09:00:06' ` +
+  `WHERE "rental_id" = 16051`;
 
 describe('apply-exceptions statements (fail closed)', () => {
   it('reads the key of a single-row UPDATE or DELETE as DMS logs it', () => {
