@@ -1,6 +1,6 @@
 import { jobs } from '../jobs/registry.js';
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { dayList, parseDay, runGapfill, type GapfillReport } from '../jobs/gapfill/index.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError } from '../lib/errors.js';
 import { withRuntime } from './context.js';
@@ -31,8 +31,16 @@ export function renderGapfill(r: GapfillReport): string {
         `${`${(x.durationMs / 1000).toFixed(1)} s`.padStart(7)}`,
     );
   }
+  lines.push('');
+  for (const t of r.tables) {
+    lines.push(
+      `${t.table}: ${t.days} day(s), ${t.rowsCompared} rows compared, ${t.missing} missing, ${t.extra} extra, ${t.duplicated} duplicated, ` +
+        `${t.stale} stale, ${t.repaired} repaired, ${t.problems} problem day(s), ${t.queries} queries, ${(t.durationMs / 1000).toFixed(1)} s`,
+    );
+  }
   for (const x of r.results) {
     const detail = [
+      x.modeReason ? `  mode ${x.mode ?? ''}: ${x.modeReason}` : '',
       x.missing.length ? `  missing: ${keys(x.missing)}` : '',
       x.extra.length ? `  extra: ${keys(x.extra)}` : '',
       x.duplicated.length ? `  duplicated: ${keys(x.duplicated)}` : '',
@@ -91,9 +99,10 @@ export function registerGapfill(program: Command): void {
             if (Boolean(opts.from) !== Boolean(opts.to)) throw new UsageError('--from and --to go together');
             if (opts.day) parseDay(opts.day);
             const days = opts.day ? [opts.day] : opts.from && opts.to ? dayList(opts.from, opts.to) : undefined;
-            const bar =
+            // One display: a bar per table being compared (tables run side by side).
+            const bars =
               process.stderr.isTTY && !g.json
-                ? new SingleBar(
+                ? new MultiBar(
                     {
                       format: '{table} {day} {phase} [{bar}] {value}/{total}',
                       stream: process.stderr,
@@ -102,7 +111,7 @@ export function registerGapfill(program: Command): void {
                     Presets.shades_classic,
                   )
                 : undefined;
-            let current = '';
+            const running = new Map<string, SingleBar>();
             const report = await runGapfill(rt, {
               table: opts.table,
               days,
@@ -110,18 +119,16 @@ export function registerGapfill(program: Command): void {
               dryRun: g.dryRun ?? false,
               deleteExtra: opts.deleteExtra,
               dedupe: opts.dedupe,
-              onProgress: bar
+              onProgress: bars
                 ? (table, day, p) => {
-                    const key = `${table} ${day} ${p.phase}`;
-                    if (key !== current) {
-                      if (current) bar.stop();
-                      bar.start(p.total, p.done, { table, day, phase: p.phase });
-                      current = key;
-                    } else bar.update(p.done);
+                    const bar = running.get(table) ?? bars.create(p.total, 0);
+                    running.set(table, bar);
+                    bar.setTotal(p.total);
+                    bar.update(p.done, { table, day, phase: p.phase });
                   }
                 : undefined,
             });
-            if (current) bar?.stop();
+            bars?.stop();
             printResult(report, g.json, renderGapfill);
             await notifyOutcome(rt, { job: 'gapfill', report });
             return jobs.gapfill.isProblem(report) ? EXIT_PROBLEM : EXIT_OK;

@@ -285,6 +285,8 @@ const gapfillConfig = z.strictObject({
   targetQueryTime: duration().default(0.5),
   /** Statements in flight at once per side (within the side's maxConnections). */
   concurrency: z.number().int().min(1).max(32).default(4),
+  /** Tables compared side by side (each within `concurrency`). */
+  parallelTables: z.number().int().min(1).max(16).default(2),
   /** How many missed days to catch up at most. */
   catchUpDays: z.number().int().min(0).default(7),
   deleteExtra: z.boolean().default(false),

@@ -6,9 +6,9 @@ import pLimit from 'p-limit';
  */
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; results in order. */
-export function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+export function mapLimit<T, R>(items: readonly T[], limit: number, fn: (x: T, i: number) => Promise<R>): Promise<R[]> {
   const run = pLimit(Math.max(1, limit));
-  return Promise.all(items.map((x) => run(() => fn(x))));
+  return Promise.all(items.map((x, i) => run(() => fn(x, i))));
 }
 
 /** `xs` cut into pieces of at most `n`. */

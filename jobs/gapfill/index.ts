@@ -11,6 +11,7 @@ import { displayName } from '../../lib/sql/quote.js';
 import { planTable } from '../../lib/typemap/index.js';
 import { DEFAULT_COMPARE, type Progress } from './compare.js';
 import { emptyDiff } from './diff.js';
+import { mapLimit } from './concurrency.js';
 import { compareDay, compareTable, type CompareMode } from './mode.js';
 import { repairGaps, type GapRepairs } from './repair.js';
 import { describeRefused, type RefusedRow } from '../../lib/repair/refused-rows.js';
@@ -70,6 +71,63 @@ export interface GapfillReport {
   results: GapfillResult[];
   /** (table, day) pairs that failed or left differences unrepaired (a dry run repairs nothing). */
   problems: number;
+  /** One line per table: its days added up. */
+  tables: GapfillTableSummary[];
+}
+
+/** A table's days added up (counts of keys, rows, statements; milliseconds summed over its days). */
+export interface GapfillTableSummary {
+  table: string;
+  days: number;
+  /** Days that failed or left differences unrepaired. */
+  problems: number;
+  rowsCompared: number;
+  missing: number;
+  extra: number;
+  duplicated: number;
+  stale: number;
+  repaired: number;
+  queries: number;
+  bytesRead: number;
+  durationMs: number;
+}
+
+function isProblem(r: GapfillResult): boolean {
+  return r.status === 'failed' || r.status === 'differences' || r.status === 'planned';
+}
+
+/** Per-table totals of a run's results, in the order the tables first appear. */
+export function tableSummaries(results: readonly GapfillResult[]): GapfillTableSummary[] {
+  const by = new Map<string, GapfillTableSummary>();
+  for (const r of results) {
+    const t = by.get(r.table) ?? {
+      table: r.table,
+      days: 0,
+      problems: 0,
+      rowsCompared: 0,
+      missing: 0,
+      extra: 0,
+      duplicated: 0,
+      stale: 0,
+      repaired: 0,
+      queries: 0,
+      bytesRead: 0,
+      durationMs: 0,
+    };
+    t.days++;
+    t.problems += isProblem(r) ? 1 : 0;
+    t.rowsCompared += r.rowsCompared;
+    t.missing += r.missing.length;
+    t.extra += r.extra.length;
+    t.duplicated += r.duplicated.length;
+    t.stale += r.stale.length;
+    t.repaired += r.repaired.inserted + r.repaired.replaced + r.repaired.deleted + r.repaired.deduped;
+    t.queries += r.queries;
+    t.bytesRead += r.bytesRead;
+    t.durationMs += r.durationMs;
+    by.set(r.table, t);
+  }
+  return [...by.values()];
 }
 
 export interface GapfillOptions {
@@ -152,23 +210,31 @@ async function catchUpDays(deps: JobDeps, ref: TableRef, now: Date): Promise<str
 export async function runGapfill(deps: JobDeps, o: GapfillOptions): Promise<GapfillReport> {
   const runId = o.runId ?? newRunId();
   const now = deps.clock.now();
-  const results: GapfillResult[] = [];
-  for (const ref of selectTables(deps, o.table, o.all === true)) {
-    const days = o.all ? [ALL] : (o.days ?? (await catchUpDays(deps, ref, now)));
-    // One run record per table and day, so catch-up knows exactly which days are done.
-    for (const day of days) {
-      checkpoint(deps.signal, `gap-filling ${displayName(ref.table.target)} ${day}`);
-      // Catch-up (scheduled) waits until the whole day has settled; explicit days may be compared in part.
-      results.push(await gapfillDay(deps, ref, day, `${runId}.${results.length + 1}`, o, o.days === undefined));
-    }
-  }
+  // Tables run side by side (at most `parallelTables`); a table's days one after another, under its lease.
+  const perTable = await mapLimit(
+    selectTables(deps, o.table, o.all === true),
+    deps.config.jobs.gapfill.parallelTables,
+    async (ref, t) => {
+      const days = o.all ? [ALL] : (o.days ?? (await catchUpDays(deps, ref, now)));
+      const out: GapfillResult[] = [];
+      // One run record per table and day, so catch-up knows exactly which days are done.
+      for (const [d, day] of days.entries()) {
+        checkpoint(deps.signal, `gap-filling ${displayName(ref.table.target)} ${day}`);
+        // Catch-up (scheduled) waits until the whole day has settled; explicit days may be compared in part.
+        const id = `${runId}.${t + 1}.${d + 1}`;
+        out.push(await gapfillDay(deps, ref, day, id, o, o.days === undefined));
+      }
+      return out;
+    },
+  );
+  const results = perTable.flat();
   return {
     job: 'gapfill',
     runId,
     dryRun: o.dryRun,
     results,
-    problems: results.filter((r) => r.status === 'failed' || r.status === 'differences' || r.status === 'planned')
-      .length,
+    tables: tableSummaries(results),
+    problems: results.filter(isProblem).length,
   };
 }
 

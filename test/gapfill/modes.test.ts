@@ -113,6 +113,13 @@ describe('gapfill comparison modes', () => {
     expect(rand[0]!.rowsCompared + rand[1]!.rowsCompared).toBe(3000);
     expect(rand.flatMap((x) => x.missing.map((k) => k[0])).sort()).toEqual(['2999', '5']);
     expect(rand.flatMap((x) => [...x.extra, ...x.stale, ...x.duplicated])).toEqual([]);
+    // Tables side by side (parallelTables), one summary line per table in config order.
+    expect(r.tables.map((t) => [t.table, t.days, t.rowsCompared, t.missing, t.extra, t.stale, t.problems])).toEqual([
+      ['public.gm_uuid', 2, 2000, 1, 1, 1, 2],
+      ['public.gm_rand', 2, 3000, 2, 0, 0, 1],
+      ['public.gm_blank', 2, 4, 2, 1, 0, 1],
+      ['public.gm_big', 2, 3000, 1, 1, 0, 1],
+    ]);
   });
 
   it("tells a key 'a ' from a key 'a' (Redshift's = ignores trailing blanks)", async () => {
