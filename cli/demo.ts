@@ -52,13 +52,18 @@ export function registerDemo(program: Command): void {
       'real seconds of scenario (default: 90 simulated minutes at --speed, 90 s at 60×)',
       number('--duration', 1),
     )
-    .option('--speed <n>', 'simulated seconds per real second', number('--speed', 1), 60)
+    .option(
+      '--speed <n>',
+      'simulated seconds per real second (default 60 with --target direct, 30 over the Data API: each statement is several HTTP calls)',
+      number('--speed', 1),
+    )
     .option('--seed <n>', 'seed of the workload', number('--seed', 0), 1)
     .option('--notify-webhook <url>', "send the companion's notifications to this Slack-compatible webhook")
     .option(
       '--dms-variant <name>',
-      `how the simulated DMS behaves where AWS leaves room: ${Object.keys(DMS_VARIANTS).join(', ')}`,
-      'until-restart',
+      `how the simulated DMS behaves where AWS leaves room: ${Object.keys(DMS_VARIANTS).join(', ')} ` +
+        '(default failed-batch: one-by-one for the failed batch only, as AWS describes it)',
+      'failed-batch',
     )
     .addOption(
       new Option(
@@ -77,7 +82,7 @@ export function registerDemo(program: Command): void {
       async (
         opts: {
           duration?: number;
-          speed: number;
+          speed?: number;
           seed: number;
           notifyWebhook?: string;
           dmsVariant: string;
@@ -112,14 +117,15 @@ export function registerDemo(program: Command): void {
               `starting the embedded PostgreSQL (Pagila source, emulated Redshift target), the simulated DMS task and the daemon…\njobs' full JSON log: ` +
                 `${logFile}\n`,
             );
+          const speed = opts.speed ?? (opts.target === 'direct' ? 60 : 30);
           // The scenario needs MIN_DEMO_SECONDS real seconds at 60×: as many simulated seconds at any speed.
-          const needed = Math.ceil((MIN_DEMO_SECONDS * 60) / opts.speed);
-          const duration = opts.duration ?? Math.ceil((90 * 60) / opts.speed);
+          const needed = Math.ceil((MIN_DEMO_SECONDS * 60) / speed);
+          const duration = opts.duration ?? Math.ceil((90 * 60) / speed);
           if (duration < needed)
-            throw new UsageError(`--duration must be a number ≥ ${needed} (real seconds at --speed ${opts.speed})`);
+            throw new UsageError(`--duration must be a number ≥ ${needed} (real seconds at --speed ${speed})`);
           const report = await runDemo({
             duration,
-            speed: opts.speed,
+            speed,
             seed: opts.seed,
             dmsVariant: knownVariant(opts.dmsVariant),
             logFile,
