@@ -1,8 +1,8 @@
-import cron from 'node-cron';
+import cron, { type ScheduledTask } from 'node-cron';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Liveness } from '../../daemon/liveness.js';
 
-const tasks: cron.ScheduledTask[] = [];
+const tasks: ScheduledTask[] = [];
 afterEach(async () => {
   for (const t of tasks.splice(0)) await t.destroy();
 });
