@@ -165,6 +165,8 @@ export class Daemon {
         );
         this.crons.push(task);
         this.liveness.ticked(job, task);
+        // A slot node-cron noticed it missed (the process was paused) still shows a live scheduler.
+        task.on('execution:missed', () => this.liveness.ticked(job, task));
         log.info({ job, schedule }, `scheduled ${job} (${schedule}, UTC)`);
       }
     }
