@@ -25,7 +25,8 @@ afterAll(async () => {
 
 describe('dms-companion demo, as operators see it', () => {
   it('every repair, stop/resume and give-up produces exactly one message at the webhook; history lists each repaired fault with its evidence', async () => {
-    const r = await runCli(['demo', '--json', '--notify-webhook', hook.url]);
+    // `until-restart`: the fixer repairs the lost INSERT from the changes table (its message is counted below).
+    const r = await runCli(['demo', '--json', '--dms-variant', 'until-restart', '--notify-webhook', hook.url]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as DemoJson;
     expect(report.allRepaired).toBe(true);

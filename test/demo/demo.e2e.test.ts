@@ -8,6 +8,7 @@ interface DemoJson {
     detectedBy: string | null;
     detectedAt: string | null;
     repairedAt: string | null;
+    evidence?: string;
   }[];
   targetEqualsSource: boolean;
   allRepaired: boolean;
@@ -21,12 +22,22 @@ describe('dms-companion demo', () => {
     const r = await runCli(['demo', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as DemoJson;
-    expect(report.faults.map((f) => [f.kind, f.detectedBy])).toEqual([
-      ['lost-update', 'gapfill'],
-      ['lost-delete', 'gapfill'],
-      ['lost-insert', 'checker'],
-      ['memory-leak', 'memory-guard'],
-      ['maintenance-reboot', 'maintenance-guard'],
+    // The default DMS variant is `failed-batch`: the next batch may reload the changes table before the fixer
+    // runs; the fixer then refuses that evidence and gap-filling repairs the lost INSERT instead.
+    expect(report.faults.map((f) => f.kind)).toEqual([
+      'lost-update',
+      'lost-delete',
+      'lost-insert',
+      'memory-leak',
+      'maintenance-reboot',
+    ]);
+    const by = Object.fromEntries(report.faults.map((f) => [f.kind, f]));
+    expect([by['lost-update']!.detectedBy, by['lost-delete']!.detectedBy]).toEqual(['gapfill', 'gapfill']);
+    expect(['checker', 'gapfill']).toContain(by['lost-insert']!.detectedBy);
+    expect(['changes-table', 'gapfill']).toContain(by['lost-insert']!.evidence);
+    expect([by['memory-leak']!.detectedBy, by['maintenance-reboot']!.detectedBy]).toEqual([
+      'memory-guard',
+      'maintenance-guard',
     ]);
     for (const f of report.faults) {
       expect(f.injectedAt && f.detectedAt && f.repairedAt, f.kind).toBeTruthy();
