@@ -123,26 +123,30 @@ function interpolate(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv
 }
 
 const SECRET_KEY_RE = /password|secret(?!Arn|sManager)|token|credential/i;
+/** Sections whose every value is a secret: a Slack-compatible webhook URL carries its own credential. */
+const SECRET_SECTION_RE = /^webhook$/i;
 
-/** Whether a config path names a secret (`source.password`, `notify.webhook.token`, …). */
+/** Whether a config path names a secret (`source.password`, `notify.webhook.url`, …). */
 export function isSecretPath(path: readonly PropertyKey[]): boolean {
-  return path.some((p) => typeof p === 'string' && SECRET_KEY_RE.test(p));
+  return path.some((p) => typeof p === 'string' && (SECRET_KEY_RE.test(p) || SECRET_SECTION_RE.test(p)));
 }
 
 /** A copy of the config with every secret value replaced by `***` (for printing and logging). */
 export function maskSecrets<T>(value: T): T {
-  const walk = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(walk);
+  const walk = (v: unknown, inSecretSection: boolean): unknown => {
+    if (Array.isArray(v)) return v.map((x) => walk(x, inSecretSection));
     if (v && typeof v === 'object') {
       return Object.fromEntries(
         Object.entries(v).map(([k, x]) => [
           k,
           // A reference (`{ secretsManager: ARN }`, `{ ssm: NAME }`) is shown; a value never is.
-          SECRET_KEY_RE.test(k) && x !== undefined && (typeof x !== 'object' || x === null) ? '***' : walk(x),
+          (inSecretSection || SECRET_KEY_RE.test(k)) && x !== undefined && (typeof x !== 'object' || x === null)
+            ? '***'
+            : walk(x, inSecretSection || SECRET_SECTION_RE.test(k)),
         ]),
       );
     }
     return v;
   };
-  return walk(value) as T;
+  return walk(value, false) as T;
 }

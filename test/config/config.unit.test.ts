@@ -72,6 +72,16 @@ describe('config', () => {
     expect(maskSecrets(c).source.user).toBe('reader');
   });
 
+  it('masks every value of a webhook section (its URL carries the credential), not only keys named like secrets', () => {
+    const masked = maskSecrets({
+      notify: { webhook: { url: 'https://hooks.example.com/services/T000/B000/XXXX', timeout: 5 } },
+      daemon: { host: '127.0.0.1' },
+    });
+    expect(masked.notify.webhook.url).toBe('***');
+    expect(JSON.stringify(masked)).not.toContain('XXXX');
+    expect(masked.daemon.host).toBe('127.0.0.1');
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const p = problems('region: us-east-1\nsource: [unclosed\n');
     expect(p[0]).toMatch(/^<config>:\d+:\d+: /);
