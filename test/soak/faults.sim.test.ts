@@ -62,11 +62,11 @@ describe('soak: task control under injected faults', () => {
     const ARN = DEFAULT_TASK.arn;
 
     const held = new Map<string, number>(); // owner → minute it releases
-    const counts = { minutes: 0, outages: 0, dropped: 0, holds: 0, releases: 0, errors: 0, checks: 0 };
+    const counts = { ticks: 0, outages: 0, dropped: 0, holds: 0, releases: 0, errors: 0, checks: 0 };
     let outageUntil = -1;
     const minutes = Math.round(HOURS * 60);
     for (let m = 0; m < minutes; m += STEP) {
-      counts.minutes++;
+      counts.ticks++;
       // Target outages (minutes long) and single dropped connections on the state store.
       if (m >= outageUntil && store.down) store.down = false;
       if (!store.down && rng.chance(Math.min(0.5, 0.015 * STEP))) {
