@@ -3,7 +3,7 @@ import type { Hold } from '../state/store.js';
 import { isConnectionError } from '../sql/client.js';
 import { describeTask, type ControlContext } from './context.js';
 import type { JournalRecord } from './journal.js';
-import { withRetries } from './retry.js';
+import { backoffSeconds, isRetryable } from './retry.js';
 import { isRunning, isStopped } from './states.js';
 import type { TakeHoldInput } from './take-hold.js';
 
@@ -21,19 +21,11 @@ export async function holdOffline(
 ): Promise<{ alreadyHeld: boolean; stopped: boolean; status: string; wasRunning: boolean; state: Hold['state'] }> {
   const journaled = journalHolds(ctx).filter((h) => h.taskArn === i.taskArn);
   const mine = journaled.find((h) => h.owner === i.owner);
-  let status = (await describeTask(ctx, i.taskArn)).status;
+  let status: string = (await describeTask(ctx, i.taskArn)).status;
   const wasRunning = journaled[0]?.wasRunning ?? i.sent?.wasRunning ?? isRunning(status);
-  let stopSent = i.sent !== undefined;
-  if (!i.recordOnly && status === 'running') {
-    await withRetries(ctx.clock, ctx.o.apiAttempts, ctx.o.retryDelay, () => ctx.tasks.stopTask(i.taskArn));
-    stopSent = true;
-  }
-  const deadline = ctx.clock.now().getTime() + stopTimeout * 1000;
-  while (!i.recordOnly && !isStopped(status) && ctx.clock.now().getTime() < deadline) {
-    await ctx.clock.sleep(ctx.o.pollInterval * 1000);
-    status = (await describeTask(ctx, i.taskArn)).status;
-  }
-  const state = i.recordOnly || isStopped(status) ? 'held' : 'stopping';
+  const needsStop = !i.recordOnly && status === 'running';
+  // The intent is journaled before the stop goes out: whatever happens next, the stopped task has its hold.
+  const initial: Hold['state'] = needsStop ? 'stop-requested' : i.recordOnly || isStopped(status) ? 'held' : 'stopping';
   if (!mine) {
     ctx.journal.append({
       kind: 'hold',
@@ -44,19 +36,45 @@ export async function holdOffline(
       until: i.until?.toISOString(),
       runId: i.runId,
       wasRunning,
-      state,
-      stopSent,
+      state: initial,
+      stopSent: needsStop || i.sent !== undefined,
     });
     ctx.log.warn(
-      { taskArn: i.taskArn, owner: i.owner, state },
+      { taskArn: i.taskArn, owner: i.owner },
       'state store unreachable: hold journaled, written when the store returns',
     );
   }
+  if (needsStop) status = await stopOffline(ctx, i.taskArn);
+  const deadline = ctx.clock.now().getTime() + stopTimeout * 1000;
+  while (!i.recordOnly && !isStopped(status) && ctx.clock.now().getTime() < deadline) {
+    await ctx.clock.sleep(ctx.o.pollInterval * 1000);
+    status = (await describeTask(ctx, i.taskArn)).status;
+  }
+  const state = i.recordOnly || isStopped(status) ? 'held' : 'stopping';
+  const stopSent = needsStop || i.sent !== undefined;
   if (state === 'stopping')
     throw new AwsStateError(
       `replication task ${i.taskArn} did not stop within ${stopTimeout} s (last status ${status}); the hold is journaled (state store unreachable)`,
     );
   return { alreadyHeld: mine !== undefined, stopped: stopSent, status, wasRunning, state };
+}
+
+/**
+ * StopReplicationTask without the store, retried on throttling; an error after which the task no longer runs means
+ * the stop took effect (its answer was lost). @returns the status afterwards.
+ */
+async function stopOffline(ctx: ControlContext, taskArn: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.tasks.stopTask(taskArn);
+      return (await describeTask(ctx, taskArn)).status;
+    } catch (err) {
+      const status = (await describeTask(ctx, taskArn)).status;
+      if (status !== 'running' && status !== 'starting') return status;
+      if (attempt >= ctx.o.apiAttempts || !isRetryable(err)) throw err;
+      await ctx.clock.sleep(backoffSeconds(attempt, ctx.o.retryDelay) * 1000);
+    }
+  }
 }
 
 /** Journals a release asked for while the store is unreachable (no resume is sent). */

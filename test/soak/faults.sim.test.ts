@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runMaintenanceTick } from '../../jobs/maintenance-guard/index.js';
 import { ManualClock } from '../../lib/clock.js';
-import { silentLogger } from '../../lib/log.js';
+import { createLogger, silentLogger } from '../../lib/log.js';
 import { StateStore } from '../../lib/state/store.js';
 import { TaskControl } from '../../lib/task-control/index.js';
 import { FaultyTaskApi } from '../../sim/api-faults.js';
@@ -53,7 +53,7 @@ describe('soak: task control under injected faults', () => {
     const config = simConfig(env(), { fixer: { stopTimeout: '2m', resumeTimeout: '3m' } });
     const store = new SwitchableClient(env().target);
     const api = new FaultyTaskApi(sim.api.tasks, rng, { throttle: 0.15, lostAnswer: 0.1 });
-    const log = silentLogger();
+    const log = process.env.SOAK_LOG ? createLogger({ level: 'info', format: 'json' }) : silentLogger();
     const base = simDeps(env(), sim, clock, config, { log });
     const state = new StateStore(store, config.state.schema);
     const control = new TaskControl(api, state, clock, log, config.jobs.fixer.resumeTimeout, controlOptions(config));
@@ -62,11 +62,11 @@ describe('soak: task control under injected faults', () => {
     const ARN = DEFAULT_TASK.arn;
 
     const held = new Map<string, number>(); // owner → minute it releases
-    const counts = { minutes: 0, outages: 0, dropped: 0, holds: 0, releases: 0, errors: 0, checks: 0 };
+    const counts = { ticks: 0, outages: 0, dropped: 0, holds: 0, releases: 0, errors: 0, checks: 0 };
     let outageUntil = -1;
     const minutes = Math.round(HOURS * 60);
     for (let m = 0; m < minutes; m += STEP) {
-      counts.minutes++;
+      counts.ticks++;
       // Target outages (minutes long) and single dropped connections on the state store.
       if (m >= outageUntil && store.down) store.down = false;
       if (!store.down && rng.chance(Math.min(0.5, 0.015 * STEP))) {
@@ -104,6 +104,8 @@ describe('soak: task control under injected faults', () => {
         }
       }
       // The invariant, whenever the store can be read: a task that is stopped (or stopping) has a hold saying why.
+      // (Journaled records are written first: a journaled release may resume the task.)
+      if (!store.down) await control.flush();
       if (!store.down && (task.status === 'stopped' || task.status === 'stopping')) {
         counts.checks++;
         const holds = await control.holds(ARN);
