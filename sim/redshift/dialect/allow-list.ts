@@ -120,6 +120,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionEntry>> = {
   // System information.
   current_schema: { doc: `${DG}/r_CURRENT_SCHEMA.html`, leaderOnly: true },
   current_schemas: { doc: `${DG}/r_CURRENT_SCHEMAS.html`, leaderOnly: true },
+  current_database: { doc: `${DG}/r_CURRENT_DATABASE.html`, leaderOnly: true },
   has_table_privilege: { doc: `${DG}/r_HAS_TABLE_PRIVILEGE.html`, leaderOnly: true },
   has_schema_privilege: { doc: `${DG}/r_HAS_SCHEMA_PRIVILEGE.html`, leaderOnly: true },
   has_database_privilege: { doc: `${DG}/r_HAS_DATABASE_PRIVILEGE.html`, leaderOnly: true },
