@@ -21,6 +21,8 @@ export const EXAMPLES: Record<string, string> = {
   memory: 'dms-companion memory status',
   'memory status': 'dms-companion memory status --json',
   'memory tick': 'dms-companion memory tick --dry-run',
+  history: 'dms-companion history --since 24h --task orders --markdown',
+  validate: 'dms-companion validate --table public.orders --json',
   doctor: 'dms-companion doctor --config /etc/dms-companion/config.yaml',
   run: 'dms-companion run --config /etc/dms-companion/config.yaml --port 8080',
   typemap: 'dms-companion typemap ddl --table public.orders',

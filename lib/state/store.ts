@@ -51,6 +51,7 @@ export type StoredRepair = RepairLogEntry;
 export class StateStore {
   private readonly t: StateTables;
   private ready = false;
+  private creating: Promise<void> | undefined;
 
   /**
    * @param client the target (default) or the state database
@@ -76,7 +77,12 @@ export class StateStore {
   /** Creates the schema and tables when missing (idempotent, cheap). */
   async ensureSchema(): Promise<void> {
     if (this.ready) return;
-    await createStateTables(this.client, this.t);
+    // Concurrent callers (tables gap-filled side by side) share one creation: PostgreSQL's
+    // CREATE … IF NOT EXISTS is not safe against itself running at the same moment.
+    this.creating ??= createStateTables(this.client, this.t).finally(() => {
+      this.creating = undefined;
+    });
+    await this.creating;
     this.ready = true;
   }
 

@@ -67,7 +67,18 @@ export async function createStateTables(exec: SqlExecutor, t: StateTables): Prom
     try {
       await exec.query(d);
     } catch (err) {
-      if (!['42P06', '42P07', '23505', '42701'].includes((err as { sqlState?: string }).sqlState ?? '')) throw err;
+      if (!createdMeanwhile(err)) throw err;
     }
   }
+}
+
+/**
+ * Whether a CREATE failed only because another session created the object at the same moment: by SQLSTATE
+ * (schema, table, type or column already exists; the catalog's unique index) or, through the Data API, which
+ * carries no SQLSTATE, by the message.
+ */
+function createdMeanwhile(err: unknown): boolean {
+  const state = (err as { sqlState?: string }).sqlState ?? '';
+  if (['42P06', '42P07', '42710', '23505', '42701'].includes(state)) return true;
+  return /already exists|duplicate key value violates unique constraint "pg_/.test(String((err as Error).message));
 }

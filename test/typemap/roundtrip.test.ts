@@ -170,9 +170,10 @@ describe('typemap round trip on Pagila', () => {
     await target.query('INSERT INTO public.pk_probe VALUES (1), (1)');
     const r = await target.query<{ n: string }>('SELECT count(*) AS n FROM public.pk_probe');
     expect(Number(r.rows[0]!.n)).toBe(2);
-    const k = await target.query<{ columns: string[] }>(
-      `SELECT columns::text[] AS columns FROM redshift_system.informational_constraints WHERE table_name = 'pk_probe'`,
+    // Read as text: the emulation keeps the key columns in an array, which the dialect gate (rightly) refuses on the target.
+    const k = await target.query<{ columns: string }>(
+      `SELECT CAST(columns AS VARCHAR) AS columns FROM redshift_system.informational_constraints WHERE table_name = 'pk_probe'`,
     );
-    expect(k.rows[0]!.columns).toEqual(['id']);
+    expect(k.rows[0]!.columns).toBe('{id}');
   });
 });
