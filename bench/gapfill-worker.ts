@@ -89,7 +89,13 @@ async function gapfill() {
   const state = new StateStore(targetPg, 'dms_companion');
   const log = silentLogger();
   const unused = () => Promise.reject(new Error('not used in the benchmark'));
-  const tasks = { describeTask: unused, stopTask: unused, resumeTask: unused, waitForStatus: unused };
+  const tasks = {
+    describeTask: unused,
+    describeInstance: unused,
+    stopTask: unused,
+    resumeTask: unused,
+    waitForStatus: unused,
+  };
   const deps: JobDeps = {
     config,
     source: sourceTimed,

@@ -310,6 +310,12 @@ const memoryGuardConfig = z.strictObject({
   /** FreeableMemory below which tasks are stopped and resumed, when the instance also swaps (bytes). */
   threshold: size().default(1.5 * 1024 ** 3),
   /**
+   * Optional threshold as a fraction (0–1] of the replication instance class's memory (DescribeReplicationInstances,
+   * docs/aws-facts.md §65). With it, the guard acts below the lower of `threshold` and this fraction; an instance class
+   * whose memory is not known means no action (never a guessed size).
+   */
+  thresholdFraction: z.number().gt(0).max(1).optional(),
+  /**
    * SwapUsage above which the instance counts as swapping (bytes). FreeableMemory includes cache, so low
    * FreeableMemory alone is not memory pressure (docs/aws-facts.md §15.1, §15.2).
    */

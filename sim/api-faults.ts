@@ -1,4 +1,4 @@
-import type { ReplicationTaskApi, ReplicationTaskState } from '../lib/aws/dms.js';
+import type { ReplicationInstanceInfo, ReplicationTaskApi, ReplicationTaskState } from '../lib/aws/dms.js';
 import type { Random } from './random.js';
 
 /**
@@ -42,6 +42,9 @@ export class FaultyTaskApi implements ReplicationTaskApi {
 
   describeTask(taskArn: string): Promise<ReplicationTaskState> {
     return this.call('DescribeReplicationTasks', false, () => this.inner.describeTask(taskArn));
+  }
+  describeInstance(identifier: string): Promise<ReplicationInstanceInfo> {
+    return this.call('DescribeReplicationInstances', false, () => this.inner.describeInstance(identifier));
   }
   stopTask(taskArn: string): Promise<void> {
     return this.call('StopReplicationTask', true, () => this.inner.stopTask(taskArn));

@@ -72,6 +72,8 @@ export interface SimInstanceSpec {
   identifier: string;
   /** FreeableMemory when healthy (bytes). */
   baselineFreeableMemory: number;
+  /** ReplicationInstanceClass DescribeReplicationInstances answers (default `dms.r5.large`). */
+  instanceClass?: string;
 }
 
 const MIB = 1024 * 1024;
@@ -256,6 +258,15 @@ export class SimWorld {
   readonly api: { tasks: ReplicationTaskApi; metrics: MetricsApi; clusters: ClusterApi } = {
     tasks: {
       describeTask: (arn) => settle(() => this.describeTask(arn)),
+      describeInstance: (id) =>
+        settle(() => {
+          const i = this.instances.get(id);
+          if (!i)
+            throw new AwsStateError(
+              `replication instance ${id} not found (DescribeReplicationInstances returned 0 instances)`,
+            );
+          return { identifier: id, instanceClass: i.spec.instanceClass ?? 'dms.r5.large' };
+        }),
       stopTask: (arn) => settle(() => this.task(arn).requestStop()),
       resumeTask: (arn) => settle(() => this.task(arn).requestResume()),
       waitForStatus: async (arn, want, timeoutSeconds) => {

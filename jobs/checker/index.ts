@@ -5,6 +5,7 @@ import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId } from '../../lib/log.js';
 import type { JobDeps } from '../runtime.js';
 import { findRolledBackUpdates, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
+import { taskIdentityOf } from '../../lib/dms/task-attribution.js';
 import { parseApplyUpdate } from '../../lib/dms/apply-update.js';
 import { countDmsStatements } from './statement-counts.js';
 import { classifyTask, type CheckStatus } from './classify.js';
@@ -178,12 +179,9 @@ async function evaluate<F extends FixRun>(
   // What happened before the fixer's last successful run has been dealt with: judge what came after.
   const lastFix = await deps.state.lastSuccess('fixer', task.arn);
   const since = lastFix && lastFix > from ? lastFix : from;
-  const identity = {
-    ids: [task.name, taskResourceId(task.arn)],
-    tables: task.tables.map((t) => t.target),
-  };
+  const identity = taskIdentityOf(task);
   const counts = await countDmsStatements(deps.target, deps.config.dmsUser, identity, since, now);
-  const rolled = await findRolledBackUpdates(deps.target, deps.config.dmsUser, since);
+  const rolled = await findRolledBackUpdates(deps.target, deps.config.dmsUser, since, 20, identity);
   const taskTables = new Set(task.tables.map((t) => `${t.target.schema}.${t.target.name}`));
   const ours = rolled.updates.filter((u) => {
     try {

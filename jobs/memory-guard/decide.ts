@@ -102,6 +102,34 @@ export function decideMemory(
 }
 
 /**
+ * The FreeableMemory threshold for an instance (bytes), a pure function. Without `fraction`, `threshold`. With it,
+ * the lower of `threshold` and `fraction` × the instance class's memory (docs/aws-facts.md §65): the guard stops
+ * tasks only when both rules agree (a restart stops replication, so the stricter reading wins). When the class is
+ * not known (`memory` undefined, or the class could not be read: `classError`) → a warning and no threshold: the
+ * caller takes no action on the instance (fail closed), never a guessed size.
+ */
+export function memoryThreshold(
+  o: { threshold: number; fraction?: number | undefined },
+  instance: string,
+  cls: { instanceClass?: string; memory?: number | undefined; classError?: string },
+): { bytes: number; warning?: undefined } | { bytes?: undefined; warning: string } {
+  if (o.fraction === undefined) return { bytes: o.threshold };
+  if (cls.classError !== undefined)
+    return {
+      warning:
+        `thresholdFraction is set but the instance class of ${instance} could not be read (${cls.classError}): ` +
+        `no action`,
+    };
+  if (cls.memory === undefined)
+    return {
+      warning:
+        `thresholdFraction is set but the memory of instance class "${cls.instanceClass ?? ''}" of ${instance} is not ` +
+        `known (not in AWS's instance class table): no action`,
+    };
+  return { bytes: Math.min(o.threshold, Math.floor(o.fraction * cls.memory)) };
+}
+
+/**
  * True when a task is still in its full load, so the memory guard leaves it alone unless
  * `includeFullLoad`: a `full-load` or `full-load-and-cdc` task below 100 % FullLoadProgressPercent. A
  * `cdc` task has no full load, whatever FullLoadProgressPercent it reports (a CDC-only task may report

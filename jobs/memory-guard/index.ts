@@ -5,7 +5,8 @@ import { errorMessage } from '../../lib/errors.js';
 import { jobLogger, newRunId, type Logger } from '../../lib/log.js';
 import { leaseSeconds, withJobRun } from '../job-run.js';
 import { recentRunsOf } from '../run-summaries.js';
-import { decideMemory, inFullLoad, type MemoryDecision } from './decide.js';
+import { decideMemory, inFullLoad, memoryThreshold, type MemoryDecision } from './decide.js';
+import { instanceClassMemory } from '../../lib/aws/dms-instance-classes.js';
 import type { JobDeps } from '../runtime.js';
 
 /**
@@ -17,7 +18,8 @@ import type { JobDeps } from '../runtime.js';
  * `SwapUsage` of each configured instance over the last `lookback` with GetMetricData (namespace
  * `AWS/DMS`, dimension `ReplicationInstanceIdentifier`, docs/aws-facts.md §5), and
  * - releases any `memory` hold left over from an interrupted restart;
- * - when the minimum is below `threshold` (1.5 GiB) and the instance swaps (SwapUsage above
+ * - when the minimum is below `threshold` (1.5 GiB; with `thresholdFraction`, the lower of it and that fraction of
+ *   the instance class's memory, read with DescribeReplicationInstances — {@link memoryThreshold}) and the instance swaps (SwapUsage above
  *   `swapThreshold`, 0 bytes: FreeableMemory includes cache — docs/aws-facts.md §15.1, §15.2),
  *   restarts every running task on the instance, one at a time, waiting for each to run again;
  * - guard rails: no datapoints, or only stale ones → no action and a warning; at most
@@ -157,9 +159,21 @@ async function tickWork(
     : [];
   const last = restarts[0];
   const ticksSinceRestart = last ? await ticksSince(deps, instance, last) : 0;
+  const limit = memoryThreshold(
+    { threshold: cfg.threshold, fraction: cfg.thresholdFraction },
+    instance,
+    cfg.thresholdFraction === undefined ? {} : await instanceClassOf(deps, instance),
+  );
+  if (limit.warning !== undefined) {
+    r.decision = 'no-data';
+    r.warnings.push(limit.warning);
+    log.warn(limit.warning);
+    return r;
+  }
+  r.threshold = limit.bytes;
   const verdict = decideMemory(
     { points, swap: swap ?? [], now, restarts, ticksSinceRestart },
-    cfg,
+    { ...cfg, threshold: limit.bytes },
     instance,
     formatBytes,
   );
@@ -172,8 +186,8 @@ async function tickWork(
   }
   if (r.decision === 'restart') {
     log.warn(
-      { minimum: r.minimum, threshold: cfg.threshold },
-      `FreeableMemory ${formatBytes(r.minimum!)} below ${formatBytes(cfg.threshold)}: restarting the tasks one at a time`,
+      { minimum: r.minimum, threshold: r.threshold },
+      `FreeableMemory ${formatBytes(r.minimum!)} below ${formatBytes(r.threshold)}: restarting the tasks one at a time`,
     );
     for (const task of tasks) {
       if (deps.signal?.aborted) {
@@ -234,7 +248,7 @@ async function restartOne(
       },
     },
     async () => {
-      await deps.control.hold(task.arn, OWNER, `FreeableMemory of ${instance} below ${formatBytes(cfg.threshold)}`, {
+      await deps.control.hold(task.arn, OWNER, `FreeableMemory of ${instance} below ${formatBytes(r.threshold)}`, {
         until: new Date(started.getTime() + 2 * stopTimeout * 1000),
         stopTimeout,
         runId,
@@ -247,6 +261,19 @@ async function restartOne(
       return { resumed: rel.resumed };
     },
   );
+}
+
+/** The instance's class and its memory (bytes, undefined when not in AWS's table), or why it could not be read. */
+async function instanceClassOf(
+  deps: JobDeps,
+  instance: string,
+): Promise<{ instanceClass?: string; memory?: number | undefined; classError?: string }> {
+  try {
+    const { instanceClass } = await deps.tasks.describeInstance(instance);
+    return { instanceClass, memory: instanceClassMemory(instanceClass) };
+  } catch (err) {
+    return { classError: errorMessage(err) };
+  }
 }
 
 /** Restart times on this instance since `since`, newest first. */

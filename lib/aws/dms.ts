@@ -1,4 +1,5 @@
 import {
+  DescribeReplicationInstancesCommand,
   DescribeReplicationTasksCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
@@ -44,7 +45,20 @@ export interface ReplicationTaskState {
   replicationInstanceArn?: string | undefined;
 }
 
+/** A replication instance as the memory guard reads it (DescribeReplicationInstances, docs/aws-facts.md §65). */
+export interface ReplicationInstanceInfo {
+  /** ReplicationInstanceIdentifier. */
+  identifier: string;
+  /** ReplicationInstanceClass, e.g. `dms.r5.large`. */
+  instanceClass: string;
+}
+
 export interface ReplicationTaskApi {
+  /**
+   * DescribeReplicationInstances filtered on `replication-instance-id`.
+   * @throws AwsStateError when the instance does not exist or the answer has no ReplicationInstanceClass.
+   */
+  describeInstance(identifier: string): Promise<ReplicationInstanceInfo>;
   /** @throws AwsStateError when the task does not exist or the answer has no status. */
   describeTask(taskArn: string): Promise<ReplicationTaskState>;
   /** StopReplicationTask. */
@@ -122,6 +136,25 @@ export class AwsReplicationTasks implements ReplicationTaskApi {
         `replication task ${taskArn} not found (DescribeReplicationTasks returned ${out.ReplicationTasks?.length ?? 0} tasks)`,
       );
     return toState(taskArn, task);
+  }
+
+  async describeInstance(identifier: string): Promise<ReplicationInstanceInfo> {
+    const out = await this.client.send(
+      new DescribeReplicationInstancesCommand({ Filters: [{ Name: 'replication-instance-id', Values: [identifier] }] }),
+    );
+    const found = out.ReplicationInstances?.find(
+      (i) => i.ReplicationInstanceIdentifier?.toLowerCase() === identifier.toLowerCase(),
+    );
+    if (!found)
+      throw new AwsStateError(
+        `replication instance ${identifier} not found (DescribeReplicationInstances returned ` +
+          `${out.ReplicationInstances?.length ?? 0} instances)`,
+      );
+    if (!found.ReplicationInstanceClass)
+      throw new AwsStateError(
+        `replication instance ${identifier}: DescribeReplicationInstances gave no ReplicationInstanceClass`,
+      );
+    return { identifier, instanceClass: found.ReplicationInstanceClass };
   }
 
   async stopTask(taskArn: string): Promise<void> {

@@ -2,6 +2,7 @@ import type { SqlExecutor } from '../sql/client.js';
 import { unreadableRelation } from '../sql/client.js';
 import { utcText } from '../state/store.js';
 import { joinQueryTextPieces } from './apply-update.js';
+import { taskCondition, type TaskIdentity } from './task-attribution.js';
 
 /**
  * Finding the most recent rolled-back DMS UPDATE in Redshift's system views (docs/aws-facts.md §3).
@@ -14,7 +15,11 @@ import { joinQueryTextPieces } from './apply-update.js';
  * 4. `sys_query_history` + `sys_transaction_history` — Redshift Serverless (no STL views).
  * A source that is not readable (permission denied, view missing) or finds nothing is noted and
  * the next one is tried. DMS statements are recognised by the DMS database user and a reference
- * to an `awsdms_changes` table, not by a comment.
+ * to an `awsdms_changes` table, not by a comment. Given the task, only its statements are candidates,
+ * attributed as the checker's statement counts are (lib/dms/task-attribution.ts): by the `"TaskId"` in DMS's
+ * comment when there is one (docs/aws-facts.md §64.1), else by the task's table names as whole tokens — so another
+ * task's UPDATE of `public.rental_archive` is never this task's evidence for `public.rental`, and other tasks'
+ * rollbacks do not use up `limit`.
  */
 
 export type EvidenceSource = 'sys_transaction_history' | 'stl_undone' | 'stl_utilitytext' | 'sys_query_history';
@@ -55,19 +60,29 @@ async function candidates(
   dmsUser: string,
   since: Date,
   limit: number,
+  task: TaskIdentity | undefined,
 ): Promise<{ queryId: string; xid: string; startTime: Date }[]> {
+  const ours = task
+    ? taskCondition(source === 'sys_query_history' ? 'q.query_text' : 'q.querytxt', task, 3)
+    : undefined;
+  const and = ours ? ` AND ${ours.sql}` : '';
   const sql =
     source === 'sys_query_history'
       ? `SELECT q.query_id::varchar AS query_id, q.transaction_id::varchar AS xid, q.start_time AS start_time
            FROM sys_query_history q JOIN pg_user u ON u.usesysid = q.user_id
-          WHERE u.usename = $1 AND q.start_time >= $2 AND TRIM(q.query_type) = 'UPDATE' AND TRIM(q.status) = 'success' AND q.query_text ILIKE '%awsdms_changes%'
+          WHERE u.usename = $1 AND q.start_time >= $2 AND TRIM(q.query_type) = 'UPDATE' AND TRIM(q.status) = 'success'
+            AND q.query_text ILIKE '%awsdms_changes%'${and}
             AND EXISTS (SELECT 1 FROM sys_transaction_history h WHERE h.transaction_id = q.transaction_id AND h.status = 'rolledback')
           ORDER BY q.start_time DESC, q.query_id DESC LIMIT ${limit}`
       : `SELECT q.query::varchar AS query_id, q.xid::varchar AS xid, q.starttime AS start_time
            FROM stl_query q JOIN pg_user u ON u.usesysid = q.userid
-          WHERE u.usename = $1 AND q.starttime >= $2 AND ${IS_DMS_UPDATE} AND ${STL_EVIDENCE[source]}
+          WHERE u.usename = $1 AND q.starttime >= $2 AND ${IS_DMS_UPDATE} AND ${STL_EVIDENCE[source]}${and}
           ORDER BY q.starttime DESC, q.query DESC LIMIT ${limit}`;
-  const r = await target.query<{ query_id: string; xid: string; start_time: unknown }>(sql, [dmsUser, utcText(since)]);
+  const r = await target.query<{ query_id: string; xid: string; start_time: unknown }>(sql, [
+    dmsUser,
+    utcText(since),
+    ...(ours?.params ?? []),
+  ]);
   return r.rows.map((x) => ({ queryId: String(x.query_id), xid: String(x.xid), startTime: toDate(x.start_time) }));
 }
 
@@ -92,20 +107,23 @@ export async function fullText(target: SqlExecutor, source: EvidenceSource, quer
 }
 
 /**
- * Recent rolled-back DMS UPDATEs since `since`, newest first, from the first evidence source that
- * is readable and finds any; with the attempts made.
+ * Recent rolled-back DMS UPDATEs since `since` (UTC), at most `limit`, newest first, from the first evidence source
+ * that is readable and finds any; with the attempts made. With `task`, only that task's statements (attributed by
+ * `"TaskId"`, else by table names: lib/dms/task-attribution.ts); without, every DMS user's UPDATE.
+ * @throws the target's error for anything but an unreadable source.
  */
 export async function findRolledBackUpdates(
   target: SqlExecutor,
   dmsUser: string,
   since: Date,
   limit = 20,
+  task?: TaskIdentity,
 ): Promise<{ updates: RolledBackUpdate[]; attempts: EvidenceAttempt[] }> {
   const attempts: EvidenceAttempt[] = [];
   for (const source of ['sys_transaction_history', 'stl_undone', 'stl_utilitytext', 'sys_query_history'] as const) {
     let found;
     try {
-      found = await candidates(target, source, dmsUser, since, limit);
+      found = await candidates(target, source, dmsUser, since, limit, task);
     } catch (err) {
       const outcome = unreadableRelation(err);
       if (!outcome) throw err;

@@ -1,3 +1,4 @@
+import { taskResourceId } from '../aws/dms.js';
 import type { QualifiedName } from '../sql/quote.js';
 
 /**
@@ -17,6 +18,15 @@ export interface TaskIdentity {
   /** ReplicationTaskIdentifier (the task's name) and the ARN's resource id. */
   ids: readonly string[];
   tables: readonly QualifiedName[];
+}
+
+/** A configured task's identity: its name and ARN resource id, its target tables. */
+export function taskIdentityOf(task: {
+  name: string;
+  arn: string;
+  tables: readonly { target: QualifiedName }[];
+}): TaskIdentity {
+  return { ids: [task.name, taskResourceId(task.arn)], tables: task.tables.map((t) => t.target) };
 }
 
 /** Characters that end a name token in statement text (Redshift identifiers: letters, digits, `_`, `$`). */

@@ -1,6 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   DatabaseMigrationServiceClient,
+  DescribeReplicationInstancesCommand,
   DescribeReplicationTasksCommand,
   StartReplicationTaskCommand,
   StopReplicationTaskCommand,
@@ -113,6 +114,33 @@ describe('DMS adapter', () => {
     dmsMock.on(DescribeReplicationTasksCommand).resolvesOnce({ ReplicationTasks: [] }).resolves(task('exploding'));
     await expect(tasks().describeTask(ARN)).rejects.toThrow(/not found/);
     await expect(tasks().describeTask(ARN)).rejects.toThrow(/unknown status "exploding"/);
+  });
+
+  it('reads a replication instance class with DescribeReplicationInstances filtered on its id', async () => {
+    dmsMock.on(DescribeReplicationInstancesCommand).resolves({
+      ReplicationInstances: [{ ReplicationInstanceIdentifier: 'ri-1', ReplicationInstanceClass: 'dms.r5.large' }],
+    });
+    expect(await tasks().describeInstance('ri-1')).toEqual({ identifier: 'ri-1', instanceClass: 'dms.r5.large' });
+    expect(dmsMock.commandCalls(DescribeReplicationInstancesCommand)[0]!.args[0].input).toEqual({
+      Filters: [{ Name: 'replication-instance-id', Values: ['ri-1'] }],
+    });
+  });
+
+  it('rejects a missing instance, another instance, and an answer without a class', async () => {
+    dmsMock
+      .on(DescribeReplicationInstancesCommand)
+      .resolvesOnce({ ReplicationInstances: [] })
+      .resolvesOnce({
+        ReplicationInstances: [{ ReplicationInstanceIdentifier: 'ri-2', ReplicationInstanceClass: 'dms.t3.micro' }],
+      })
+      .resolves({ ReplicationInstances: [{ ReplicationInstanceIdentifier: 'ri-1' }] });
+    await expect(tasks().describeInstance('ri-1')).rejects.toThrow(
+      /replication instance ri-1 not found \(.* 0 instances\)/,
+    );
+    await expect(tasks().describeInstance('ri-1')).rejects.toThrow(
+      /replication instance ri-1 not found \(.* 1 instances\)/,
+    );
+    await expect(tasks().describeInstance('ri-1')).rejects.toThrow(/gave no ReplicationInstanceClass/);
   });
 
   it('takes the resource id from a task ARN', () => {

@@ -51,6 +51,15 @@ describe('config', () => {
     ]);
   });
 
+  it('takes an optional thresholdFraction in (0, 1] for the memory guard', () => {
+    const withFraction = (v: string) => example.replace('# thresholdFraction: 0.1', `thresholdFraction: ${v}`);
+    expect(parseConfig(example, {}).jobs.memoryGuard.thresholdFraction).toBeUndefined();
+    expect(parseConfig(withFraction('0.1'), {}).jobs.memoryGuard.thresholdFraction).toBe(0.1);
+    expect(parseConfig(withFraction('1'), {}).jobs.memoryGuard.thresholdFraction).toBe(1);
+    for (const bad of ['0', '1.5', '-0.2', '10%'])
+      expect(problems(withFraction(bad)).join('\n'), bad).toMatch(/^jobs\.memoryGuard\.thresholdFraction: /);
+  });
+
   it('names array positions and missing keys', () => {
     const bad = example
       .replace('        primaryKey: [rental_id]', '        primaryKey: []')

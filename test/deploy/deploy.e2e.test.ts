@@ -192,6 +192,7 @@ describe('deploy/', () => {
     expect(called).toEqual([
       'cloudwatch:GetMetricData',
       'cloudwatch:PutMetricData',
+      'dms:DescribeReplicationInstances',
       'dms:DescribeReplicationTasks',
       'dms:StartReplicationTask',
       'dms:StopReplicationTask',

@@ -15,12 +15,11 @@ import { PgClient } from '../../lib/sql/pg-client.js';
 import { StateStore } from '../../lib/state/store.js';
 import { TaskControl } from '../../lib/task-control/index.js';
 import { DEFAULT_WRITE_OPTIONS, planTable } from '../../lib/typemap/index.js';
-import { COMPANION_USER, DMS_USER, poolFor } from '../../sim/embedded.js';
-import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
+import { COMPANION_USER, poolFor } from '../../sim/embedded.js';
 import { parsedEnvConfig } from '../helpers/config.js';
 import { fakeDmsTask, fastTasksApi } from '../helpers/dms-mock.js';
 import { useEnvironment } from '../helpers/env.js';
-import { clearSystemTables } from '../helpers/sim.js';
+import { clearSystemTables, recordRolledBack } from '../helpers/sim.js';
 
 /**
  * Bad and awkward inputs for the fixer, on hand-made evidence (no simulator): the DMS API is
@@ -68,18 +67,7 @@ function deps(c: Config): JobDeps {
 
 /** Records a rolled-back UPDATE by the DMS user, as Redshift logs it. */
 async function rolledBack(text: string): Promise<void> {
-  const admin = env().targetAdmin;
-  const xid = await nextXid(admin);
-  const t = clock.now();
-  await recordStatement(admin, { text, userName: DMS_USER, xid, pid: 77, startTime: t, endTime: t });
-  await recordTransactionEnd(admin, {
-    xid,
-    userName: DMS_USER,
-    pid: 77,
-    status: 'rolledback',
-    startTime: t,
-    endTime: t,
-  });
+  await recordRolledBack(env().targetAdmin, text, clock.now());
   await clock.advance(1000);
 }
 

@@ -38,13 +38,21 @@ const min = (m: number) => new Date(T.getTime() + m * 60_000);
 
 let seed = 30;
 
-async function start(cluster: Partial<SimClusterSpec>, faults: FaultSpec[] = [], startAt = min(-15)) {
+async function start(
+  cluster: Partial<SimClusterSpec>,
+  faults: FaultSpec[] = [],
+  startAt = min(-15),
+  instanceClass?: string,
+) {
   const clock = new ManualClock(startAt);
   sim = await createSimulation({
     env: env(),
     clock,
     cluster: { preferredMaintenanceWindow: 'wed:07:30-wed:08:00', reportNextStart: true, ...cluster },
     faults,
+    ...(instanceClass && {
+      instances: [{ identifier: 'sim-instance', baselineFreeableMemory: 4 * GIB, instanceClass }],
+    }),
   });
   const workload = new Workload(env().sourceAdmin, clock, { seed: ++seed, ratePerSecond: 3 });
   return { clock, workload, sim };
@@ -204,6 +212,27 @@ describe('memory guard on the simulator', () => {
     expect(sim.world.freeableMemory('sim-instance')).toBeLessThan(1.5 * GIB);
     const status = await runMemoryTick(deps, { dryRun: true });
     expect(status.instances[0]!.warnings.join(' ')).toMatch(/2 restarts of sim-instance .* not restarting again/);
+  }, 180_000);
+
+  async function withFraction(instanceClass: string) {
+    const { clock, workload, sim } = await start({}, [leak()], new Date('2026-06-12T10:00:00Z'), instanceClass);
+    const deps = simDeps(env(), sim, clock, simConfig(env(), { memoryGuard: { thresholdFraction: 0.25 } }));
+    const decisions = await ticks(deps, clock, workload, 12);
+    return { decisions, last: (await runMemoryTick(deps, { dryRun: true })).instances[0]! };
+  }
+
+  it('with thresholdFraction, acts below that fraction of the instance class memory', async () => {
+    // dms.t3.medium: 4 GiB (docs/aws-facts.md §65.2) × 0.25 = 1 GiB, below the 1.5 GiB default.
+    const { decisions, last } = await withFraction('dms.t3.medium');
+    expect(decisions.filter((d) => d === 'restart')).toHaveLength(1);
+    expect(last.threshold).toBe(GIB);
+  }, 180_000);
+
+  it('with thresholdFraction, never acts on an instance class whose memory is not known', async () => {
+    const { decisions, last } = await withFraction('dms.x9.huge');
+    expect(decisions.filter((d) => d !== 'no-data')).toEqual([]);
+    expect(sim!.world.freeableMemory('sim-instance')).toBeLessThan(GIB);
+    expect(last.warnings.join(' ')).toMatch(/memory of instance class "dms.x9.huge" of sim-instance is not known/);
   }, 180_000);
 
   it('no guard and no fixer resumes a task another still holds', async () => {

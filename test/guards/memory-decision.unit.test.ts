@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideMemory, inFullLoad, type MemoryFacts } from '../../jobs/memory-guard/decide.js';
+import { decideMemory, inFullLoad, memoryThreshold, type MemoryFacts } from '../../jobs/memory-guard/decide.js';
+import { instanceClassMemory } from '../../lib/aws/dms-instance-classes.js';
 
 const GiB = 1024 ** 3;
 const now = new Date('2026-06-01T12:00:00Z');
@@ -118,5 +119,45 @@ describe('inFullLoad: which tasks the memory guard leaves alone', () => {
     [undefined, undefined, false],
   ] as const)('MigrationType %s at %s %% → %s', (migrationType, fullLoadProgressPercent, expected) => {
     expect(inFullLoad({ migrationType, fullLoadProgressPercent })).toBe(expected);
+  });
+});
+
+describe('memoryThreshold: bytes, or a fraction of the instance class memory', () => {
+  const cls = (instanceClass: string) => ({ instanceClass, memory: instanceClassMemory(instanceClass) });
+  it.each<[string, number | undefined, Parameters<typeof memoryThreshold>[2], number | RegExp]>([
+    ['no fraction: the byte threshold, class not read', undefined, {}, 1.5 * GiB],
+    ['10 % of dms.t3.micro (1 GiB) is below 1.5 GiB', 0.1, cls('dms.t3.micro'), Math.floor(0.1 * GiB)],
+    ['25 % of dms.c4.large (3.75 GiB)', 0.25, cls('dms.c4.large'), Math.floor(0.25 * 3.75 * GiB)],
+    ['20 % of dms.r5.large (16 GiB) is above 1.5 GiB: the lower wins', 0.2, cls('dms.r5.large'), 1.5 * GiB],
+    ['the whole of dms.t3.small (2 GiB) is above 1.5 GiB', 1, cls('dms.t3.small'), 1.5 * GiB],
+    ['a class name in upper case', 0.05, cls('DMS.R4.LARGE'), Math.floor(0.05 * 15.25 * GiB)],
+    [
+      'an unknown class: no guess',
+      0.1,
+      cls('dms.r6i.large'),
+      /memory of instance class "dms.r6i.large" of ri-1 is not known.*no action/,
+    ],
+    [
+      'the class could not be read',
+      0.1,
+      { classError: 'AccessDeniedException' },
+      /could not be read \(AccessDeniedException\): no action/,
+    ],
+  ])('%s', (_name, fraction, c, expected) => {
+    const t = memoryThreshold({ threshold: 1.5 * GiB, fraction }, 'ri-1', c);
+    if (typeof expected === 'number') expect(t).toEqual({ bytes: expected });
+    else expect(t.warning).toMatch(expected);
+  });
+
+  it('a restart below a fraction threshold that 1.5 GiB would not allow, and none above it', () => {
+    const { bytes } = memoryThreshold({ threshold: 1.5 * GiB, fraction: 0.5 }, 'ri-1', cls('dms.t3.micro'));
+    const tick = (gib: number) =>
+      decideMemory(
+        { points: series([1, gib]), swap: SWAPPING, now, restarts: [], ticksSinceRestart: 0 },
+        { ...rules, threshold: bytes! },
+        'ri-1',
+        fmt,
+      ).decision;
+    expect([tick(0.4), tick(0.6), tick(1.2)]).toEqual(['restart', 'ok', 'ok']);
   });
 });

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { ManualClock } from '../../lib/clock.js';
 import { quoteIdent } from '../../lib/sql/quote.js';
-import { COMPANION_USER, type Environment } from '../../sim/embedded.js';
+import { COMPANION_USER, DMS_USER, type Environment } from '../../sim/embedded.js';
+import { nextXid, recordStatement, recordTransactionEnd } from '../../sim/redshift/record.js';
 import { openSimTarget, type SimTarget, type TargetKind } from '../../sim/target-kinds.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import type { Simulation } from '../../sim/simulation.js';
@@ -44,6 +45,20 @@ export async function clearSystemTables(admin: SqlClient): Promise<void> {
     'TRUNCATE redshift_system.stl_query, redshift_system.stl_querytext, redshift_system.stl_utilitytext, redshift_system.stl_undone, ' +
       'redshift_system.sys_query_history, redshift_system.sys_query_text, redshift_system.sys_transaction_history',
   );
+}
+
+/** Records a statement by the DMS user at `at` (UTC) whose transaction is rolled back, as Redshift logs it. */
+export async function recordRolledBack(admin: SqlClient, text: string, at: Date): Promise<void> {
+  const xid = await nextXid(admin);
+  await recordStatement(admin, { text, userName: DMS_USER, xid, pid: 77, startTime: at, endTime: at });
+  await recordTransactionEnd(admin, {
+    xid,
+    userName: DMS_USER,
+    pid: 77,
+    status: 'rolledback',
+    startTime: at,
+    endTime: at,
+  });
 }
 
 /**
