@@ -7,7 +7,7 @@ import { displayName, quoteIdent } from '../../lib/sql/quote.js';
 import { utcText } from '../../lib/state/store.js';
 
 /**
- * `awsdms_apply_exceptions` as evidence in its own right (docs/aws-facts.md §16.2, §75): in
+ * `awsdms_apply_exceptions` as evidence in its own right (docs/aws-facts.md §16.2, §75.1–§75.3): in
  * one-by-one mode DMS logs a single-row UPDATE that touched nothing; its key is a row the target
  * lacks. Read are this task's rows only (`TASK_NAME` = the task's resource id, the last part of its
  * ARN) with `ERROR_TIME` (UTC) at or after `since`, from every schema holding the table (the control

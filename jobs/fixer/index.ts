@@ -36,6 +36,9 @@ import { sourceKeyOf } from '../../lib/repair/source-keys.js';
  * 3. check every parsed identifier against the target catalog and the config (catalog-check.ts);
  * 4. LEFT JOIN the changes in its seq range against the target: missing and duplicated keys (missing-keys.ts),
  *    then prove the changes table still held that batch while they were read (changes-table-proof.ts);
+ *    when 1–4 are refused or find no rolled-back UPDATE, the keys come instead from the task's rows of
+ *    `awsdms_apply_exceptions` since the rollback (apply-exceptions-evidence.ts; keys already on the
+ *    target dropped in 5), and the report's evidence kind says `apply-exceptions`;
  * 5. a first look at the missing rows on the source (a key missing there too is reported, not
  *    invented; when none is there, the task is not stopped);
  * 6. hold the task (stop, wait until stopped), then in one target transaction lock the table, read
