@@ -275,8 +275,9 @@ async function fix(
   noteMissingAtSource(report, table.primaryKey, keys.missing, rows, log);
   if (report.evidence?.kind === 'apply-exceptions') {
     // DMS never clears its exception rows: keys on the target by now (repaired before) are not worth a stop.
-    const missingNow = await stillMissing(deps.target, plan, table.primaryKey, rows, options);
-    rows = missingNow.map((i) => rows[i]!);
+    const missingNow = new Set(await stillMissing(deps.target, plan, table.primaryKey, rows, options));
+    report.alreadyPresent = rows.filter((_r, i) => !missingNow.has(i)).map((r) => sourceKeyOf(table.primaryKey, r));
+    rows = rows.filter((_r, i) => missingNow.has(i));
   }
   if (o.dryRun) {
     const { writable, refused } = splitWritable(plan, rows, table.primaryKey, options, deps.statementBudget);
@@ -332,7 +333,7 @@ async function fix(
       },
     });
     report.inserted = outcome.inserted;
-    report.alreadyPresent = outcome.alreadyPresent;
+    report.alreadyPresent = [...report.alreadyPresent, ...outcome.alreadyPresent];
     noteMissingAtSource(report, table.primaryKey, keys.missing, [], log, outcome.missingAtSource);
     noteRefused(report, outcome.refused, log);
     log.info(
