@@ -19,7 +19,12 @@ export function renderFix(r: FixerReport): string {
   const lines = [`fixer ${r.task}: ${r.status}${r.reason ? ` — ${r.reason}` : ''}${r.dryRun ? ' (dry run)' : ''}`];
   if (r.attempts && !r.evidence)
     lines.push(`  evidence sources: ${r.attempts.map((a) => `${a.source} ${a.outcome}`).join(', ')}`);
-  if (r.evidence) {
+  if (r.evidence?.kind === 'apply-exceptions')
+    lines.push(
+      `  evidence: ${r.evidence.rows} apply exception row(s) since ${r.evidence.since} (${r.evidence.schemas.join(', ')}); ` +
+        `${r.evidence.refused.length} not used; the changes table was not: ${r.evidence.changesTable}`,
+    );
+  if (r.evidence?.kind === 'changes-table') {
     const s = r.evidence.statement as {
       seqColumn: string;
       seqFrom: number;

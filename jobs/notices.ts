@@ -148,6 +148,13 @@ export function failureNotice(job: string, task: string | undefined, error: stri
   };
 }
 
+/** What the fixer's keys came from, for a notice. */
+function fixerEvidenceText(f: FixerReport): string {
+  return f.evidence?.kind === 'apply-exceptions'
+    ? `DMS logged single-row UPDATEs that touched nothing (awsdms_apply_exceptions since ${f.evidence.since})`
+    : `DMS rolled back a bulk UPDATE (query ${f.evidence?.queryId ?? '?'}) and went one-by-one`;
+}
+
 function fixerNotices(f: FixerReport): Notice[] {
   if (f.dryRun) return [];
   const out: Notice[] = [];
@@ -159,7 +166,7 @@ function fixerNotices(f: FixerReport): Notice[] {
       task: f.task,
       table: f.table,
       what: `${f.inserted.length} missing row(s) inserted${restarted}`,
-      why: `DMS rolled back a bulk UPDATE (query ${f.evidence?.queryId ?? '?'}) and went one-by-one; keys ${f.inserted
+      why: `${fixerEvidenceText(f)}; keys ${f.inserted
         .slice(0, 5)
         .map((k) => k.join(','))
         .join(' ')}${f.inserted.length > 5 ? ' …' : ''}`,

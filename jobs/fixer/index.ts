@@ -1,5 +1,6 @@
-import type { TaskConfig } from '../../config/schema.js';
-import { checkpoint, CompanionError, errorMessage, ShutdownError } from '../../lib/errors.js';
+import type { TableConfig, TaskConfig } from '../../config/schema.js';
+import { checkpoint, CompanionError, errorMessage, RefusedError, ShutdownError } from '../../lib/errors.js';
+import { SqlError } from '../../lib/sql/client.js';
 import type { RunStatus } from '../../lib/state/store.js';
 import { leaseSeconds, withJobRun } from '../job-run.js';
 import type { RunSummary } from '../run-summaries.js';
@@ -8,7 +9,13 @@ import { repairWaits, writeOptions, type JobDeps } from '../runtime.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { formatKey, insertStatements, planTable, readSourceRows, type SourceRow } from '../../lib/typemap/index.js';
 import { checkAgainstCatalog } from './catalog-check.js';
-import { findRolledBackUpdates, type EvidenceAttempt, type EvidenceSource } from '../../lib/dms/rollback-evidence.js';
+import {
+  findRolledBackUpdates,
+  type EvidenceAttempt,
+  type EvidenceSource,
+  type RolledBackUpdate,
+} from '../../lib/dms/rollback-evidence.js';
+import { readApplyExceptionKeys, type ApplyExceptionsEvidence } from './apply-exceptions-evidence.js';
 import { findMissingKeys } from './missing-keys.js';
 import { proveChangesTableHoldsBatch } from './changes-table-proof.js';
 import {
@@ -17,7 +24,7 @@ import {
   StatementParseError,
   type ParsedApplyUpdate,
 } from '../../lib/dms/apply-update.js';
-import { repairMissingRows } from '../../lib/repair/insert-missing.js';
+import { repairMissingRows, stillMissing } from '../../lib/repair/insert-missing.js';
 import { describeRefused, splitWritable, type RefusedRow } from '../../lib/repair/refused-rows.js';
 import { sourceKeyOf } from '../../lib/repair/source-keys.js';
 
@@ -29,6 +36,9 @@ import { sourceKeyOf } from '../../lib/repair/source-keys.js';
  * 3. check every parsed identifier against the target catalog and the config (catalog-check.ts);
  * 4. LEFT JOIN the changes in its seq range against the target: missing and duplicated keys (missing-keys.ts),
  *    then prove the changes table still held that batch while they were read (changes-table-proof.ts);
+ *    when 1–4 are refused or find no rolled-back UPDATE, the keys come instead from the task's rows of
+ *    `awsdms_apply_exceptions` since the rollback (apply-exceptions-evidence.ts; keys already on the
+ *    target dropped in 5), and the report's evidence kind says `apply-exceptions`;
  * 5. a first look at the missing rows on the source (a key missing there too is reported, not
  *    invented; when none is there, the task is not stopped);
  * 6. hold the task (stop, wait until stopped), then in one target transaction lock the table, read
@@ -54,16 +64,8 @@ export interface FixerReport {
   reason?: string;
   /** Things a person should know that did not stop the run. */
   warnings: string[];
-  evidence?: {
-    /** What the keys came from: the rolled-back UPDATE's seq range in the changes table. */
-    kind: 'changes-table';
-    source: EvidenceSource;
-    attempts: EvidenceAttempt[];
-    queryId: string;
-    xid: string;
-    startTime: string;
-    statement: Record<string, unknown>;
-  };
+  /** What the keys came from. */
+  evidence?: ChangesTableEvidence | ApplyExceptionsReport;
   attempts?: EvidenceAttempt[];
   table?: string;
   changesRows?: number;
@@ -80,6 +82,30 @@ export interface FixerReport {
   hold: { stopped: boolean; resumed: boolean; note?: string | undefined };
   cooldownUntil?: string;
   durationMs: number;
+}
+
+/** The rolled-back UPDATE's seq range in the changes table. */
+export interface ChangesTableEvidence {
+  kind: 'changes-table';
+  source: EvidenceSource;
+  attempts: EvidenceAttempt[];
+  queryId: string;
+  xid: string;
+  startTime: string;
+  statement: Record<string, unknown>;
+}
+
+/** The task's rows of `awsdms_apply_exceptions` (apply-exceptions-evidence.ts), used when the changes table's are refused or absent. */
+export interface ApplyExceptionsReport {
+  kind: 'apply-exceptions';
+  /** UTC: rows logged from then on were read (the rolled-back UPDATE's start, else the look-back). */
+  since: string;
+  schemas: string[];
+  rows: number;
+  /** Rows not used, with the reason. */
+  refused: string[];
+  /** Why the changes table's evidence was not used (refused, or no rolled-back UPDATE found). */
+  changesTable: string;
 }
 
 export interface FixerOptions {
@@ -174,7 +200,7 @@ function summarize(r: FixerReport): RunSummary<'fixer'> {
     table: r.table,
     missing: r.missing.length,
     inserted: r.inserted.length,
-    queryId: r.evidence?.queryId,
+    queryId: r.evidence?.kind === 'changes-table' ? r.evidence.queryId : undefined,
   };
 }
 
@@ -212,58 +238,47 @@ async function fix(
     { attempts },
     used ? `rolled-back DMS UPDATEs read from ${used.source}` : 'no rolled-back DMS UPDATE found in any source',
   );
-  if (!chosen) {
-    if (parseProblems.length > 0 && updates.length > 0)
-      throw new CompanionError(`rolled-back DMS UPDATEs found, but none could be used: ${parseProblems.join('; ')}`);
-    return {
-      ...report,
-      status: 'no-rollback-found',
-      attempts,
-      reason: `no rolled-back DMS UPDATE of ${[...taskTables].join(', ')} since ${since.toISOString()}`,
-    };
+  let keys: Evidence | undefined;
+  let changesRefused: RefusedError | undefined;
+  if (chosen) {
+    try {
+      keys = await changesTableKeys(deps, o, chosen, attempts, report, log);
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw err;
+      changesRefused = err;
+      report.warnings.push(err.message);
+    }
+    if (keys && keys.missing.length === 0) return { ...report, status: 'nothing-missing' };
   }
-  const { u, parsed } = chosen;
-  report.evidence = {
-    kind: 'changes-table',
-    source: u.source,
-    attempts,
-    queryId: u.queryId,
-    xid: u.xid,
-    startTime: u.startTime.toISOString(),
-    statement: explainJson(parsed),
-  };
-
-  // 3. Identifiers against the target catalog and the config.
-  const checked = await checkAgainstCatalog(deps.target, o.task, parsed);
-  const table = checked.table;
-  report.table = displayName(table.target);
-
-  // 4. Missing (and duplicated) keys.
-  const keys = await findMissingKeys(deps.target, parsed, checked);
-  // The range still means the failed batch: no later load into (or apply from) the changes table.
-  await proveChangesTableHoldsBatch(deps.target, deps.config.dmsUser, parsed.changesTable, u);
-  report.changesRows = keys.changesRows;
-  report.missing = keys.missing;
-  report.duplicated = keys.duplicated;
-  log.info(
-    {
-      table: report.table,
-      changes: keys.changesRows,
-      missing: keys.missing.length,
-      duplicated: keys.duplicated.length,
-      queryId: u.queryId,
-    },
-    'changes in the seq range joined against the target',
-  );
-  if (keys.missing.length === 0) return { ...report, status: 'nothing-missing' };
+  if (!keys) {
+    // The changes table's evidence is refused or absent: the task's apply exceptions, on their own.
+    const why = changesRefused
+      ? changesRefused.message
+      : parseProblems.length > 0 && updates.length > 0
+        ? `rolled-back DMS UPDATEs found, but none could be used: ${parseProblems.join('; ')}`
+        : `no rolled-back DMS UPDATE of ${[...taskTables].join(', ')} since ${since.toISOString()}`;
+    keys = await applyExceptionKeys(deps, o, chosen?.u.startTime ?? since, why, report, log);
+    if (!keys) {
+      if (changesRefused) throw changesRefused;
+      if (parseProblems.length > 0 && updates.length > 0) throw new CompanionError(why);
+      return { ...report, status: 'no-rollback-found', attempts, reason: why };
+    }
+  }
+  const table = keys.table;
 
   // 5. A first look at the source (before the stop): it only decides whether a stop is worth it and
   //    plans the dry run; the rows written are read again after the stop, under the target lock (6).
   const mapping = { mapBooleanAsBoolean: deps.config.typemap.mapBooleanAsBoolean };
   const plan = await planTable(deps.source, deps.target, table.source, table.target, mapping);
   const options = writeOptions(deps.config.typemap);
-  const rows = await readSourceRows(deps.source, plan, table.primaryKey, keys.missing);
+  let rows = await readSourceRows(deps.source, plan, table.primaryKey, keys.missing);
   noteMissingAtSource(report, table.primaryKey, keys.missing, rows, log);
+  if (report.evidence?.kind === 'apply-exceptions') {
+    // DMS never clears its exception rows: keys on the target by now (repaired before) are not worth a stop.
+    const missingNow = new Set(await stillMissing(deps.target, plan, table.primaryKey, rows, options));
+    report.alreadyPresent = rows.filter((_r, i) => !missingNow.has(i)).map((r) => sourceKeyOf(table.primaryKey, r));
+    rows = rows.filter((_r, i) => missingNow.has(i));
+  }
   if (o.dryRun) {
     const { writable, refused } = splitWritable(plan, rows, table.primaryKey, options, deps.statementBudget);
     noteRefused(report, refused, log);
@@ -271,12 +286,16 @@ async function fix(
     return { ...report, status: 'planned', plannedStatements };
   }
   if (rows.length === 0)
-    return { ...report, status: 'nothing-missing', reason: 'every missing key is missing on the source too' };
+    return {
+      ...report,
+      status: 'nothing-missing',
+      reason: 'every missing key is missing on the source too, or on the target by now',
+    };
 
   // 6. Hold, repair, release, cool-down.
   checkpoint(deps.signal, 'stopping the task');
   const until = new Date(now.getTime() + leaseSeconds.fixer(deps.config) * 1000);
-  const reason = `repair ${rows.length} missing row(s) of ${report.table} behind rolled-back UPDATE query ${u.queryId}`;
+  const reason = `repair ${rows.length} missing row(s) of ${report.table} behind ${keys.behind}`;
   const held = await deps.control.hold(o.task.arn, 'fixer', reason, {
     until,
     runId: report.runId,
@@ -308,13 +327,13 @@ async function fix(
         runId: report.runId,
         job: 'fixer',
         taskArn: o.task.arn,
-        reason: `missing on the target behind rolled-back UPDATE (seq ${parsed.seqFrom}–${parsed.seqTo})`,
-        evidence: `query ${u.queryId} xid ${u.xid}`,
+        reason: `missing on the target behind ${keys.reason}`,
+        evidence: keys.evidence,
         at: deps.clock.now(),
       },
     });
     report.inserted = outcome.inserted;
-    report.alreadyPresent = outcome.alreadyPresent;
+    report.alreadyPresent = [...report.alreadyPresent, ...outcome.alreadyPresent];
     noteMissingAtSource(report, table.primaryKey, keys.missing, [], log, outcome.missingAtSource);
     noteRefused(report, outcome.refused, log);
     log.info(
@@ -374,4 +393,117 @@ function noteRefused(report: FixerReport, refused: readonly RefusedRow[], log: R
   if (refused.length === 0) return;
   report.warnings.push(...refused.map(describeRefused));
   log.warn({ refused }, 'source rows the typemap refuses: reported and skipped, the other rows written');
+}
+
+/** Missing keys of one configured table, and how the repair log and the hold describe their evidence. */
+interface Evidence {
+  table: TableConfig;
+  missing: string[][];
+  /** For the hold's reason: `rolled-back UPDATE query 12`. */
+  behind: string;
+  /** For the repair log. */
+  reason: string;
+  evidence: string;
+}
+
+/**
+ * Steps 3–4: identifiers against the target catalog and the config, the keys in the seq range
+ * LEFT JOINed against the target, then the proof that the changes table still held that batch.
+ * @throws RefusedError when any of it cannot be trusted.
+ */
+async function changesTableKeys(
+  deps: JobDeps,
+  o: FixerOptions,
+  chosen: { u: RolledBackUpdate; parsed: ParsedApplyUpdate },
+  attempts: EvidenceAttempt[],
+  report: FixerReport,
+  log: ReturnType<typeof jobLogger>,
+): Promise<Evidence> {
+  const { u, parsed } = chosen;
+  report.evidence = {
+    kind: 'changes-table',
+    source: u.source,
+    attempts,
+    queryId: u.queryId,
+    xid: u.xid,
+    startTime: u.startTime.toISOString(),
+    statement: explainJson(parsed),
+  };
+  const checked = await checkAgainstCatalog(deps.target, o.task, parsed);
+  report.table = displayName(checked.table.target);
+  const keys = await findMissingKeys(deps.target, parsed, checked);
+  // The range still means the failed batch: no later load into (or apply from) the changes table.
+  await proveChangesTableHoldsBatch(deps.target, deps.config.dmsUser, parsed.changesTable, u);
+  report.changesRows = keys.changesRows;
+  report.missing = keys.missing;
+  report.duplicated = keys.duplicated;
+  log.info(
+    {
+      table: report.table,
+      changes: keys.changesRows,
+      missing: keys.missing.length,
+      duplicated: keys.duplicated.length,
+      queryId: u.queryId,
+    },
+    'changes in the seq range joined against the target',
+  );
+  return {
+    table: checked.table,
+    missing: keys.missing,
+    behind: `rolled-back UPDATE query ${u.queryId}`,
+    reason: `rolled-back UPDATE (seq ${parsed.seqFrom}–${parsed.seqTo})`,
+    evidence: `query ${u.queryId} xid ${u.xid}`,
+  };
+}
+
+/**
+ * The task's apply exceptions since `since` (apply-exceptions-evidence.ts): the keys of the first
+ * configured table that has any (the others are named in a warning; the next run takes them).
+ * Undefined when no row yields a key; `changesTable` says why the changes table was not used.
+ */
+async function applyExceptionKeys(
+  deps: JobDeps,
+  o: FixerOptions,
+  since: Date,
+  changesTable: string,
+  report: FixerReport,
+  log: ReturnType<typeof jobLogger>,
+): Promise<Evidence | undefined> {
+  let found: ApplyExceptionsEvidence;
+  try {
+    found = await readApplyExceptionKeys(deps.target, o.task, since);
+  } catch (err) {
+    if (!(err instanceof SqlError)) throw err;
+    report.warnings.push(`apply exceptions not readable: ${err.message}`);
+    return undefined;
+  }
+  log.info(
+    { schemas: found.schemas, rows: found.rows, refused: found.refused.length, tables: found.tables.length },
+    'apply exceptions read',
+  );
+  if (found.refused.length > 0) report.warnings.push(...found.refused.map((r) => `apply exception not used: ${r}`));
+  const first = found.tables[0];
+  if (!first) return undefined;
+  if (found.tables.length > 1)
+    report.warnings.push(
+      `apply exceptions name missing keys of ${found.tables.length} tables; this run repairs ${displayName(first.table.target)}, the next ` +
+        `run the others`,
+    );
+  report.evidence = {
+    kind: 'apply-exceptions',
+    since: since.toISOString(),
+    schemas: found.schemas,
+    rows: found.rows,
+    refused: found.refused,
+    changesTable,
+  };
+  report.table = displayName(first.table.target);
+  report.missing = first.keys;
+  return {
+    table: first.table,
+    missing: first.keys,
+    behind: `apply exceptions since ${since.toISOString()}`,
+    reason: 'single-row UPDATEs DMS logged as touching nothing (awsdms_apply_exceptions)',
+    evidence: `awsdms_apply_exceptions of task ${o.task.name} since ${since.toISOString()}`,
+  };
 }

@@ -23,7 +23,8 @@ describe('dms-companion demo', () => {
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as DemoJson;
     // The default DMS variant is `failed-batch`: the next batch may reload the changes table before the fixer
-    // runs; the fixer then refuses that evidence and gap-filling repairs the lost INSERT instead.
+    // runs; the fixer then refuses that evidence and repairs the lost INSERT from the task's apply exceptions (or
+    // gap-filling does).
     expect(report.faults.map((f) => f.kind)).toEqual([
       'lost-update',
       'lost-delete',
@@ -34,7 +35,7 @@ describe('dms-companion demo', () => {
     const by = Object.fromEntries(report.faults.map((f) => [f.kind, f]));
     expect([by['lost-update']!.detectedBy, by['lost-delete']!.detectedBy]).toEqual(['gapfill', 'gapfill']);
     expect(['checker', 'gapfill']).toContain(by['lost-insert']!.detectedBy);
-    expect(['changes-table', 'gapfill']).toContain(by['lost-insert']!.evidence);
+    expect(['changes-table', 'apply-exceptions', 'gapfill']).toContain(by['lost-insert']!.evidence);
     expect([by['memory-leak']!.detectedBy, by['maintenance-reboot']!.detectedBy]).toEqual([
       'memory-guard',
       'maintenance-guard',
