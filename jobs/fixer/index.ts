@@ -15,6 +15,7 @@ import {
   type EvidenceSource,
   type RolledBackUpdate,
 } from '../../lib/dms/rollback-evidence.js';
+import { taskIdentityOf } from '../../lib/dms/task-attribution.js';
 import { readApplyExceptionKeys, type ApplyExceptionsEvidence } from './apply-exceptions-evidence.js';
 import { findMissingKeys } from './missing-keys.js';
 import { proveChangesTableHoldsBatch } from './changes-table-proof.js';
@@ -215,7 +216,14 @@ async function fix(
   const since = new Date(now.getTime() - cfg.lookback * 1000);
 
   // 1–2. The most recent rolled-back DMS UPDATE of one of this task's tables.
-  const { updates, attempts } = await findRolledBackUpdates(deps.target, deps.config.dmsUser, since);
+  // Only this task's statements: by the "TaskId" in DMS's comment, else its tables' names as whole tokens (§64).
+  const { updates, attempts } = await findRolledBackUpdates(
+    deps.target,
+    deps.config.dmsUser,
+    since,
+    undefined,
+    taskIdentityOf(o.task),
+  );
   const taskTables = new Set(o.task.tables.map((t) => `${t.target.schema}.${t.target.name}`));
   let chosen: { u: (typeof updates)[number]; parsed: ParsedApplyUpdate } | undefined;
   const parseProblems: string[] = [];

@@ -38,9 +38,14 @@ export function regexLiteral(text: string): string {
   return text.replace(/[\\^$.|?*+()[\]{}]/g, (c) => `\\${c}`);
 }
 
+/** One identifier as it can stand in statement text: quoted (inner `"` doubled) or bare. */
+function identPattern(name: string): string {
+  return `(${regexLiteral(`"${name.replace(/"/g, '""')}"`)}|${regexLiteral(name)})`;
+}
+
 /** The pattern matching any of the tables as a whole `schema.name` token, quoted or not. */
 export function tablePattern(tables: readonly QualifiedName[]): string {
-  const one = (t: QualifiedName) => `"?${regexLiteral(t.schema)}"?[.]"?${regexLiteral(t.name)}"?`;
+  const one = (t: QualifiedName) => `${identPattern(t.schema)}[.]${identPattern(t.name)}`;
   return `${EDGE_BEFORE}(${tables.map(one).join('|')})${EDGE_AFTER}`;
 }
 
