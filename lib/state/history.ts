@@ -1,7 +1,7 @@
 import type { SqlExecutor } from '../sql/client.js';
 import { asText } from '../sql/coerce.js';
 import { Params, parseTs } from './params.js';
-import type { RepairLogEntry } from './repair-log.js';
+import { REPAIR_LOG_COLUMNS, repairEntryOf, type RepairLogEntry } from './repair-log.js';
 import { parseSummary, type RunRecord, type RunStatus } from './runs.js';
 import type { StateTables } from './tables.js';
 
@@ -106,20 +106,10 @@ async function selectRepairsSince(
 ): Promise<RepairLogEntry[]> {
   const p = new Params();
   const r = await exec.query<Record<string, unknown>>(
-    `SELECT run_id, job, task_arn, table_name, key_text, action, reason, evidence, logged_at FROM ${t.table('repair_log')} ` +
+    `SELECT ${REPAIR_LOG_COLUMNS} FROM ${t.table('repair_log')} ` +
       `WHERE logged_at >= ${p.add(since)}${taskArn === undefined ? '' : ` AND task_arn = ${p.add(taskArn)}`} ` +
       `ORDER BY logged_at, table_name, key_text LIMIT ${ROW_LIMIT}`,
     p.values,
   );
-  return r.rows.map((x) => ({
-    runId: asText(x.run_id),
-    job: asText(x.job),
-    taskArn: asText(x.task_arn),
-    table: asText(x.table_name),
-    key: asText(x.key_text),
-    action: asText(x.action) as RepairLogEntry['action'],
-    reason: text(x.reason) ?? '',
-    evidence: text(x.evidence) ?? '',
-    at: parseTs(x.logged_at)!,
-  }));
+  return r.rows.map(repairEntryOf);
 }

@@ -48,19 +48,28 @@ export async function insertRepairs(
 export async function selectRepairs(exec: SqlExecutor, t: StateTables, taskArn?: string): Promise<RepairLogEntry[]> {
   const p = new Params();
   const r = await exec.query<Record<string, unknown>>(
-    `SELECT run_id, job, task_arn, table_name, key_text, action, reason, evidence, logged_at FROM ${t.table('repair_log')}` +
+    `SELECT ${REPAIR_LOG_COLUMNS} FROM ${t.table('repair_log')}` +
       `${taskArn === undefined ? '' : ` WHERE task_arn = ${p.add(taskArn)}`} ORDER BY logged_at, table_name, key_text`,
     p.values,
   );
-  return r.rows.map((x) => ({
+  return r.rows.map(repairEntryOf);
+}
+
+/** The columns a repair-log entry is read from, in `repairEntryOf`'s terms. */
+export const REPAIR_LOG_COLUMNS = 'run_id, job, task_arn, table_name, key_text, action, reason, evidence, logged_at';
+
+/** One repair-log row as an entry (a missing reason or evidence reads as ''). */
+export function repairEntryOf(x: Record<string, unknown>): RepairLogEntry {
+  const text = (v: unknown) => (v === null || v === undefined ? '' : asText(v));
+  return {
     runId: asText(x.run_id),
     job: asText(x.job),
     taskArn: asText(x.task_arn),
     table: asText(x.table_name),
     key: asText(x.key_text),
     action: asText(x.action) as RepairLogEntry['action'],
-    reason: asText(x.reason),
-    evidence: asText(x.evidence),
+    reason: text(x.reason),
+    evidence: text(x.evidence),
     at: parseTs(x.logged_at)!,
-  }));
+  };
 }
