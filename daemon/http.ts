@@ -69,6 +69,11 @@ export class DaemonHttp {
     });
     this.server.requestTimeout = 30_000;
     this.server.headersTimeout = 10_000;
+    // Idle keep-alive connections stay open longer than a client or load balancer keeps them (AWS's
+    // advice for targets behind a load balancer: an application idle timeout above the balancer's 60 s,
+    // docs/aws-facts.md §106.1), so the server never closes a socket a client is just reusing — a POST
+    // sent on such a socket fails with ECONNRESET and is not retried.
+    this.server.keepAliveTimeout = 65_000;
   }
 
   /** Listens; resolves with the bound port (useful with port 0). */
