@@ -16,6 +16,7 @@ import { parsedEnvConfig, SIM_TASK_CONFIG } from '../helpers/config.js';
 import { envDeps } from '../helpers/deps.js';
 import { fakeDmsTask } from '../helpers/dms-mock.js';
 import { useEnvironment } from '../helpers/env.js';
+import { dropStateStore } from '../helpers/task-control.js';
 
 /** The exact AWS requests the guards make, with the SDK clients faked by aws-sdk-client-mock. */
 const env = useEnvironment('guards_aws');
@@ -25,7 +26,7 @@ const cw = mockClient(CloudWatchClient);
 const ARN = SIM_TASK_CONFIG.arn;
 
 beforeEach(async () => {
-  await env().targetAdmin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
+  await dropStateStore(env().targetAdmin);
   rs.reset();
   cw.reset();
 });

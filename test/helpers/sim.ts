@@ -7,6 +7,7 @@ import { openSimTarget, type SimTarget, type TargetKind } from '../../sim/target
 import type { SqlClient } from '../../lib/sql/client.js';
 import type { Simulation } from '../../sim/simulation.js';
 import type { Workload } from '../../sim/workload.js';
+import { dropStateStore } from './task-control.js';
 
 /**
  * Runs a simulation for `seconds` of simulated time in 1-second steps: the workload's changes for
@@ -34,7 +35,7 @@ export async function drain(sim: Simulation, clock: ManualClock, maxSeconds = 12
  */
 export async function resetTarget(admin: SqlClient): Promise<void> {
   await admin.query('DROP SCHEMA IF EXISTS dms CASCADE');
-  await admin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
+  await dropStateStore(admin);
   await clearSystemTables(admin);
   for (const t of ['rental', 'payment', 'customer', 'film']) await admin.query(`DROP TABLE IF EXISTS public.${t}`);
 }

@@ -8,10 +8,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { StateStore } from '../../lib/state/store.js';
-import { TaskControl } from '../../lib/task-control/index.js';
-import { fastTasksApi } from '../helpers/dms-mock.js';
 import { fakeDmsTasks, personClient, until, type FakeTask } from '../helpers/dms-faults.js';
 import { useEnvironment } from '../helpers/env.js';
+import { dropStateStore, taskControlOn } from '../helpers/task-control.js';
 
 /**
  * The faults of issue 12, each against task control over the real DMS adapter (SDK faked by aws-sdk-client-mock) and
@@ -25,7 +24,7 @@ let task: FakeTask;
 let clock: ManualClock;
 
 function control(log: Logger = silentLogger()) {
-  return new TaskControl(fastTasksApi(), new StateStore(env().target, 'dms_companion'), clock, log, 60);
+  return taskControlOn(env(), clock, 60, log);
 }
 
 async function transitions(): Promise<string[]> {
@@ -40,7 +39,7 @@ async function holdStates(): Promise<string[]> {
 }
 
 beforeEach(async () => {
-  await env().targetAdmin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
+  await dropStateStore(env().targetAdmin);
   task = fakeDmsTasks(dms, [ARN]).get(ARN)!;
   clock = new ManualClock('2026-06-01T00:00:00Z');
 });

@@ -8,6 +8,7 @@ import { parsedEnvConfig, SIM_TASK_CONFIG } from '../helpers/config.js';
 import { envDeps } from '../helpers/deps.js';
 import { fakeDmsTasks } from '../helpers/dms-faults.js';
 import { useEnvironment } from '../helpers/env.js';
+import { dropStateStore } from '../helpers/task-control.js';
 import { SwitchableClient } from '../helpers/unreachable.js';
 
 /** The maintenance guard with its state store (on the target) unreachable: stopping stays possible, nothing is lost. */
@@ -17,7 +18,7 @@ const rs = mockClient(RedshiftClient);
 const SECOND = { ...SIM_TASK_CONFIG, name: 'pagila-2', arn: 'arn:aws:dms:us-east-1:123456789012:task:PAGILA2' };
 
 beforeEach(async () => {
-  await env().targetAdmin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
+  await dropStateStore(env().targetAdmin);
   rs.reset();
 });
 

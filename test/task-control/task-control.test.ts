@@ -6,11 +6,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../lib/clock.js';
-import { silentLogger } from '../../lib/log.js';
-import { StateStore } from '../../lib/state/store.js';
-import { TaskControl } from '../../lib/task-control/index.js';
-import { fakeDmsTask, fastTasksApi } from '../helpers/dms-mock.js';
+import { fakeDmsTask } from '../helpers/dms-mock.js';
 import { useEnvironment } from '../helpers/env.js';
+import { dropStateStore, taskControlOn } from '../helpers/task-control.js';
 
 const env = useEnvironment('task_control');
 const dms = mockClient(DatabaseMigrationServiceClient);
@@ -19,11 +17,11 @@ let task: { status: string };
 const clock = new ManualClock('2026-06-01T00:00:00Z');
 
 function control() {
-  return new TaskControl(fastTasksApi(), new StateStore(env().target, 'dms_companion'), clock, silentLogger(), 5);
+  return taskControlOn(env(), clock, 5);
 }
 
 beforeEach(async () => {
-  await env().targetAdmin.query('DROP SCHEMA IF EXISTS dms_companion CASCADE');
+  await dropStateStore(env().targetAdmin);
   task = fakeDmsTask(dms, ARN);
 });
 
