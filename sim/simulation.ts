@@ -4,6 +4,7 @@ import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-typ
 import { compareTables, type TableDiff } from './compare.js';
 import { SimTask, DEFAULT_TASK_SETTINGS, type SimTaskSettings, type SimTaskSpec } from './dms/task.js';
 import { DMS_USER, poolFor, type Environment } from './embedded.js';
+import { Interleavings } from './interleave.js';
 import { SimWorld, type FaultSpec, type SimClusterSpec, type SimInstanceSpec } from './world.js';
 
 /**
@@ -49,8 +50,10 @@ export interface SimulationOptions {
 export interface Simulation {
   world: SimWorld;
   tasks: SimTask[];
-  /** The adapters the jobs use (same interfaces as lib/aws). */
+  /** The adapters the jobs use (same interfaces as lib/aws); StopReplicationTask runs the `stop-task` hooks first. */
   api: SimWorld['api'];
+  /** Where tests make the source and DMS move while a job works (sim/interleave.ts). */
+  interleave: Interleavings;
   /** Source vs target for every replicated table, through the typemap (see sim/compare.ts). */
   compare(): Promise<TableDiff[]>;
   close(): Promise<void>;
@@ -98,10 +101,22 @@ export async function createSimulation(o: SimulationOptions): Promise<Simulation
     world.addTask(task);
     tasks.push(task);
   }
+  const interleave = new Interleavings();
+  const api: SimWorld['api'] = {
+    ...world.api,
+    tasks: {
+      ...world.api.tasks,
+      stopTask: async (arn) => {
+        await interleave.at('stop-task');
+        return world.api.tasks.stopTask(arn);
+      },
+    },
+  };
   return {
     world,
     tasks,
-    api: world.api,
+    api,
+    interleave,
     compare: () =>
       compareTables(
         sourceCapture,

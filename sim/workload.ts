@@ -10,6 +10,15 @@ import { Random } from './random.js';
  *
  * Deletes only touch rows the workload inserted (so no foreign key is violated): rentals without
  * payments, and payments.
+ *
+ * Two kinds of change whose day column and commit time disagree, off by default (weight 0):
+ * - `rental-insert-backdated`: a rental whose `rental_date` lies 1–72 hours in the past, inserted
+ *   now (late data): its old day is still in DMS's pipeline;
+ * - `long-transaction`: a transaction that inserts a few rentals (dated when each statement runs)
+ *   and stays open for `longTransactionSeconds` of simulated time before it commits. Logical
+ *   decoding hands it to DMS only at its commit (docs/aws-facts.md §71.3, §99), so its rows reach
+ *   the target long after their day column says. At most two are open at a time; they only insert,
+ *   so no other statement ever waits on them.
  */
 
 export type WorkloadOp =
@@ -20,7 +29,9 @@ export type WorkloadOp =
   | 'payment-update'
   | 'payment-delete'
   | 'customer-update'
-  | 'film-update';
+  | 'film-update'
+  | 'rental-insert-backdated'
+  | 'long-transaction';
 
 export const DEFAULT_MIX: Record<WorkloadOp, number> = {
   'rental-insert': 30,
@@ -31,7 +42,16 @@ export const DEFAULT_MIX: Record<WorkloadOp, number> = {
   'payment-delete': 3,
   'customer-update': 7,
   'film-update': 5,
+  'rental-insert-backdated': 0,
+  'long-transaction': 0,
 };
+
+interface OpenTransaction {
+  /** Simulated ms at which it commits. */
+  commitAt: number;
+  commit(): void;
+  done: Promise<void>;
+}
 
 export interface WorkloadOptions {
   seed: number;
@@ -40,6 +60,8 @@ export interface WorkloadOptions {
   mix?: Partial<Record<WorkloadOp, number>>;
   /** Statements per source transaction. */
   statementsPerTransaction?: number;
+  /** How long a `long-transaction` stays open, in simulated seconds: [min, max] (default 120–600). */
+  longTransactionSeconds?: [number, number];
 }
 
 export class Workload {
@@ -50,6 +72,7 @@ export class Workload {
   private readonly newPayments: number[] = [];
   private readonly partitions = new Set<string>();
   private carry = 0;
+  private readonly openTransactions: OpenTransaction[] = [];
   readonly counts: Record<WorkloadOp, number> = Object.fromEntries(
     Object.keys(DEFAULT_MIX).map((k) => [k, 0]),
   ) as Record<WorkloadOp, number>;
@@ -66,6 +89,7 @@ export class Workload {
 
   /** Runs the changes due for `seconds` of simulated time (rate × seconds, fractions carried over). */
   async run(seconds: number): Promise<number> {
+    await this.commitDue();
     const due = this.options.ratePerSecond * seconds + this.carry;
     const n = Math.floor(due);
     this.carry = due - n;
@@ -77,16 +101,77 @@ export class Workload {
   async runOps(n: number): Promise<void> {
     const per = this.options.statementsPerTransaction ?? 20;
     for (let done = 0; done < n; done += per) {
-      const ops = Array.from({ length: Math.min(per, n - done) }, () => this.pickOp());
-      await this.source.transaction(async (tx) => {
-        for (const op of ops) await this.apply(tx, op);
-      });
+      const picked = Array.from({ length: Math.min(per, n - done) }, () => this.pickOp());
+      const ops = picked.filter((op) => op !== 'long-transaction');
+      if (ops.length > 0)
+        await this.source.transaction(async (tx) => {
+          for (const op of ops) await this.apply(tx, op);
+        });
+      for (let i = ops.length; i < picked.length; i++) await this.openLongTransaction();
     }
   }
 
   /** One named change (tests use it to make a precise history). */
   async once(op: WorkloadOp): Promise<void> {
-    await this.source.transaction((tx) => this.apply(tx, op));
+    if (op === 'long-transaction') await this.openLongTransaction();
+    else await this.source.transaction((tx) => this.apply(tx, op));
+  }
+
+  /** Long transactions still open. */
+  get openLongTransactions(): number {
+    return this.openTransactions.length;
+  }
+
+  /** Commits the long transactions whose time has come (all of them with `all`). */
+  async commitDue(all = false): Promise<number> {
+    const now = this.clock.now().getTime();
+    const due = this.openTransactions.filter((t) => all || t.commitAt <= now);
+    for (const t of due) {
+      this.openTransactions.splice(this.openTransactions.indexOf(t), 1);
+      t.commit();
+      await t.done;
+    }
+    return due.length;
+  }
+
+  /**
+   * Opens a transaction that inserts 1–3 rentals now and commits at a seeded later time (see
+   * {@link commitDue}); with two already open, the inserts commit at once instead.
+   */
+  private async openLongTransaction(): Promise<void> {
+    const [min, max] = this.options.longTransactionSeconds ?? [120, 600];
+    const inserts = this.random.int(1, 3);
+    const commitAt = this.clock.now().getTime() + this.random.int(min, max) * 1000;
+    if (this.openTransactions.length >= 2) {
+      await this.source.transaction(async (tx) => {
+        for (let i = 0; i < inserts; i++) await this.apply(tx, 'rental-insert');
+      });
+      this.counts['long-transaction']++;
+      return;
+    }
+    let commit!: () => void;
+    const gate = new Promise<void>((resolve) => (commit = resolve));
+    let opened!: () => void;
+    const ready = new Promise<void>((resolve) => (opened = resolve));
+    const ids: number[] = [];
+    const done = this.source.transaction(async (tx) => {
+      for (let i = 0; i < inserts; i++) ids.push(await this.insertRental(tx, this.nowText()));
+      opened();
+      await gate;
+    });
+    await Promise.race([ready, done]);
+    // Its rentals become deletable once it has committed.
+    this.openTransactions.push({ commitAt, commit, done: done.then(() => void this.newRentals.push(...ids)) });
+    this.counts['long-transaction']++;
+  }
+
+  private async insertRental(tx: { query: SqlClient['query'] }, rentalDate: string): Promise<number> {
+    const r = this.random;
+    const res = await tx.query<{ rental_id: string | number }>(
+      `INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, $2, $3, $4) RETURNING rental_id`,
+      [rentalDate, r.int(1, 4581), r.int(1, 599), r.int(1, 2)],
+    );
+    return Number(res.rows[0]!.rental_id);
   }
 
   private pickOp(): WorkloadOp {
@@ -121,14 +206,22 @@ export class Workload {
   private async apply(tx: { query: SqlClient['query'] }, op: WorkloadOp): Promise<void> {
     const r = this.random;
     switch (op) {
-      case 'rental-insert': {
-        const res = await tx.query<{ rental_id: string | number }>(
-          `INSERT INTO public.rental (rental_date, inventory_id, customer_id, staff_id) VALUES ($1, $2, $3, $4) RETURNING rental_id`,
-          [this.nowText(), r.int(1, 4581), r.int(1, 599), r.int(1, 2)],
+      case 'rental-insert':
+        this.newRentals.push(await this.insertRental(tx, this.nowText()));
+        break;
+      case 'rental-insert-backdated': {
+        // Late data: dated 1–72 hours ago, inserted now.
+        const at = new Date(this.clock.now().getTime() - r.int(3_600, 72 * 3_600) * 1000);
+        this.newRentals.push(
+          await this.insertRental(
+            tx,
+            `${at.toISOString().slice(0, 19)}.${String(r.int(0, 999_999)).padStart(6, '0')}+00`,
+          ),
         );
-        this.newRentals.push(Number(res.rows[0]!.rental_id));
         break;
       }
+      case 'long-transaction':
+        throw new Error('a long transaction is opened on its own (openLongTransaction), never inside another');
       case 'rental-update': {
         const id = this.newRentals.length > 0 && r.chance(0.5) ? r.pick(this.newRentals) : r.int(1, 16049);
         await tx.query(`UPDATE public.rental SET return_date = $1, staff_id = $2 WHERE rental_id = $3`, [

@@ -239,7 +239,7 @@ export class SimWorld {
         ReplicationTaskIdentifier: taskResourceId(task.arn),
       };
       this.sample('CDCLatencyTarget', dims, now, task.latencySeconds(now));
-      this.sample('CDCLatencySource', dims, now, 0);
+      this.sample('CDCLatencySource', dims, now, task.sourceLatencySeconds(now));
       this.sample('CDCIncomingChanges', dims, now, task.backlog);
     }
   }

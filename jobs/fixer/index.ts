@@ -28,6 +28,7 @@ import {
 import { repairMissingRows, stillMissing } from '../../lib/repair/insert-missing.js';
 import { describeRefused, splitWritable, type RefusedRow } from '../../lib/repair/refused-rows.js';
 import { sourceKeyOf } from '../../lib/repair/source-keys.js';
+import { fixerSettleCheck } from './settle-check.js';
 
 /**
  * The fixer: repairs the missing rows behind one-by-one mode.
@@ -46,7 +47,9 @@ import { sourceKeyOf } from '../../lib/repair/source-keys.js';
  *    the rows from the source again (after the stop: a source UPDATE or DELETE since step 5 is in
  *    what is written, never undone by it), re-check and insert exactly the still-missing rows, with
  *    the repair log (lib/repair/insert-missing.ts); a row the typemap refuses is reported (table,
- *    key, column, reason) and skipped, the others written; release the hold (resume); start the
+ *    key, column, reason) and skipped, the others written; a row whose version DMS may still
+ *    deliver after the resume (committed within CDCLatencyTarget's reach, settle-check.ts) is
+ *    skipped and reported as `unsettled`, left to gap-filling; release the hold (resume); start the
  *    cool-down.
  * `dryRun` does 1–5 and returns the plan (keys and INSERT statements) without stopping the task or
  * writing. A lease keeps two companions from fixing the same task at once.
@@ -79,6 +82,8 @@ export interface FixerReport {
   plannedStatements?: string[];
   inserted: string[][];
   alreadyPresent: string[][];
+  /** Keys whose source version DMS may still deliver after the resume: not written, left to gap-filling (settle-check.ts). */
+  unsettled: string[][];
   /** What the fixer did to the task: stopped it through a hold, resumed it on release. */
   hold: { stopped: boolean; resumed: boolean; note?: string | undefined };
   cooldownUntil?: string;
@@ -133,6 +138,7 @@ export async function runFixer(deps: JobDeps, o: FixerOptions): Promise<FixerRep
     refused: [],
     inserted: [],
     alreadyPresent: [],
+    unsettled: [],
     hold: { stopped: false, resumed: false },
     durationMs: 0,
   };
@@ -300,7 +306,8 @@ async function fix(
       reason: 'every missing key is missing on the source too, or on the target by now',
     };
 
-  // 6. Hold, repair, release, cool-down.
+  // 6. Hold, repair, release, cool-down. The settle check reads the running task's latency first.
+  const admit = await fixerSettleCheck(deps, o.task, plan, table.primaryKey, report.warnings);
   checkpoint(deps.signal, 'stopping the task');
   const until = new Date(now.getTime() + leaseSeconds.fixer(deps.config) * 1000);
   const reason = `repair ${rows.length} missing row(s) of ${report.table} behind ${keys.behind}`;
@@ -328,6 +335,7 @@ async function fix(
       plan,
       primaryKey: table.primaryKey,
       keys: keys.missing,
+      ...(admit ? { admit } : {}),
       options,
       budgetBytes: deps.statementBudget,
       waits: repairWaits(deps.config),
@@ -344,6 +352,14 @@ async function fix(
     report.alreadyPresent = [...report.alreadyPresent, ...outcome.alreadyPresent];
     noteMissingAtSource(report, table.primaryKey, keys.missing, [], log, outcome.missingAtSource);
     noteRefused(report, outcome.refused, log);
+    report.unsettled = outcome.unsettled;
+    if (outcome.unsettled.length > 0) {
+      const why =
+        `${outcome.unsettled.length} key(s) not repaired: changed on the source too recently (DMS may still deliver them after ` +
+        `the resume); gap-filling repairs them once settled`;
+      report.warnings.push(why);
+      log.warn({ keys: outcome.unsettled.map((k) => formatKey(table.primaryKey, k)) }, why);
+    }
     log.info(
       {
         inserted: outcome.inserted.length,

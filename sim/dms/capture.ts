@@ -25,7 +25,10 @@ export interface CapturedChange {
   key: string[];
   /** A key-changing UPDATE: the new key. */
   newKey?: string[] | undefined;
-  /** Simulated time of capture (ms since epoch): the change's age drives CDCLatencyTarget. */
+  /**
+   * Simulated time the change was committed (ms since epoch; the poll right after the commit reads it):
+   * its age drives CDCLatencySource and CDCLatencyTarget, and its capture lag starts there (pipeline.ts).
+   */
   capturedAt: number;
 }
 

@@ -19,6 +19,7 @@ import {
 import { nextXid, recordStatement, recordTransactionEnd } from '../redshift/record.js';
 import { ChangeCapture, type CapturedChange } from './capture.js';
 import { netChanges, type BatchChange, type NetEntry } from './net.js';
+import { CapturePipeline, type ArmedLag, type CaptureLag } from './pipeline.js';
 import { changesLoadText, DEFAULT_DMS_VARIANT, type DmsVariant } from './variants.js';
 import {
   bulkDelete,
@@ -32,7 +33,8 @@ import {
 /**
  * One simulated DMS replication task (PostgreSQL source → emulated Redshift target), following
  * docs/aws-facts.md §1–§3:
- * - capture in commit order (logical decoding, sim/dms/capture.ts);
+ * - capture in commit order (logical decoding, sim/dms/capture.ts), with an optional capture lag
+ *   per change, released in commit order (sim/dms/pipeline.ts, docs/aws-facts.md §98–§99);
  * - batch apply: net changes loaded into `dms.awsdms_changes<suffix>` (committed on its own), then
  *   per table a set-based DELETE, INSERT and UPDATE over a seq range, in one transaction, each
  *   recorded in the emulated system tables as the DMS user;
@@ -83,6 +85,8 @@ export interface SimTaskSettings {
   writeOptions: WriteOptions;
   /** Behaviours AWS leaves open (sim/dms/variants.ts). */
   variant: DmsVariant;
+  /** Lag between a source commit and the change reaching apply (sim/dms/pipeline.ts); none when absent. */
+  captureLag?: CaptureLag | undefined;
 }
 
 export const DEFAULT_TASK_SETTINGS: SimTaskSettings = {
@@ -133,6 +137,8 @@ export class SimTask {
   private readonly applyTables: ApplyTable[] = [];
   private readonly capture: ChangeCapture;
   private pending: Pending[] = [];
+  private readonly pipeline: CapturePipeline<Pending>;
+  private armedLags: ArmedLag[] = [];
   private oneByOneQueue: NetEntry[] = [];
   private busyUntil = 0;
   private transitionAt = 0;
@@ -163,6 +169,7 @@ export class SimTask {
     this.changesTable = { schema: settings.controlSchema, name: `awsdms_changes${suffix}` };
     this.exceptionsTable = { schema: settings.controlSchema, name: 'awsdms_apply_exceptions' };
     this.pid = 20000 + (parseInt(suffix.slice(0, 4), 16) % 10000);
+    this.pipeline = new CapturePipeline(settings.captureLag);
     // Slots are cluster-wide: the name is unique per simulated task instance.
     this.capture = new ChangeCapture(
       clients.sourceCapture,
@@ -175,15 +182,37 @@ export class SimTask {
     return this.spec.arn;
   }
 
-  /** Changes captured and not yet applied. */
+  /** Changes committed on the source and not yet applied (still in the capture pipeline, or waiting to be applied). */
   get backlog(): number {
-    return this.pending.length;
+    return this.pending.length + this.pipeline.size;
   }
 
-  /** CDCLatencyTarget (seconds): age of the oldest change waiting to be applied. */
+  /** Changes committed on the source that DMS has not read yet (capture lag). */
+  get inPipeline(): number {
+    return this.pipeline.size;
+  }
+
+  /**
+   * CDCLatencyTarget (seconds): age, since its commit on the source, of the oldest change not yet
+   * applied — delays in reading from the source included (docs/aws-facts.md §98).
+   */
   latencySeconds(now = this.clock.now().getTime()): number {
-    const oldest = this.pending[0];
+    const oldest = Math.min(this.pending[0]?.capturedAt ?? Infinity, this.pipeline.oldest?.capturedAt ?? Infinity);
+    return Number.isFinite(oldest) ? Math.max(0, (now - oldest) / 1000) : 0;
+  }
+
+  /** CDCLatencySource (seconds): age of the oldest change committed on the source and not read yet; 0 when none (§98). */
+  sourceLatencySeconds(now = this.clock.now().getTime()): number {
+    const oldest = this.pipeline.oldest;
     return oldest ? Math.max(0, (now - oldest.capturedAt) / 1000) : 0;
+  }
+
+  /**
+   * Holds the next change of one key `ms` longer in the capture pipeline (and, since changes leave
+   * in commit order, every change committed after it): a change DMS will deliver minutes later.
+   */
+  delayNextChange(lag: ArmedLag): void {
+    this.armedLags.push(lag);
   }
 
   /**
@@ -321,8 +350,19 @@ export class SimTask {
         this.counters.lost++;
         continue;
       }
-      this.pending.push(verdict === 'duplicate' ? { ...c, duplicate: true } : c);
+      this.pipeline.push(verdict === 'duplicate' ? { ...c, duplicate: true } : c, this.armedLag(c));
     }
+    // A stopped task reads nothing: its changes stay in the pipeline until it runs again.
+    if (this.status === 'running') this.pending.push(...this.pipeline.release(now));
+  }
+
+  private armedLag(c: CapturedChange): number {
+    const t = this.spec.tables[c.table]!.source;
+    const i = this.armedLags.findIndex(
+      (a) => a.table === `${t.schema}.${t.name}` && a.key.join('\u0000') === (c.newKey ?? c.key).join('\u0000'),
+    );
+    if (i === -1) return 0;
+    return this.armedLags.splice(i, 1)[0]!.ms;
   }
 
   private async maybeApplyBatch(now: number): Promise<boolean> {
