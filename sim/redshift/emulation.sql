@@ -291,5 +291,63 @@ CREATE EVENT TRIGGER redshift_informational_constraints ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS')
   EXECUTE FUNCTION redshift_system.make_constraints_informational();
 
+-- Trailing blanks in comparisons (Character types, "Significance of trailing blanks":
+-- https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html; docs/aws-facts.md §11.2, §82):
+-- Redshift ignores trailing blanks when it compares CHAR and VARCHAR values, so 'a' = 'a  ' is true for
+-- VARCHAR too. PostgreSQL's CHAR (bpchar) already compares that way; its VARCHAR compares exactly.
+-- Emulated by comparison operators on (varchar, varchar) — and (varchar, char), (char, varchar), which
+-- would otherwise be ambiguous — built on bpchar's own C comparison functions (which ignore trailing
+-- spaces and read any text datum), so `col = 'x'`, `col = $1`, `a.col = b.col`, IN lists and joins
+-- pick them (no pg_catalog operator takes exactly these types). They form the DEFAULT btree and hash
+-- operator classes of varchar, so hash joins, merge joins, hash aggregates, GROUP BY, DISTINCT and
+-- ORDER BY treat 'a' and 'a ' as one value too (AWS does not say how GROUP BY and ORDER BY treat them;
+-- the emulation takes the reading that follows from its "compared" rule, under which a job grouping or
+-- ordering text keys on the target must add OCTET_LENGTH to tell them apart, docs/aws-facts.md §82).
+-- Simplified: an expression of type TEXT (Redshift: VARCHAR(256)) compared with TEXT or VARCHAR
+-- compares exactly; min/max and LIKE are exact, as in PostgreSQL.
+CREATE FUNCTION redshift_system.varchar_eq(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpchareq';
+CREATE FUNCTION redshift_system.varchar_ne(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharne';
+CREATE FUNCTION redshift_system.varchar_lt(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharlt';
+CREATE FUNCTION redshift_system.varchar_le(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharle';
+CREATE FUNCTION redshift_system.varchar_gt(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpchargt';
+CREATE FUNCTION redshift_system.varchar_ge(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharge';
+CREATE FUNCTION redshift_system.varchar_cmp(varchar, varchar) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharcmp';
+CREATE FUNCTION redshift_system.varchar_sortsupport(internal) RETURNS void LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpchar_sortsupport';
+CREATE FUNCTION redshift_system.varchar_hash(varchar) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashbpchar';
+CREATE FUNCTION redshift_system.varchar_hash_extended(varchar, bigint) RETURNS bigint
+  LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashbpcharextended';
+CREATE OPERATOR redshift_system.= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_eq,
+  COMMUTATOR = OPERATOR(redshift_system.=), NEGATOR = OPERATOR(redshift_system.<>), RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR redshift_system.<> (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_ne,
+  COMMUTATOR = OPERATOR(redshift_system.<>), NEGATOR = OPERATOR(redshift_system.=), RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR redshift_system.< (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_lt,
+  COMMUTATOR = OPERATOR(redshift_system.>), NEGATOR = OPERATOR(redshift_system.>=), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR redshift_system.<= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_le,
+  COMMUTATOR = OPERATOR(redshift_system.>=), NEGATOR = OPERATOR(redshift_system.>), RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR redshift_system.> (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_gt,
+  COMMUTATOR = OPERATOR(redshift_system.<), NEGATOR = OPERATOR(redshift_system.<=), RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR redshift_system.>= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_ge,
+  COMMUTATOR = OPERATOR(redshift_system.<=), NEGATOR = OPERATOR(redshift_system.<), RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR CLASS redshift_system.varchar_blank_ops DEFAULT FOR TYPE varchar USING btree AS
+  OPERATOR 1 redshift_system.<, OPERATOR 2 redshift_system.<=, OPERATOR 3 redshift_system.=,
+  OPERATOR 4 redshift_system.>=, OPERATOR 5 redshift_system.>,
+  FUNCTION 1 redshift_system.varchar_cmp(varchar, varchar), FUNCTION 2 redshift_system.varchar_sortsupport(internal);
+CREATE OPERATOR CLASS redshift_system.varchar_blank_ops DEFAULT FOR TYPE varchar USING hash AS
+  OPERATOR 1 redshift_system.=,
+  FUNCTION 1 redshift_system.varchar_hash(varchar), FUNCTION 2 redshift_system.varchar_hash_extended(varchar, bigint);
+-- VARCHAR against CHAR, both ways: the same comparisons (no join or sort support needed).
+DO $$
+DECLARE op text; fn text; l text; r text;
+BEGIN
+  FOR op, fn IN VALUES ('=', 'bpchareq'), ('<>', 'bpcharne'), ('<', 'bpcharlt'), ('<=', 'bpcharle'), ('>', 'bpchargt'), ('>=', 'bpcharge') LOOP
+    FOR l, r IN VALUES ('varchar', 'bpchar'), ('bpchar', 'varchar') LOOP
+      EXECUTE format('CREATE FUNCTION redshift_system.%I(%s, %s) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS %L',
+                     l || '_' || r || '_' || fn, l, r, fn);
+      EXECUTE format('CREATE OPERATOR redshift_system.%s (LEFTARG = %s, RIGHTARG = %s, FUNCTION = redshift_system.%I)',
+                     op, l, r, l || '_' || r || '_' || fn);
+    END LOOP;
+  END LOOP;
+END $$;
+
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA redshift_system TO PUBLIC;
 GRANT USAGE ON TYPE redshift_system.super, redshift_system.varbyte TO PUBLIC;
