@@ -86,3 +86,65 @@ describe('trailing blanks (Character types, "Significance of trailing blanks"; d
     expect(plans[1]).toMatch(/HashAggregate/);
   });
 });
+
+describe('VARCHAR(n) and CHAR(n) hold n bytes (Character types; docs/aws-facts.md §83)', () => {
+  it("refuses a value over n bytes with Redshift's error, though its characters fit, and a multi-byte character in a CHAR", async () => {
+    const { targetAdmin, target } = env();
+    const cols = Array.from({ length: 10 }, (_v, i) => `p${i} varchar(2)`).join(', ');
+    await targetAdmin.query(`CREATE TABLE public.em_bytes (${cols}, v varchar(4), c char(3), t text)`);
+    await targetAdmin.query('GRANT SELECT, INSERT ON public.em_bytes TO dms_companion');
+    const put = (v: string, c = 'ab') =>
+      target.query(`INSERT INTO public.em_bytes (v, c, t) VALUES ($1, $2, $3)`, [v, c, v]);
+    await put('abcd');
+    await put('éé'); // 4 bytes
+    await put('😀'); // 4 bytes, 1 character
+    await expect(put('ééa')).rejects.toMatchObject({
+      sqlState: '22001',
+      message: expect.stringContaining('value too long for type character varying(4)') as unknown,
+    });
+    await expect(put('a', 'é')).rejects.toMatchObject({
+      sqlState: '22021',
+      message: expect.stringContaining('Multibyte character not supported for CHAR') as unknown,
+    });
+    await expect(target.query(`INSERT INTO public.em_bytes (p9) VALUES ('ab')`)).resolves.toBeDefined();
+    await expect(target.query(`INSERT INTO public.em_bytes (p9) VALUES ('é')`)).resolves.toBeDefined();
+    await expect(target.query(`INSERT INTO public.em_bytes (p9) VALUES ('éa')`)).rejects.toMatchObject({
+      sqlState: '22001',
+    });
+    // Widening a column (ALTER COLUMN … TYPE) moves the limit with it; a new column gets one too.
+    await targetAdmin.query('ALTER TABLE public.em_bytes ALTER COLUMN v TYPE varchar(6)');
+    await targetAdmin.query('ALTER TABLE public.em_bytes ADD COLUMN w varchar(1)');
+    await put('ééa');
+    await expect(target.query(`INSERT INTO public.em_bytes (w) VALUES ('é')`)).rejects.toMatchObject({
+      sqlState: '22001',
+    });
+    const checks = await targetAdmin.query<{ n: string }>(
+      `SELECT conname AS n FROM pg_constraint WHERE conrelid = 'public.em_bytes'::regclass AND conname LIKE 'redshift!_bytes!_%' ESCAPE '!' ORDER BY 1`,
+    );
+    expect(checks.rows.map((r) => r.n)).toHaveLength(13);
+    expect(checks.rows.map((r) => r.n)).toContain('redshift_bytes_11_6');
+  });
+});
+
+describe('LISTAGG fails past 65,535 bytes (LISTAGG function; docs/aws-facts.md §84)', () => {
+  it('returns a list of exactly 65,535 bytes, and fails one byte later', async () => {
+    const { targetAdmin, target } = env();
+    await targetAdmin.query('CREATE TABLE public.em_list (g integer, v varchar(100))');
+    await targetAdmin.query('GRANT SELECT ON public.em_list TO dms_companion');
+    // 655 values of 99 bytes (49 two-byte characters and one more), one of 35 or 36 bytes, 655 delimiters:
+    // group 2 is 65,535 bytes exactly, group 1 one byte more; NULLs are skipped.
+    await targetAdmin.query(
+      `INSERT INTO public.em_list SELECT g.g, repeat('é', 49) || 'y' FROM generate_series(1, 655), (VALUES (1), (2)) g(g) ` +
+        `UNION ALL SELECT 1, repeat('z', 36) UNION ALL SELECT 2, repeat('z', 35) UNION ALL SELECT 2, NULL`,
+    );
+    const ok = await target.query<{ n: number }>(
+      `SELECT OCTET_LENGTH(LISTAGG(v, ',')) AS n FROM public.em_list WHERE g = 2`,
+    );
+    expect(Number(ok.rows[0]!.n)).toBe(65535);
+    await expect(target.query(`SELECT LISTAGG(v, ',') AS l FROM public.em_list WHERE g = 1`)).rejects.toThrow(
+      /Result size exceeds LISTAGG limit/,
+    );
+    const small = await target.query<{ l: string }>(`SELECT LISTAGG(v, ';') AS l FROM public.em_list WHERE g = 3`);
+    expect(small.rows[0]!.l).toBeNull();
+  });
+});
