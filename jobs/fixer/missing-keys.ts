@@ -9,6 +9,10 @@ import type { ParsedApplyUpdate } from '../../lib/dms/apply-update.js';
  * with no target row is missing (why the bulk UPDATE touched fewer rows than changes); a key with
  * more than one is duplicated (Redshift does not enforce keys). Identifiers come checked from the
  * catalog; the seq bounds and filter values are bound parameters.
+ *
+ * VARCHAR keys are told apart byte for byte: Redshift's `=`, DISTINCT and GROUP BY treat `'a'` and
+ * `'a '` as one value (docs/aws-facts.md §70, §82), so each key travels with its OCTET_LENGTH, which
+ * the join and the grouping compare too.
  */
 
 export interface MissingKeys {
@@ -44,18 +48,27 @@ export async function findMissingKeys(
   }
   const pk = checked.table.primaryKey;
   const keySelect = checked.keyChangesColumns
-    .map((c, i) => `CAST(c.${quoteIdent(c)} AS VARCHAR(65535)) AS k${i}`)
+    .map((c, i) => {
+      const text = `CAST(c.${quoteIdent(c)} AS VARCHAR(65535))`;
+      return `${text} AS k${i}, OCTET_LENGTH(${text}) AS b${i}`;
+    })
     .join(', ');
   const join = pk
-    .map((k, i) => `t.${quoteIdent(k)} = CAST(k.k${i} AS ${checked.targetColumns.get(k)!.declared})`)
+    .map((k, i) => {
+      const col = checked.targetColumns.get(k)!;
+      const eq = `t.${quoteIdent(k)} = CAST(k.k${i} AS ${col.declared})`;
+      // A CHAR is padded: its trailing blanks are insignificant on both sides.
+      return col.type?.kind === 'varchar' ? `${eq} AND OCTET_LENGTH(t.${quoteIdent(k)}) = k.b${i}` : eq;
+    })
     .join(' AND ');
   const keyCols = pk.map((_k, i) => `k.k${i}`).join(', ');
+  const groupCols = pk.map((_k, i) => `k.k${i}, k.b${i}`).join(', ');
   const r = await target.query<Record<string, unknown>>(
     `SELECT ${keyCols}, count(t.${quoteIdent(pk[0]!)}) AS n
        FROM (SELECT DISTINCT ${keySelect} FROM ${changes} c WHERE ${inRange}) k
        LEFT JOIN ${quoteQualified(checked.table.target)} t ON ${join}
-      GROUP BY ${keyCols}
-      ORDER BY ${keyCols}`,
+      GROUP BY ${groupCols}
+      ORDER BY ${groupCols}`,
     params,
   );
   const missing: string[][] = [];

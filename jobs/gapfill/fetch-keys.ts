@@ -58,7 +58,16 @@ export async function fetchIntegerKeys(
     (seg, i) =>
       `SELECT ${i} AS c, ${listAgg(expr, side)} AS ks FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`,
   );
-  const r = await client.query<{ c: unknown; ks: string | null }>(parts.join(' UNION ALL '), params);
+  let r;
+  try {
+    r = await client.query<{ c: unknown; ks: string | null }>(parts.join(' UNION ALL '), params);
+  } catch (err) {
+    // Keys crowded into one piece pass LISTAGG's 65,535 bytes (docs/aws-facts.md §84): one row per key then.
+    if (!/Result size exceeds LISTAGG limit/.test(String((err as Error).message))) throw err;
+    const lists: string[][] = [];
+    for (const seg of segs) lists.push((await fetchRows(client, t, side, seg, meter)).map((x) => x.key[0]!));
+    return lists;
+  }
   meter.queries++;
   const out: string[][] = segs.map(() => []);
   for (const row of r.rows) {

@@ -2,7 +2,7 @@
 --
 -- The ONE place where Redshift behaviour is emulated. Every object below names the Redshift
 -- documentation page it mirrors and what is simplified. Facts come from docs/aws-facts.md (§3 system
--- views, §7 types and literals). Run as a superuser, once per database, by sim/redshift/emulation.ts,
+-- views, §7 types and literals, §11 dialect, §82–§85 semantics the jobs rely on). Run as a superuser, once per database, by sim/redshift/emulation.ts,
 -- which also sets the database options (standard_conforming_strings = off, timezone = UTC,
 -- search_path including redshift_system).
 --
@@ -12,10 +12,11 @@
 -- SYS_TRANSACTION_HISTORY is superuser only: emulated by revoking SELECT from PUBLIC.
 -- User ids are PostgreSQL role oids, so userid joins to pg_user.usesysid as in Redshift.
 --
--- Simplified everywhere: CHAR(n) counts characters (Redshift CHAR counts bytes and holds single-byte
--- characters only; its system tables store multi-byte text in their pieces as characters, which is
--- what docs/aws-facts.md §3 describes); only the columns the toolkit or a runbook reads are present;
--- rows are written by sim/redshift/record.ts, not by the server itself.
+-- Simplified everywhere: in the system tables below CHAR(n) counts characters (Redshift CHAR counts
+-- bytes and holds single-byte characters only; its system tables store multi-byte text in their pieces
+-- as characters, which is what docs/aws-facts.md §3 describes) — user tables get Redshift's byte limits
+-- (section "VARCHAR(n) and CHAR(n) lengths in bytes" below); only the columns the toolkit or a runbook
+-- reads are present; rows are written by sim/redshift/record.ts, not by the server itself.
 
 CREATE SCHEMA IF NOT EXISTS redshift_system;
 SET search_path = redshift_system, pg_catalog;
@@ -251,11 +252,26 @@ CREATE AGGREGATE redshift_system.sum(bigint) (SFUNC = pg_catalog.int8pl, STYPE =
 CREATE AGGREGATE redshift_system.sum(integer) (SFUNC = redshift_system.sum_int4_step, STYPE = bigint, COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 CREATE AGGREGATE redshift_system.sum(smallint) (SFUNC = redshift_system.sum_int2_step, STYPE = bigint, COMBINEFUNC = pg_catalog.int8pl, PARALLEL = SAFE);
 
--- LISTAGG (https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html): concatenates values with a
--- delimiter. Simplified: the WITHIN GROUP (ORDER BY …) clause is not emulated (order is
--- unspecified without it), and the 65535-byte result limit is not enforced (PostgreSQL's string_agg
--- machinery does the work).
-CREATE AGGREGATE redshift_system.listagg(text, text) (SFUNC = pg_catalog.string_agg_transfn, STYPE = internal, FINALFUNC = pg_catalog.string_agg_finalfn);
+-- LISTAGG (https://docs.aws.amazon.com/redshift/latest/dg/r_LISTAGG.html; docs/aws-facts.md §11.5, §84):
+-- concatenates the non-NULL values with a delimiter; a result over 65,535 bytes fails with "Result size
+-- exceeds LISTAGG limit" (Redshift prefixes "Invalid operation: "; here SQLSTATE 54000). The limit is
+-- checked as the list grows, so a failing list stops at the first value past it. A transition function
+-- in PL/pgSQL (PostgreSQL's own string_agg keeps its state in a type only C can read): about 3 µs a
+-- value, which the few LISTAGGs the jobs send do not notice. Simplified: the WITHIN GROUP (ORDER BY …)
+-- clause is not emulated (order is unspecified without it).
+CREATE FUNCTION redshift_system.listagg_step(list text, v text, delimiter text) RETURNS text
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$
+  DECLARE r text;
+  BEGIN
+    IF v IS NULL THEN RETURN list; END IF;
+    r := CASE WHEN list IS NULL THEN v ELSE list || coalesce(delimiter, '') || v END;
+    IF octet_length(r) > 65535 THEN
+      RAISE EXCEPTION USING ERRCODE = '54000', MESSAGE = 'Result size exceeds LISTAGG limit',
+        DETAIL = format('the list would be %s bytes; LISTAGG returns at most 65535', octet_length(r));
+    END IF;
+    RETURN r;
+  END $f$;
+CREATE AGGREGATE redshift_system.listagg(text, text) (SFUNC = redshift_system.listagg_step, STYPE = text, PARALLEL = SAFE);
 
 -- Informational constraints (https://docs.aws.amazon.com/redshift/latest/dg/t_Defining_constraints.html):
 -- Redshift accepts PRIMARY KEY and UNIQUE but does not enforce them, so a target table can hold a
@@ -290,6 +306,123 @@ CREATE FUNCTION redshift_system.make_constraints_informational() RETURNS event_t
 CREATE EVENT TRIGGER redshift_informational_constraints ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS')
   EXECUTE FUNCTION redshift_system.make_constraints_informational();
+
+-- Trailing blanks in comparisons (Character types, "Significance of trailing blanks":
+-- https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html; docs/aws-facts.md §11.2, §82):
+-- Redshift ignores trailing blanks when it compares CHAR and VARCHAR values, so 'a' = 'a  ' is true for
+-- VARCHAR too. PostgreSQL's CHAR (bpchar) already compares that way; its VARCHAR compares exactly.
+-- Emulated by comparison operators on (varchar, varchar) — and (varchar, char), (char, varchar), which
+-- would otherwise be ambiguous — built on bpchar's own C comparison functions (which ignore trailing
+-- spaces and read any text datum), so `col = 'x'`, `col = $1`, `a.col = b.col`, IN lists and joins
+-- pick them (no pg_catalog operator takes exactly these types). They form the DEFAULT btree and hash
+-- operator classes of varchar, so hash joins, merge joins, hash aggregates, GROUP BY, DISTINCT and
+-- ORDER BY treat 'a' and 'a ' as one value too (AWS does not say how GROUP BY and ORDER BY treat them;
+-- the emulation takes the reading that follows from its "compared" rule, under which a job grouping or
+-- ordering text keys on the target must add OCTET_LENGTH to tell them apart, docs/aws-facts.md §82).
+-- Simplified: an expression of type TEXT (Redshift: VARCHAR(256)) compared with TEXT or VARCHAR
+-- compares exactly; min/max and LIKE are exact, as in PostgreSQL.
+CREATE FUNCTION redshift_system.varchar_eq(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpchareq';
+CREATE FUNCTION redshift_system.varchar_ne(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharne';
+CREATE FUNCTION redshift_system.varchar_lt(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharlt';
+CREATE FUNCTION redshift_system.varchar_le(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharle';
+CREATE FUNCTION redshift_system.varchar_gt(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpchargt';
+CREATE FUNCTION redshift_system.varchar_ge(varchar, varchar) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharge';
+CREATE FUNCTION redshift_system.varchar_cmp(varchar, varchar) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpcharcmp';
+CREATE FUNCTION redshift_system.varchar_sortsupport(internal) RETURNS void LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'bpchar_sortsupport';
+CREATE FUNCTION redshift_system.varchar_hash(varchar) RETURNS integer LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashbpchar';
+CREATE FUNCTION redshift_system.varchar_hash_extended(varchar, bigint) RETURNS bigint
+  LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS 'hashbpcharextended';
+CREATE OPERATOR redshift_system.= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_eq,
+  COMMUTATOR = OPERATOR(redshift_system.=), NEGATOR = OPERATOR(redshift_system.<>), RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR redshift_system.<> (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_ne,
+  COMMUTATOR = OPERATOR(redshift_system.<>), NEGATOR = OPERATOR(redshift_system.=), RESTRICT = neqsel, JOIN = neqjoinsel);
+CREATE OPERATOR redshift_system.< (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_lt,
+  COMMUTATOR = OPERATOR(redshift_system.>), NEGATOR = OPERATOR(redshift_system.>=), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+CREATE OPERATOR redshift_system.<= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_le,
+  COMMUTATOR = OPERATOR(redshift_system.>=), NEGATOR = OPERATOR(redshift_system.>), RESTRICT = scalarlesel, JOIN = scalarlejoinsel);
+CREATE OPERATOR redshift_system.> (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_gt,
+  COMMUTATOR = OPERATOR(redshift_system.<), NEGATOR = OPERATOR(redshift_system.<=), RESTRICT = scalargtsel, JOIN = scalargtjoinsel);
+CREATE OPERATOR redshift_system.>= (LEFTARG = varchar, RIGHTARG = varchar, FUNCTION = redshift_system.varchar_ge,
+  COMMUTATOR = OPERATOR(redshift_system.<=), NEGATOR = OPERATOR(redshift_system.<), RESTRICT = scalargesel, JOIN = scalargejoinsel);
+CREATE OPERATOR CLASS redshift_system.varchar_blank_ops DEFAULT FOR TYPE varchar USING btree AS
+  OPERATOR 1 redshift_system.<, OPERATOR 2 redshift_system.<=, OPERATOR 3 redshift_system.=,
+  OPERATOR 4 redshift_system.>=, OPERATOR 5 redshift_system.>,
+  FUNCTION 1 redshift_system.varchar_cmp(varchar, varchar), FUNCTION 2 redshift_system.varchar_sortsupport(internal);
+CREATE OPERATOR CLASS redshift_system.varchar_blank_ops DEFAULT FOR TYPE varchar USING hash AS
+  OPERATOR 1 redshift_system.=,
+  FUNCTION 1 redshift_system.varchar_hash(varchar), FUNCTION 2 redshift_system.varchar_hash_extended(varchar, bigint);
+-- VARCHAR against CHAR, both ways: the same comparisons (no join or sort support needed).
+DO $$
+DECLARE op text; fn text; l text; r text;
+BEGIN
+  FOR op, fn IN VALUES ('=', 'bpchareq'), ('<>', 'bpcharne'), ('<', 'bpcharlt'), ('<=', 'bpcharle'), ('>', 'bpchargt'), ('>=', 'bpcharge') LOOP
+    FOR l, r IN VALUES ('varchar', 'bpchar'), ('bpchar', 'varchar') LOOP
+      EXECUTE format('CREATE FUNCTION redshift_system.%I(%s, %s) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE AS %L',
+                     l || '_' || r || '_' || fn, l, r, fn);
+      EXECUTE format('CREATE OPERATOR redshift_system.%s (LEFTARG = %s, RIGHTARG = %s, FUNCTION = redshift_system.%I)',
+                     op, l, r, l || '_' || r || '_' || fn);
+    END LOOP;
+  END LOOP;
+END $$;
+
+-- VARCHAR(n) and CHAR(n) lengths in bytes (Character types, "Storage and ranges":
+-- https://docs.aws.amazon.com/redshift/latest/dg/r_Character_types.html; docs/aws-facts.md §7.2, §11.4, §83):
+-- a VARCHAR(n) holds at most n bytes, so a value of n characters with multi-byte ones among them fails
+-- with "value too long for type character varying(n)"; a CHAR column holds single-byte characters only
+-- (Multibyte character load errors, https://docs.aws.amazon.com/redshift/latest/dg/multi-byte-character-load-errors.html:
+-- "Multibyte character not supported for CHAR (Hint: Try using VARCHAR)"). PostgreSQL counts characters.
+-- Emulated by an event trigger that gives every VARCHAR(n) and CHAR(n) column of a user table a CHECK
+-- (named redshift_bytes_<column number>_<n>) which raises Redshift's error, SQLSTATE 22001, when the
+-- value's bytes exceed n (22021 for a multi-byte character in a CHAR). The trigger runs again on the
+-- ALTER TABLE it issues itself and then finds every CHECK in place; after ALTER COLUMN … TYPE a CHECK
+-- for the old length is replaced. Simplified: a cast (CAST(x AS VARCHAR(n))) still cuts characters,
+-- not bytes, and an over-long value whose excess is blanks fails where Redshift would cut the blanks
+-- when its characters fit but its bytes do not.
+CREATE FUNCTION redshift_system.value_too_long(type_name text, n integer) RETURNS boolean
+  LANGUAGE plpgsql VOLATILE AS $f$
+  BEGIN
+    RAISE EXCEPTION USING ERRCODE = '22001', MESSAGE = format('value too long for type %s(%s)', type_name, n);
+  END $f$;
+CREATE FUNCTION redshift_system.multibyte_in_char() RETURNS boolean
+  LANGUAGE plpgsql VOLATILE AS $f$
+  BEGIN
+    RAISE EXCEPTION USING ERRCODE = '22021', MESSAGE = 'Multibyte character not supported for CHAR (Hint: Try using VARCHAR)';
+  END $f$;
+
+CREATE FUNCTION redshift_system.limit_text_bytes() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $f$
+  DECLARE cmd record; c record; adds text[]; drops text[]; wanted text;
+  BEGIN
+    FOR cmd IN SELECT DISTINCT objid FROM pg_event_trigger_ddl_commands() WHERE object_type = 'table' LOOP
+      adds := '{}'; drops := '{}';
+      FOR c IN
+        SELECT n.nspname, t.relname, a.attnum, a.attname, a.atttypid, a.atttypmod - 4 AS len
+          FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE a.attrelid = cmd.objid AND a.attnum > 0 AND NOT a.attisdropped AND t.relkind IN ('r', 'p')
+           AND a.atttypid IN ('varchar'::regtype, 'bpchar'::regtype) AND a.atttypmod > 4
+           AND n.nspname <> 'redshift_system'
+      LOOP
+        wanted := format('redshift_bytes_%s_%s', c.attnum, c.len);
+        drops := drops || ARRAY(SELECT format('DROP CONSTRAINT %I', k.conname) FROM pg_constraint k
+                                 WHERE k.conrelid = cmd.objid AND k.contype = 'c'
+                                   AND starts_with(k.conname, format('redshift_bytes_%s_', c.attnum)) AND k.conname <> wanted);
+        CONTINUE WHEN EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = cmd.objid AND k.conname = wanted);
+        adds := adds || CASE WHEN c.atttypid = 'varchar'::regtype
+          THEN format('ADD CONSTRAINT %I CHECK (%I IS NULL OR octet_length(%I) <= %s OR redshift_system.value_too_long(%L, %s))',
+                      wanted, c.attname, c.attname, c.len, 'character varying', c.len)
+          ELSE format('ADD CONSTRAINT %I CHECK (%I IS NULL OR octet_length(CAST(%I AS text)) = char_length(CAST(%I AS text)) '
+                      'OR redshift_system.multibyte_in_char())', wanted, c.attname, c.attname, c.attname)
+        END;
+      END LOOP;
+      IF cardinality(drops) + cardinality(adds) > 0 THEN
+        EXECUTE format('ALTER TABLE %s %s', cmd.objid::regclass, array_to_string(drops || adds, ', '));
+      END IF;
+    END LOOP;
+  END $f$;
+
+CREATE EVENT TRIGGER redshift_text_bytes ON ddl_command_end
+  WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS')
+  EXECUTE FUNCTION redshift_system.limit_text_bytes();
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA redshift_system TO PUBLIC;
 GRANT USAGE ON TYPE redshift_system.super, redshift_system.varbyte TO PUBLIC;

@@ -193,6 +193,38 @@ describe('fixer inputs', () => {
     expect(ids.rows.map((x) => x.id)).toEqual([2, 4]);
   });
 
+  it("tells a VARCHAR key 'a' from 'a ' in the changes table and on the target (Redshift's = ignores trailing blanks)", async () => {
+    const { sourceAdmin, targetAdmin } = env();
+    for (const admin of [sourceAdmin, targetAdmin]) {
+      await admin.query('CREATE TABLE public.fx_blank (code varchar(10) PRIMARY KEY, note varchar(20))');
+      await admin.query(`GRANT SELECT, INSERT ON public.fx_blank TO ${COMPANION_USER}`);
+    }
+    await sourceAdmin.query(`INSERT INTO public.fx_blank VALUES ('a', 'no blank'), ('a ', 'one blank'), ('b', 'b')`);
+    // The target lost 'a'; 'a ' is there, and is equal to 'a' under the emulated Redshift's =.
+    await targetAdmin.query(`INSERT INTO public.fx_blank VALUES ('a ', 'one blank'), ('b', 'b')`);
+    const equal = await targetAdmin.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM public.fx_blank WHERE code = 'a'`,
+    );
+    expect(equal.rows[0]!.n).toBe('1');
+    await targetAdmin.query(`INSERT INTO ${C} VALUES (30, 'a ', 'x'), (31, 'a', 'y'), (32, 'b', 'z')`);
+    await rolledBack(
+      `UPDATE "public"."fx_blank" SET "note" = ${C}."col2" WHERE "public"."fx_blank"."code" = ${C}."seg1" AND ${C}."seq" >= 30 ` +
+        `AND ${C}."seq" <= 32`,
+    );
+    const c = config([{ source: 'public.fx_blank', target: 'public.fx_blank', primaryKey: ['code'] }]);
+    const r = await runFixer(deps(c), { task: c.tasks[0]!, dryRun: false });
+    expect(r.reason).toBeUndefined();
+    expect([r.status, r.missing, r.inserted]).toEqual(['repaired', [['a']], [['a']]]);
+    const rows = await targetAdmin.query<{ code: string; note: string }>(
+      'SELECT code, note FROM public.fx_blank ORDER BY note',
+    );
+    expect(rows.rows).toEqual([
+      { code: 'b', note: 'b' },
+      { code: 'a', note: 'no blank' },
+      { code: 'a ', note: 'one blank' },
+    ]);
+  });
+
   it('re-checks inside the inserting transaction: two repairs racing write each row once', async () => {
     const { sourceAdmin, targetAdmin } = env();
     await sourceAdmin.query(`INSERT INTO ${T} VALUES (10, 'ten'), (11, 'eleven')`);
