@@ -2,7 +2,7 @@ import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import { utcText } from '../../lib/state/store.js';
-import { columnClass, hexToInt, normalisedText, sumText, TWO_32, type Side } from './dialect.js';
+import { columnClass, hashedFrom, hashHalves, normalisedText, sumText, type Side } from './dialect.js';
 import { mapLimit } from './concurrency.js';
 import type { KeyedRow } from './diff.js';
 import { keyText, versionText, type Fingerprint, type Meter } from './segments.js';
@@ -14,13 +14,15 @@ import type { GapTable } from './table.js';
  * trailing blanks (docs/aws-facts.md §11.2).
  *
  * Each row's key text (the normalised text of gap-filling, byte for byte) is hashed once with MD5 on
- * both sides (docs/aws-facts.md §80); the first 8 hex digits give `h0` in [0, 2^32), and bucket `b`
- * of `B` buckets holds the rows with `h0 * B / 2^32 = b` (integer division, the same on both sides).
- * Buckets nest: with `B' = B * F`, bucket `b'` lies in bucket `b' / F`, so a level can be restricted
- * to the children of the previous level's differing buckets. A bucket's fingerprint is `count(*)`
- * and the sums of two further 32-bit slices of the same MD5 (plus one of key and version when there
- * is a version column); every summed term is below 2^32, so Redshift's BIGINT sums stay exact
- * (docs/aws-facts.md §11.1).
+ * both sides and its first 15 hex digits read as a number `h` in [0, 2^60) (dialect.ts `hashedFrom`,
+ * docs/aws-facts.md §80, §90): one MD5 and one conversion per row and pass. Bucket `b` of `B` buckets
+ * holds the rows with `(h / 2^28) * B / 2^32 = b` (integer division, the same on both sides: the top 32
+ * bits of `h` scaled to B). Buckets nest: with `B' = B * F`, bucket `b'` lies in bucket `b' / F`, so a
+ * level can be restricted to the children of the previous level's differing buckets. A bucket's
+ * fingerprint is `count(*)` and the sums of the two 30-bit halves of `h` (together the exact sum of `h`),
+ * plus the same for a hash of key and version text when there is a version column; SUM of INTEGER is a
+ * BIGINT on both sides, exact (docs/aws-facts.md §11.1). `buckets = 1` is the whole scope's fingerprint,
+ * without GROUP BY.
  *
  * The rows compared are the scope's: the rows of a UTC day selected by the day column (an index on
  * the source, the sort key on the target), or the whole table. One grouped statement per side and
@@ -30,7 +32,7 @@ import type { GapTable } from './table.js';
 /** Which rows are compared. */
 export type Scope = { kind: 'day'; from: Date; until: Date } | { kind: 'table' };
 
-/** The most buckets a level may have: `h0 * B` stays far below 2^63. */
+/** The most buckets a level may have: `(h / 2^28) * B` stays below 2^60. */
 export const MAX_BUCKETS = 2 ** 28;
 
 /** Bucket ids per statement, so that a statement stays well under the Data API's 100 KB (docs/aws-facts.md §8). */
@@ -60,10 +62,8 @@ export function scopePredicate(t: GapTable, scope: Scope, side: Side, params: Sq
   return `${d} >= ${from.sql} AND ${d} < ${until.sql}`;
 }
 
-const slice = (m: string, offset: number, side: Side) => hexToInt(`SUBSTRING(${m}, ${offset}, 8)`, side);
-
-/** `h0 * B / 2^32`: the bucket of a row's hash among `buckets`. */
-const bucketOf = (h0: string, buckets: number) => `(${h0} * ${buckets}) / ${TWO_32}`;
+/** `(h / 2^28) * B / 2^32`: the bucket of a row's 60-bit hash `h` among `buckets`. */
+const bucketOf = (h: string, buckets: number) => `(${h} / 268435456) * ${buckets} / 4294967296`;
 
 /** `… IN (…)` restricting rows to the given buckets of a level (no restriction when `ids` is undefined). */
 function bucketFilter(h0: string, level: BucketSet | undefined): string {
@@ -78,15 +78,15 @@ export interface BucketSet {
 }
 
 /**
- * The hashed rows of the scope, as a subquery with columns `m` (the key's MD5)[, `mv` (key and version's
- * MD5)] and any `extra` columns. `OFFSET 0` keeps the planner from computing MD5 once per use.
+ * The hashed rows of the scope, as a subquery `r` with columns `h0` (the key's hash)[, `h1` (key and version's
+ * hash)] and any `extra` columns (`<expr> AS <name>`).
  */
 function hashedRows(t: GapTable, scope: Scope, side: Side, params: SqlParam[], extra: string[] = []): string {
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
   const kt = keyText(t, side);
   const vt = versionText(t, side);
-  const cols = [`MD5(${kt}) AS m`, ...(vt ? [`MD5(${kt} || '|' || ${vt}) AS mv`] : []), ...extra];
-  return `(SELECT ${cols.join(', ')} FROM ${table} WHERE ${scopePredicate(t, scope, side, params)} OFFSET 0) r`;
+  const texts = [kt, ...(vt ? [`${kt} || '|' || ${vt}`] : [])];
+  return hashedFrom(texts, `${table} WHERE ${scopePredicate(t, scope, side, params)}`, side, extra);
 }
 
 function chunkIds(level: BucketSet | undefined): (BucketSet | undefined)[] {
@@ -112,18 +112,20 @@ export async function bucketFingerprints(
   concurrency = 1,
 ): Promise<Map<number, Fingerprint>> {
   const out = new Map<number, Fingerprint>();
-  const h0 = slice('m', 1, side);
-  const sums = [sumText(slice('m', 9, side), side), sumText(slice('m', 17, side), side)];
-  if (t.version) sums.push(sumText(slice('mv', 1, side), side));
+  const sums = ['h0', ...(t.version ? ['h1'] : [])].flatMap((h) => hashHalves(h).map((x) => sumText(x, side)));
   await mapLimit(chunkIds(parents), concurrency, async (part) => {
     const params: SqlParam[] = [];
+    const cols = `count(*) AS n, ${sums.map((s, j) => `${s} AS f${j}`).join(', ')}`;
+    const from = `${hashedRows(t, scope, side, params)} WHERE ${bucketFilter('h0', part)}`;
     const sql =
-      `SELECT ${bucketOf(h0, buckets)} AS b, count(*) AS n, ${sums.map((s, j) => `${s} AS h${j}`).join(', ')} ` +
-      `FROM ${hashedRows(t, scope, side, params)} WHERE ${bucketFilter(h0, part)} GROUP BY 1`;
+      buckets === 1
+        ? `SELECT 0 AS b, ${cols} FROM ${from}`
+        : `SELECT ${bucketOf('h0', buckets)} AS b, ${cols} FROM ${from} GROUP BY 1`;
     const r = await client.query<Record<string, unknown>>(sql, params);
     meter.queries++;
     for (const row of r.rows) {
-      const fp = { n: Number(row.n), sums: sums.map((_s, j) => asText(row[`h${j}`])) };
+      if (Number(row.n) === 0) continue;
+      const fp = { n: Number(row.n), sums: sums.map((_s, j) => asText(row[`f${j}`])) };
       meter.bytesRead += 16 + fp.sums.reduce((a, s) => a + s.length, 0);
       out.set(Number(row.b), fp);
     }
@@ -146,12 +148,11 @@ export async function bucketRows(
   const vt = versionText(t, side);
   const extra = [...keys, ...(vt ? [`${vt} AS v`] : [])];
   const out: KeyedRow[] = [];
-  const h0 = slice('m', 1, side);
   for (const part of chunkIds(level)) {
     const params: SqlParam[] = [];
     const cols = [...t.key.map((_c, i) => `k${i}`), ...(vt ? ['v'] : [])];
     const r = await client.query<Record<string, unknown>>(
-      `SELECT ${cols.join(', ')} FROM ${hashedRows(t, scope, side, params, extra)} WHERE ${bucketFilter(h0, part)}`,
+      `SELECT ${cols.join(', ')} FROM ${hashedRows(t, scope, side, params, extra)} WHERE ${bucketFilter('h0', part)}`,
       params,
     );
     meter.queries++;

@@ -9,12 +9,33 @@ import type { SqlClient } from '../../lib/sql/client.js';
 
 /**
  * Comparing a scope's rows (a day's, or the whole table's) bucketed by a hash of the key
- * (buckets.ts): the first level fingerprints `initialSegments` buckets in one grouped statement per
- * side; buckets that differ are split `F` ways (F up to `fanout`, by their row counts) and only
- * their children fingerprinted at the next level; a differing bucket of at most `leafRows` rows —
- * or any differing bucket of a dense level — has its keys fetched from both sides and diffed
- * byte for byte. Each level costs one scan of the scope on each side, both sides at once.
+ * (buckets.ts). Every pass costs one scan of the scope on each side with one MD5 per row, both sides at
+ * once, so the plan minimises passes:
+ *
+ * 1. The whole scope's fingerprint (one ungrouped aggregate per side): identical data — the usual day —
+ *    end here, at the price of one hashing scan and no grouping.
+ * 2. Otherwise the first level is sized by what pass 1 says: with `d` rows' difference in count among
+ *    `n`, about `n * d / fetchRowsPerRound` buckets (a power of two, at least `initialSegments`, at most
+ *    {@link MAX_FIRST_LEVEL}), so that the keys of the differing buckets fit one fetch round — no
+ *    bisection level in between for a few differences.
+ * 3. Buckets that differ are split `F` ways (F up to `fanout`, by their row counts) and only their
+ *    children fingerprinted at the next level; a differing bucket of at most `leafRows` rows — or any
+ *    differing bucket of a dense level — has its keys fetched from both sides and diffed byte for byte,
+ *    in rounds of at most `fetchRowsPerRound` rows (memory), each round one statement per side.
  */
+
+/** The most buckets of the first grouped level: 65,536 fingerprints (about 2.5 MB) per side. */
+export const MAX_FIRST_LEVEL = 65_536;
+
+/**
+ * Buckets of the first grouped level for `rows` rows of which the two sides' counts differ by `countDiff`:
+ * enough that the differing buckets' keys fit one round of `fetchRowsPerRound` rows.
+ */
+export function firstLevelBuckets(rows: number, countDiff: number, o: CompareOptions): number {
+  const wanted = Math.max(o.initialSegments, (rows * Math.max(countDiff, 1)) / Math.max(1, o.fetchRowsPerRound));
+  return Math.min(MAX_FIRST_LEVEL, 2 ** Math.ceil(Math.log2(Math.max(1, wanted))));
+}
+
 export async function compareBuckets(
   sides: { source: SqlClient; target: SqlClient },
   t: GapTable,
@@ -25,12 +46,21 @@ export async function compareBuckets(
   const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
   const diff = emptyDiff();
   const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
-  let buckets = Math.max(1, o.initialSegments);
   let parents: BucketSet | undefined;
   let fanout = 1;
-  let level = 1;
-  let rowsCompared = 0;
+  let level = 2;
   let rowsFetched = 0;
+  const whole = await Promise.all([
+    bucketFingerprints(sides.source, t, 'source', scope, 1, undefined, meter),
+    bucketFingerprints(sides.target, t, 'target', scope, 1, undefined, meter),
+  ]);
+  const none: Fingerprint = { n: 0, sums: [] };
+  const [s0, g0] = whole.map((m) => m.get(0) ?? none) as [Fingerprint, Fingerprint];
+  const rowsCompared = s0.n;
+  meter.segmentsQueried++;
+  await onProgress?.({ phase: 'fingerprints', done: 1, total: 1 });
+  if (s0.n === g0.n && sameFingerprint(s0, g0)) return { rowsCompared, diff, meter, levels: 1, rowsFetched };
+  let buckets = firstLevelBuckets(Math.max(s0.n, g0.n), Math.abs(s0.n - g0.n), o);
   for (;;) {
     const [s, g] = await Promise.all([
       bucketFingerprints(sides.source, t, 'source', scope, buckets, parents, meter, o.concurrency),
@@ -39,8 +69,6 @@ export async function compareBuckets(
     const compared = parents ? parents.ids.length * fanout : buckets;
     meter.segmentsQueried += compared;
     await onProgress?.({ phase: 'fingerprints', done: compared, total: compared });
-    if (level === 1) for (const fp of s.values()) rowsCompared += fp.n;
-    const none: Fingerprint = { n: 0, sums: [] };
     const differing = [...new Set([...s.keys(), ...g.keys()])]
       .map((b) => ({ b, s: s.get(b) ?? none, g: g.get(b) ?? none }))
       .filter((x) => !(s.has(x.b) && g.has(x.b) && sameFingerprint(x.s, x.g)));

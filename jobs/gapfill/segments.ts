@@ -1,7 +1,16 @@
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
-import { castParam, hash32, intHalves, intHash, normalisedText, sumText, type Side } from './dialect.js';
+import {
+  castParam,
+  hashedFrom,
+  hashHalves,
+  intHalves,
+  intHash,
+  normalisedText,
+  sumText,
+  type Side,
+} from './dialect.js';
 import type { GapTable } from './table.js';
 
 /**
@@ -10,8 +19,9 @@ import type { GapTable } from './table.js';
  * A segment is a half-open range on the leading key column, `(after, upTo]` (`null` = unbounded).
  * Its fingerprint on a side is `count(*)` and exact sums: for an integer leading key the sums of its
  * high and low 32-bit halves (never `sum(k)`, which overflows Redshift's BIGINT sum: docs/aws-facts.md
- * §80) and `sum((k % 2147483647) * 1103515245 % 2147483647)`, otherwise two independent 32-bit MD5 hashes of
- * the key's normalised text; plus, with a version column, a hash of key and version text. The
+ * §80) and `sum((k % 2147483647) * 1103515245 % 2147483647)`, otherwise the sums of the two 30-bit halves of the
+ * 60-bit MD5 hash of the key's normalised text (dialect.ts `hashedFrom`); plus, with a version column, the same of
+ * key and version text. The
  * predicate is sargable (`k > $a AND k <= $b`), so the source's primary-key index and Redshift's
  * sort key / zone maps restrict each scan.
  *
@@ -68,19 +78,25 @@ export function versionText(t: GapTable, side: Side): string | undefined {
   return normalisedText(t.version.name, side === 'source' ? t.version.source.cls : t.version.target.cls, side);
 }
 
-function fingerprintColumns(t: GapTable, side: Side): string[] {
+/**
+ * A segment's fingerprint columns and the FROM clause they read, over `<table> WHERE <pred>`: an integer key's
+ * halves and multiplicative hash straight from the table; hashes of key texts (a composite key; key and version)
+ * from {@link hashedFrom}, one MD5 and one conversion per hashed text and row.
+ */
+function fingerprintSource(t: GapTable, side: Side, from: string): { cols: string[]; from: string } {
   const cols: string[] = [];
-  if (t.integerLead && t.key.length === 1) {
-    const k = quoteIdent(t.key[0]!.name);
+  const texts: string[] = [];
+  const single = t.integerLead && t.key.length === 1;
+  const vt = versionText(t, side);
+  const k = single && vt ? 'k' : quoteIdent(t.key[0]!.name);
+  if (single) {
     const [hi, lo] = intHalves(k);
     cols.push(sumText(hi, side), sumText(lo, side), sumText(intHash(k), side));
-  } else {
-    const kt = keyText(t, side);
-    cols.push(sumText(hash32(kt, side), side), sumText(hash32(kt, side, 9), side));
-  }
-  const vt = versionText(t, side);
-  if (vt) cols.push(sumText(hash32(`${keyText(t, side)} || '|' || ${vt}`, side), side));
-  return cols;
+  } else texts.push(keyText(t, side));
+  if (vt) texts.push(`${keyText(t, side)} || '|' || ${vt}`);
+  cols.push(...texts.flatMap((_t, i) => hashHalves(`h${i}`).map((x) => sumText(x, side))));
+  if (texts.length === 0) return { cols, from };
+  return { cols, from: hashedFrom(texts, from, side, single ? [`${quoteIdent(t.key[0]!.name)} AS k`] : []) };
 }
 
 /** Fingerprints of `segs` on one side in one statement. */
@@ -93,19 +109,19 @@ export async function fingerprints(
 ): Promise<Fingerprint[]> {
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
   const params: SqlParam[] = [];
-  const cols = fingerprintColumns(t, side);
-  const parts = segs.map(
-    (seg, i) =>
-      `SELECT ${i} AS s, count(*) AS n, ${cols.map((c, j) => `${c} AS h${j}`).join(', ')} FROM ${table} WHERE ${segmentPredicate(t, seg, side, params)}`,
-  );
+  let width = 0;
+  const parts = segs.map((seg, i) => {
+    const f = fingerprintSource(t, side, `${table} WHERE ${segmentPredicate(t, seg, side, params)}`);
+    width = f.cols.length;
+    return `SELECT ${i} AS s, count(*) AS n, ${f.cols.map((c, j) => `${c} AS f${j}`).join(', ')} FROM ${f.from}`;
+  });
+  const cols = Array.from({ length: width }, (_x, j) => `f${j}`);
   const r = await client.query<Record<string, unknown>>(parts.join(' UNION ALL '), params);
   meter.queries++;
   const out: Fingerprint[] = segs.map(() => ({ n: 0, sums: cols.map(() => '') }));
   for (const row of r.rows) {
     const i = Number(row.s);
-    const sums = cols.map((_c, j) =>
-      row[`h${j}`] === null || row[`h${j}`] === undefined ? '' : asText(row[`h${j}`] as string | number),
-    );
+    const sums = cols.map((c) => (row[c] === null || row[c] === undefined ? '' : asText(row[c] as string | number)));
     meter.bytesRead += 16 + sums.reduce((a, s) => a + s.length, 0);
     out[i] = { n: Number(row.n), sums };
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseSegment, isDenseLevel } from '../../jobs/gapfill/bisect.js';
+import { firstLevelBuckets, MAX_FIRST_LEVEL } from '../../jobs/gapfill/compare-buckets.js';
+import type { CompareOptions } from '../../jobs/gapfill/compare.js';
 
 const o = { leafRows: 4096, denseRowFraction: 0.25, denseFraction: 0.5 };
 
@@ -26,5 +28,18 @@ describe('gap-filling bisection: leaf, dense or recurse', () => {
     [1024, 512, false],
   ])('%i segments with %i differing: dense level %s', (segments, differing, expected) => {
     expect(isDenseLevel(segments, differing, o)).toBe(expected);
+  });
+});
+
+describe('firstLevelBuckets', () => {
+  const opts = { initialSegments: 512, fetchRowsPerRound: 50_000 } as CompareOptions;
+  it('sizes the first grouped level so the differing buckets fit one fetch round', () => {
+    // 10M rows, 100 rows' difference: ~20,000 buckets wanted, rounded up to a power of two.
+    expect(firstLevelBuckets(10_000_000, 100, opts)).toBe(32_768);
+    // Equal counts (a replaced key, a stale version) or few rows: the default first level.
+    expect(firstLevelBuckets(10_000_000, 0, opts)).toBe(512);
+    expect(firstLevelBuckets(1_000, 10, opts)).toBe(512);
+    // Dense differences: capped.
+    expect(firstLevelBuckets(10_000_000, 100_000, opts)).toBe(MAX_FIRST_LEVEL);
   });
 });
