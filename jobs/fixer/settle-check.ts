@@ -37,7 +37,7 @@ export async function fixerSettleCheck(
     warnings.push(
       `${window.warning}: DMS's position is unknown, so no row read after the stop is written (gap-filling repairs them)`,
     );
-    return async (rows) => ({ admitted: [], held: [...rows] });
+    return (rows) => Promise.resolve({ admitted: [], held: [...rows] });
   }
   return (rows) => {
     const since = Math.max(0, (deps.clock.now().getTime() - readAt) / 1000);

@@ -9,10 +9,7 @@ const TASK = { arn: 'arn:aws:dms:us-east-1:123456789012:task:T', replicationInst
 
 function metrics(answer: Datapoint[] | Error): MetricsApi {
   return {
-    getDmsMetrics: async () => {
-      if (answer instanceof Error) throw answer;
-      return [answer];
-    },
+    getDmsMetrics: () => (answer instanceof Error ? Promise.reject(answer) : Promise.resolve([answer])),
   };
 }
 
