@@ -10,9 +10,9 @@ import { errorMessage } from '../errors.js';
  * commit time DMS's position P: changes leave in commit order (§99), so every change committed
  * before P has been applied (or dropped), and P never moves back. A datapoint covering the period
  * that starts at `t` with Maximum `L` therefore proves P ≥ t − L at every moment of that period and
- * after it. The window is the tightest such proof over the last 15 minutes: min over datapoints of
- * (now − t) + L, in seconds before `now`; the caller adds the time since it was read. Without a
- * datapoint nothing is proven and every row counts as possibly still in the pipeline.
+ * after it (docs/aws-facts.md §100). The window is the tightest such proof over the last 15 minutes,
+ * in seconds before `now` ({@link windowFromLatency}); the caller adds the time since it was read.
+ * Without a datapoint nothing is proven and every row counts as possibly still in the pipeline.
  */
 
 export interface PipelineWindow {
@@ -25,10 +25,17 @@ export interface PipelineWindow {
 const LOOKBACK_SECONDS = 900;
 const PERIOD_SECONDS = 60;
 
-/** The window from CDCLatencyTarget datapoints (Maximum per period, timestamps = period starts). */
-export function windowFromLatency(series: readonly Datapoint[], now: Date): number {
+/**
+ * The window from CDCLatencyTarget datapoints (Maximum per period of `periodSeconds`). A datapoint's
+ * timestamp is taken as its period's start, and one period is added in case it is the end
+ * (docs/aws-facts.md §100.2): min over datapoints of (now − timestamp) + Maximum + period.
+ */
+export function windowFromLatency(series: readonly Datapoint[], now: Date, periodSeconds = PERIOD_SECONDS): number {
   let best = Infinity;
-  for (const p of series) best = Math.min(best, Math.max(0, (now.getTime() - p.timestamp.getTime()) / 1000) + p.value);
+  for (const p of series) {
+    const age = Math.max(0, (now.getTime() - p.timestamp.getTime()) / 1000);
+    best = Math.min(best, age + p.value + periodSeconds);
+  }
   return best;
 }
 

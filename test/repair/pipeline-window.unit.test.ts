@@ -14,15 +14,15 @@ function metrics(answer: Datapoint[] | Error): MetricsApi {
 }
 
 describe('pipeline window', () => {
-  it('is the tightest proof of DMS position: min over datapoints of (now − period start) + latency', () => {
+  it('is the tightest proof of DMS position: min over datapoints of (now − timestamp) + latency + one period', () => {
     const series = [at('2026-08-01T11:58:00Z', 10), at('2026-08-01T11:59:00Z', 200), at('2026-08-01T12:00:00Z', 40)];
-    // 11:58 → 150 + 10 = 160; 11:59 → 90 + 200 = 290; 12:00 → 30 + 40 = 70.
-    expect(windowFromLatency(series, NOW)).toBe(70);
+    // 11:58 → 150 + 10 + 60 = 220; 11:59 → 90 + 200 + 60 = 350; 12:00 → 30 + 40 + 60 = 130.
+    expect(windowFromLatency(series, NOW)).toBe(130);
   });
 
   it('an old low latency can prove more than a recent high one (DMS position never moves back)', () => {
     const series = [at('2026-08-01T11:59:00Z', 0), at('2026-08-01T12:00:00Z', 600)];
-    expect(windowFromLatency(series, NOW)).toBe(90);
+    expect(windowFromLatency(series, NOW)).toBe(150);
   });
 
   it('is unbounded, with the reason, when no datapoint or no answer comes back', async () => {
@@ -33,6 +33,6 @@ describe('pipeline window', () => {
     const failed = await pipelineWindow(metrics(new Error('AccessDenied')), TASK, NOW);
     expect(failed.seconds).toBe(Infinity);
     expect(failed.warning).toContain('AccessDenied');
-    expect(await pipelineWindow(metrics([at('2026-08-01T12:00:00Z', 5)]), TASK, NOW)).toEqual({ seconds: 35 });
+    expect(await pipelineWindow(metrics([at('2026-08-01T12:00:00Z', 5)]), TASK, NOW)).toEqual({ seconds: 95 });
   });
 });
