@@ -9,9 +9,10 @@ import type { JobDeps } from '../runtime.js';
  * deliver its version. Stopping the task does not empty DMS's pipeline: a change committed on the
  * source but not yet applied (capture lag, a long transaction committing late; docs/aws-facts.md
  * §98–§99) is applied after the resume — a re-inserted key would then be on the target twice. The
- * version's commit time (`pg_xact_commit_timestamp(xmin)`, §71) must lie further back than
- * CDCLatencyTarget reaches (lib/repair/pipeline-window.ts, read before the stop) plus the time
- * since; younger rows are skipped, reported, and left to gap-filling.
+ * version's commit time (`pg_xact_commit_timestamp(xmin)`, §71) must lie before DMS's position as
+ * CDCLatencyTarget proves it (lib/repair/pipeline-window.ts, read before the stop; the position
+ * never moves back, so it still holds after the stop); younger rows are skipped, reported, and left
+ * to gap-filling. Without a latency datapoint nothing is proven and no row is written.
  *
  * Read before the stop, so that the latency is the running task's. Undefined (with a warning) when
  * the source does not record commit timestamps: the rows are then written as before.
@@ -32,7 +33,12 @@ export async function fixerSettleCheck(
   }
   const readAt = deps.clock.now().getTime();
   const window = await pipelineWindow(deps.metrics, task, new Date(readAt));
-  if (window.warning) warnings.push(`${window.warning}: the settle check assumes DMS may reach back 15 minutes`);
+  if (window.warning) {
+    warnings.push(
+      `${window.warning}: DMS's position is unknown, so no row read after the stop is written (gap-filling repairs them)`,
+    );
+    return (rows) => Promise.resolve({ admitted: [], held: [...rows] });
+  }
   return (rows) => {
     const since = Math.max(0, (deps.clock.now().getTime() - readAt) / 1000);
     return splitSettled(deps.source, plan, primaryKey, rows, window.seconds + since);

@@ -1,33 +1,52 @@
-import { taskDimensions, type MetricsApi } from '../aws/cloudwatch.js';
+import { taskDimensions, type Datapoint, type MetricsApi } from '../aws/cloudwatch.js';
 import { taskResourceId } from '../aws/dms.js';
 import { errorMessage } from '../errors.js';
 
 /**
- * How far back DMS's pipeline may still reach, for the fixer's settle check (lib/repair/settle.ts):
- * CDCLatencyTarget counts, from its commit on the source, the oldest change not yet applied —
- * delays in reading from the source included (docs/aws-facts.md §98) — so a row version committed
- * longer ago than that has been applied or dropped by DMS. The highest datapoint of the last
- * 15 minutes is taken, plus one datapoint period (60 s: the value moves within a period), and the
- * caller adds the time since it was read. Without a datapoint the window is the whole 15 minutes.
+ * How far back DMS's pipeline may still reach, for the fixer's settle check (lib/repair/settle.ts).
+ *
+ * CDCLatencyTarget is the age, counted from its commit on the source, of the first change not yet
+ * applied — delays in reading from the source included (docs/aws-facts.md §98). Call that change's
+ * commit time DMS's position P: changes leave in commit order (§99), so every change committed
+ * before P has been applied (or dropped), and P never moves back. A datapoint covering the period
+ * that starts at `t` with Maximum `L` therefore proves P ≥ t − L at every moment of that period and
+ * after it (docs/aws-facts.md §100). The window is the tightest such proof over the last 15 minutes,
+ * in seconds before `now` ({@link windowFromLatency}); the caller adds the time since it was read.
+ * Without a datapoint nothing is proven and every row counts as possibly still in the pipeline.
  */
 
 export interface PipelineWindow {
-  /** Seconds. */
+  /** Seconds before the time of the read; Infinity when no latency could be read. */
   seconds: number;
-  /** When no latency could be read (the window then falls back to 900 s). */
+  /** Why the window is unbounded. */
   warning?: string;
 }
 
 const LOOKBACK_SECONDS = 900;
 const PERIOD_SECONDS = 60;
 
+/**
+ * The window from CDCLatencyTarget datapoints (Maximum per period of `periodSeconds`). A datapoint's
+ * timestamp is taken as its period's start, and one period is added in case it is the end
+ * (docs/aws-facts.md §100.2): min over datapoints of (now − timestamp) + Maximum + period.
+ */
+export function windowFromLatency(series: readonly Datapoint[], now: Date, periodSeconds = PERIOD_SECONDS): number {
+  let best = Infinity;
+  for (const p of series) {
+    const age = Math.max(0, (now.getTime() - p.timestamp.getTime()) / 1000);
+    best = Math.min(best, age + p.value + periodSeconds);
+  }
+  return best;
+}
+
 export async function pipelineWindow(
   metrics: MetricsApi,
   task: { arn: string; replicationInstance: string },
   now: Date,
 ): Promise<PipelineWindow> {
+  let series: Datapoint[] | undefined;
   try {
-    const [series] = await metrics.getDmsMetrics(
+    [series] = await metrics.getDmsMetrics(
       [
         {
           metric: 'CDCLatencyTarget',
@@ -39,10 +58,10 @@ export async function pipelineWindow(
       now,
       PERIOD_SECONDS,
     );
-    if (!series || series.length === 0)
-      return { seconds: LOOKBACK_SECONDS, warning: 'no CDCLatencyTarget datapoint in the last 15 minutes' };
-    return { seconds: Math.max(...series.map((p) => p.value)) + PERIOD_SECONDS };
   } catch (err) {
-    return { seconds: LOOKBACK_SECONDS, warning: `CDCLatencyTarget not read (${errorMessage(err)})` };
+    return { seconds: Infinity, warning: `CDCLatencyTarget not read (${errorMessage(err)})` };
   }
+  if (!series || series.length === 0)
+    return { seconds: Infinity, warning: 'no CDCLatencyTarget datapoint in the last 15 minutes' };
+  return { seconds: windowFromLatency(series, now) };
 }

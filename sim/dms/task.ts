@@ -353,7 +353,7 @@ export class SimTask {
       this.pipeline.push(verdict === 'duplicate' ? { ...c, duplicate: true } : c, this.armedLag(c));
     }
     // A stopped task reads nothing: its changes stay in the pipeline until it runs again.
-    if (this.status === 'running') this.pending.push(...this.pipeline.release(now));
+    if (this.status === 'running') for (const c of this.pipeline.release(now)) this.pending.push(c);
   }
 
   private armedLag(c: CapturedChange): number {

@@ -99,6 +99,29 @@ describe('fixer: source changes between its first read and the stop', () => {
   }, 120_000);
 });
 
+describe('fixer: the source keeps changing through the stop (sim.interleave)', () => {
+  it('a source UPDATE still in the capture pipeline at the stop: the current version is written, DMS applies the UPDATE after resuming: one row', async () => {
+    const { clock, id, sim } = await missingRow('2026-06-11T08:00:00Z');
+    const config = simConfig(env());
+    const deps = simDeps(env(), sim, clock, config);
+    const newer = new Date('2026-06-12T09:30:00Z');
+    sim.interleave.on('stop-task', async () => {
+      await env().sourceAdmin.query('UPDATE public.rental SET return_date = $1 WHERE rental_id = $2', [newer, id]);
+      sim.tasks[0]!.delayNextChange({ table: 'public.rental', key: [String(id)], ms: 300_000 });
+      await runFor(clock, 5);
+    });
+    const r = await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
+    expect(sim.interleave.reached['stop-task']).toBe(1);
+    expect(r.inserted).toEqual([[String(id)]]);
+    expect(await rentalOn('targetAdmin', id)).toEqual([newer.toISOString()]);
+    expect(sim.tasks[0]!.inPipeline).toBeGreaterThan(0);
+    await drain(sim, clock, 600);
+    expect(await rentalOn('targetAdmin', id)).toEqual([newer.toISOString()]);
+    for (const d of await sim.compare())
+      expect({ t: d.table, missing: d.missing, extra: d.extra }).toEqual({ t: d.table, missing: 0, extra: 0 });
+  }, 120_000);
+});
+
 describe('fixer: a changes table DMS has reloaded since the failed batch', () => {
   /** The lost row's batch replayed one by one, then more batches loaded into the same changes table. */
   async function reloaded(start: string, variant: DmsVariantName) {

@@ -62,13 +62,13 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
     clock,
     settings: { variant: DMS_VARIANTS[variant], captureLag: { minMs: 0, maxMs: 20_000, seed: steps.length } },
   });
+  const workload = new Workload(source, clock, {
+    seed: steps.length,
+    ratePerSecond: 3,
+    mix: { 'rental-insert-backdated': 5 },
+    longTransactionSeconds: [60, 300],
+  });
   try {
-    const workload = new Workload(source, clock, {
-      seed: steps.length,
-      ratePerSecond: 3,
-      mix: { 'rental-insert-backdated': 5 },
-      longTransactionSeconds: [60, 300],
-    });
     // The world keeps going while jobs work.
     sim.interleave.on('stop-task', async () => runFor(clock, 2, workload));
     sim.interleave.on('before-lock', async () => runFor(clock, 1, workload));
@@ -141,6 +141,8 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
         extra: 0,
       });
   } finally {
+    // A failed run must not leave a long transaction open (the pool would never close).
+    await workload.commitDue(true);
     await sim.close();
     await resetTarget(env.targetAdmin);
   }

@@ -20,7 +20,9 @@ import { drain, resetTarget, runFor } from '../helpers/sim.js';
  * - no target row is one the source never had,
  * except where DMS itself caused it (a duplicated INSERT, a lost UPDATE or DELETE: rows a later
  * gap-filling run repairs). Then a settled gap-filling run leaves target equal to source.
- * Bounded: a few runs of at most 7 steps.
+ * Changes may sit in the capture pipeline for minutes, and the source (with DMS) keeps going while
+ * a job works (sim/interleave.ts). Backdated rows and long transactions need commit timestamps on
+ * the source: invariants-pipeline.sim.test.ts. Bounded: a few runs of at most 7 steps.
  */
 const env = useEnvironment('invariants');
 let sim: Simulation | undefined;
@@ -34,11 +36,13 @@ afterEach(async () => {
 type Step =
   | { kind: 'write'; seconds: number }
   | { kind: 'tick'; seconds: number }
+  | { kind: 'lagged-insert'; lagSeconds: number }
   | { kind: 'lose-insert-then-update' | 'lose-update' | 'lose-delete' | 'duplicate-insert' | 'fixer' | 'gapfill' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('write' as const), seconds: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 1, max: 40 }) }),
+  fc.record({ kind: fc.constant('lagged-insert' as const), lagSeconds: fc.integer({ min: 30, max: 600 }) }),
   fc.constantFrom(
     ...(['lose-insert-then-update', 'lose-update', 'lose-delete', 'duplicate-insert', 'fixer', 'gapfill'] as const).map(
       (kind) => ({ kind }),
@@ -75,6 +79,10 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
       new Date(clock.now().getTime() + 3_600_000),
       id,
     ]);
+  // The source (and DMS) keep going while a job works: at the fixer's stop, and around every repair's LOCK.
+  s.interleave.on('stop-task', async () => runFor(clock, 2, workload));
+  s.interleave.on('before-lock', async () => runFor(clock, 1, workload));
+  s.interleave.on('after-lock', async () => void (await workload.run(1)));
   await runFor(clock, 2, workload);
   for (const st of steps) {
     switch (st.kind) {
@@ -84,6 +92,13 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
       case 'tick':
         await runFor(clock, st.seconds);
         break;
+      case 'lagged-insert': {
+        // A change that sits in the capture pipeline for minutes (and holds back every later commit).
+        const id = await rental();
+        s.tasks[0]!.delayNextChange({ table: 'public.rental', key: [id], ms: st.lagSeconds * 1000 });
+        await runFor(clock, 2);
+        break;
+      }
       case 'lose-insert-then-update': {
         const id = await rental();
         s.world.arm({ kind: 'lose-insert', table: 'public.rental', key: [id] });
@@ -134,6 +149,7 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
         break;
     }
   }
+  s.interleave.clear();
   await drain(s, clock, 900);
   // The invariants: every surplus row on the target is one DMS itself made.
   for (const d of await s.compare())
