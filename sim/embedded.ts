@@ -5,7 +5,8 @@ import { quoteIdent } from '../lib/sql/quote.js';
 import { SOURCE_SESSION_OPTIONS, sourceTypeParsers } from '../lib/typemap/pg-types.js';
 import { loadPagila } from './pagila.js';
 import { startPostgresProcess } from './postgres-server.js';
-import { checkRedshiftSql } from './redshift/dialect/gate.js';
+import { asRedshiftSql } from './redshift/dialect/gate.js';
+import { foldedForRedshift } from './redshift/dialect/fold-identifiers.js';
 import { installRedshiftEmulation, TARGET_SEARCH_PATH } from './redshift/emulation.js';
 
 /**
@@ -204,13 +205,17 @@ export interface Environment {
   databases: EnvironmentDatabases;
   /** Source, as the superuser (the simulator captures changes through it). */
   sourceAdmin: PgClient;
-  /** Target, as the superuser (the simulator records system-table rows through it). */
+  /**
+   * Target, as the superuser (the simulator records system-table rows through it). Its statements and the
+   * DMS user's have their quoted identifiers folded to lower case, as Redshift folds them.
+   */
   targetAdmin: PgClient;
   /** Target as the DMS user (the simulated task applies changes as it). */
   targetDms: PgClient;
   /**
    * Source (read with the typemap's lossless type parsers) and target as the companion's own user: what the jobs get.
-   * Every statement on `target` passes the Redshift dialect gate (sim/redshift/dialect/gate.ts).
+   * Every statement on `target` passes the Redshift dialect gate (sim/redshift/dialect/gate.ts), and its
+   * quoted identifiers are folded to lower case as Redshift folds them.
    */
   source: PgClient;
   target: PgClient;
@@ -222,11 +227,17 @@ export async function openEnvironment(server: ServerInfo, prefix: string): Promi
   const databases = await createDatabases(server, prefix);
   const clients = {
     sourceAdmin: new PgClient({ role: 'source', dialect: 'postgres', connection: poolFor(server, databases.source) }),
-    targetAdmin: new PgClient({ role: 'target', dialect: 'redshift', connection: poolFor(server, databases.target) }),
+    targetAdmin: new PgClient({
+      role: 'target',
+      dialect: 'redshift',
+      connection: poolFor(server, databases.target),
+      check: foldedForRedshift,
+    }),
     targetDms: new PgClient({
       role: 'target',
       dialect: 'redshift',
       connection: poolFor(server, databases.target, DMS_USER),
+      check: foldedForRedshift,
     }),
     source: new PgClient({
       role: 'source',
@@ -238,7 +249,7 @@ export async function openEnvironment(server: ServerInfo, prefix: string): Promi
       role: 'target',
       dialect: 'redshift',
       connection: poolFor(server, databases.target, COMPANION_USER),
-      check: checkRedshiftSql,
+      check: asRedshiftSql,
     }),
   };
   return {

@@ -4,7 +4,7 @@ import type { SqlClient } from '../lib/sql/client.js';
 import { quoteIdent } from '../lib/sql/quote.js';
 import { parsedEnvConfig } from './companion.js';
 import { COMPANION_USER, LOCAL_PASSWORD, type Environment } from './embedded.js';
-import { checkRedshiftSql } from './redshift/dialect/gate.js';
+import { asRedshiftSql } from './redshift/dialect/gate.js';
 import { startDataApiEndpoint, type DataApiEndpoint } from './redshift/data-api/index.js';
 
 /**
@@ -14,8 +14,9 @@ import { startDataApiEndpoint, type DataApiEndpoint } from './redshift/data-api/
  *   (sim/redshift/data-api/) of a provisioned cluster (`ClusterIdentifier` + `DbUser`);
  * - `serverless`: the same endpoint in Serverless mode (`WorkgroupName`; STL/SVL views refused).
  *
- * Every statement passes the Redshift dialect gate (sim/redshift/dialect/gate.ts): on `direct` in the
- * environment's client, on the Data API kinds in the endpoint.
+ * Every statement passes the Redshift dialect gate (sim/redshift/dialect/gate.ts), and has its quoted
+ * identifiers folded to lower case as Redshift does: on `direct` in the environment's client, on the
+ * Data API kinds in the endpoint.
  *
  * The Data API kinds build their client from the config's `target` section with the runtime's own
  * {@link dataApiTarget}, so the path a production config takes is the path tested.
@@ -80,7 +81,7 @@ export async function openSimTarget(env: Environment, kind: TargetKind): Promise
       password: LOCAL_PASSWORD,
     },
     serverless,
-    check: checkRedshiftSql,
+    check: asRedshiftSql,
     ...(serverless ? { workgroupName: SIM_WORKGROUP } : { clusterIdentifier: SIM_CLUSTER }),
   });
   const config = {

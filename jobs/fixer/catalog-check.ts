@@ -2,7 +2,7 @@ import type { TableConfig, TaskConfig } from '../../config/schema.js';
 import { RefusedError } from '../../lib/errors.js';
 import type { SqlExecutor } from '../../lib/sql/client.js';
 import { displayName } from '../../lib/sql/quote.js';
-import { describeTargetTable, type TargetColumn } from '../../lib/typemap/index.js';
+import { columnsByName, describeTargetTable, foldIdentifier, type TargetColumn } from '../../lib/typemap/index.js';
 import type { ParsedApplyUpdate } from '../../lib/dms/apply-update.js';
 
 /**
@@ -29,9 +29,10 @@ export async function checkAgainstCatalog(
   task: TaskConfig,
   p: ParsedApplyUpdate,
 ): Promise<CheckedStatement> {
-  const table = task.tables.find(
-    (t) => t.target.schema === p.targetTable.schema && t.target.name === p.targetTable.name,
-  );
+  // Exactly, else as Redshift folds the names (docs/aws-facts.md §85): DMS's "Orders" is the table orders.
+  const same = (f: (x: string) => string) => (t: TableConfig) =>
+    f(t.target.schema) === f(p.targetTable.schema) && f(t.target.name) === f(p.targetTable.name);
+  const table = task.tables.find(same((x) => x)) ?? task.tables.find(same(foldIdentifier));
   if (!table) {
     throw new RefusedError(
       `target table ${displayName(p.targetTable)} (from the statement) is not a table of task ${task.name} in the config (its tables: ` +
@@ -48,8 +49,8 @@ export async function checkAgainstCatalog(
     throw new RefusedError(
       `changes table ${displayName(p.changesTable)} (from the statement) is not in the target catalog (dropped since?)`,
     );
-  const targetColumns = new Map(targetCols.map((c) => [c.name, c]));
-  const changesColumns = new Map(changesCols.map((c) => [c.name, c]));
+  const targetColumns = columnsByName(targetCols);
+  const changesColumns = columnsByName(changesCols);
   const need = (cols: Map<string, TargetColumn>, name: string, where: string) => {
     if (!cols.has(name))
       throw new RefusedError(
@@ -62,9 +63,9 @@ export async function checkAgainstCatalog(
     need(targetColumns, k.targetColumn, `target table ${displayName(p.targetTable)}`);
     need(changesColumns, k.changesColumn, `changes table ${displayName(p.changesTable)}`);
   }
-  const paired = new Map(p.keyPairs.map((k) => [k.targetColumn, k.changesColumn]));
+  const paired = new Map(p.keyPairs.map((k) => [foldIdentifier(k.targetColumn), k.changesColumn]));
   const keyChangesColumns = table.primaryKey.map((k) => {
-    const c = paired.get(k);
+    const c = paired.get(foldIdentifier(k));
     if (!c)
       throw new RefusedError(
         `the statement does not pair primary-key column ${k} of ${displayName(table.target)} with a changes column (pairs: ` +
@@ -72,7 +73,9 @@ export async function checkAgainstCatalog(
       );
     return c;
   });
-  const extra = p.keyPairs.filter((k) => !table.primaryKey.includes(k.targetColumn));
+  const extra = p.keyPairs.filter(
+    (k) => !table.primaryKey.some((c) => foldIdentifier(c) === foldIdentifier(k.targetColumn)),
+  );
   if (extra.length > 0)
     throw new RefusedError(
       `the statement pairs ${extra.map((k) => k.targetColumn).join(', ')}, which the config does not list in the primary key of ${displayName(table.target)}`,

@@ -15,16 +15,17 @@ export interface PgClientOptions {
   types?: pg.CustomTypesConfig;
   /**
    * Runs before every statement; what it throws fails the statement as a {@link SqlError} and the
-   * statement is not sent (the simulator's Redshift dialect gate on the emulated target).
+   * statement is not sent; a text it returns is sent instead (the simulator's Redshift dialect gate and
+   * identifier folding on the emulated target).
    */
-  check?: (sql: string) => Promise<void>;
+  check?: (sql: string) => Promise<string | void>;
 }
 
 export class PgClient implements SqlClient {
   readonly role: string;
   readonly dialect: 'postgres' | 'redshift';
   readonly pool: pg.Pool;
-  private readonly check: ((sql: string) => Promise<void>) | undefined;
+  private readonly check: ((sql: string) => Promise<string | void>) | undefined;
 
   constructor(options: PgClientOptions) {
     this.role = options.role;
@@ -95,11 +96,11 @@ async function runQuery<R extends object>(
   role: string,
   sql: string,
   params: readonly SqlParam[],
-  check?: (sql: string) => Promise<void>,
+  check?: (sql: string) => Promise<string | void>,
 ): Promise<QueryResult<R>> {
   try {
-    if (check) await check(sql);
-    const res = params.length > 0 ? await q.query<R>(sql, params as unknown[]) : await q.query<R>(sql);
+    const text = (check ? await check(sql) : undefined) ?? sql;
+    const res = params.length > 0 ? await q.query<R>(text, params as unknown[]) : await q.query<R>(text);
     // A multi-statement simple query returns an array of results; report the last one.
     const last = Array.isArray(res) ? (res[res.length - 1] as pg.QueryResult<R>) : res;
     return { rows: last.rows ?? [], rowCount: last.rowCount ?? last.rows?.length ?? 0 };

@@ -126,11 +126,45 @@ export async function describeSourceTable(source: SqlExecutor, table: QualifiedN
 /**
  * Columns of a target table as the target reports them, or `undefined` when the table does not
  * exist. Uses pg_catalog (pg_attribute, format_type), which Redshift provides.
+ *
+ * A name with upper-case ASCII letters that the catalog does not hold is looked up folded to lower
+ * case as well: Redshift folds identifiers, quoted ones too, unless `enable_case_sensitive_identifier`
+ * is on (docs/aws-facts.md §11.3, §85), so DMS's copy of a source table `"Orders"` is `orders`, and the
+ * companion's statements naming `"Orders"` reach it.
  */
 export async function describeTargetTable(
   target: SqlExecutor,
   table: QualifiedName,
 ): Promise<TargetColumn[] | undefined> {
+  const exact = await targetColumns(target, table);
+  const folded = { schema: foldIdentifier(table.schema), name: foldIdentifier(table.name) };
+  if (exact || (folded.schema === table.schema && folded.name === table.name)) return exact;
+  return targetColumns(target, folded);
+}
+
+/** An identifier as Redshift folds it by default: ASCII letters to lower case, other characters kept. */
+export function foldIdentifier(name: string): string {
+  return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+/**
+ * A target table's columns by name, where a name the catalog does not hold is also looked up folded
+ * ({@link foldIdentifier}): `get('OrderId')` finds the column `orderid` that Redshift made of it.
+ */
+export function columnsByName(columns: readonly TargetColumn[]): Map<string, TargetColumn> {
+  return new FoldingMap(columns.map((c) => [c.name, c]));
+}
+
+class FoldingMap<V> extends Map<string, V> {
+  override get(name: string): V | undefined {
+    return super.get(name) ?? super.get(foldIdentifier(name));
+  }
+  override has(name: string): boolean {
+    return super.has(name) || super.has(foldIdentifier(name));
+  }
+}
+
+async function targetColumns(target: SqlExecutor, table: QualifiedName): Promise<TargetColumn[] | undefined> {
   const r = await target.query<{ attname: string; f: string; attnotnull: boolean }>(
     `SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS f, a.attnotnull
        FROM pg_catalog.pg_attribute a

@@ -432,5 +432,11 @@ CREATE EVENT TRIGGER redshift_text_bytes ON ddl_command_end
   WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE', 'CREATE TABLE AS')
   EXECUTE FUNCTION redshift_system.limit_text_bytes();
 
+-- Identifier folding (Names and identifiers, https://docs.aws.amazon.com/redshift/latest/dg/r_names.html;
+-- enable_case_sensitive_identifier, https://docs.aws.amazon.com/redshift/latest/dg/r_enable_case_sensitive_identifier.html;
+-- docs/aws-facts.md §11.3, §85): Redshift folds the ASCII letters of quoted identifiers to lower case too.
+-- Not done in the database (PostgreSQL's parser keeps a quoted identifier's case): the statements the
+-- companion sends are folded before they reach it (sim/redshift/dialect/fold-identifiers.ts).
+
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA redshift_system TO PUBLIC;
 GRANT USAGE ON TYPE redshift_system.super, redshift_system.varbyte TO PUBLIC;

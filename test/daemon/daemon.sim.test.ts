@@ -12,7 +12,8 @@ import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
-import { loseInsertThenUpdate, resetTarget, runFor } from '../helpers/sim.js';
+import { loseInsertThenUpdate, resetTarget, runFor, withTarget } from '../helpers/sim.js';
+import type { SimTarget } from '../../sim/target-kinds.js';
 import { startSnsFixture, TEST_TOPIC, type SnsFixture } from '../helpers/sns.js';
 
 const env = useEnvironment('daemon');
@@ -48,10 +49,11 @@ async function daemonOn(
   clock: ManualClock,
   s: Simulation,
   extra: Record<string, unknown> = {},
-  o: { http?: boolean } = {},
+  o: { http?: boolean; target?: SimTarget } = {},
 ) {
-  const config = simConfig(env(), {}, { alarms: ALARMS, metrics: { cloudwatch: 'off' }, ...extra });
-  const deps = simDeps(env(), s, clock, config);
+  const target = o.target ? { target: o.target.config } : {};
+  const config = simConfig(env(), {}, { alarms: ALARMS, metrics: { cloudwatch: 'off' }, ...target, ...extra });
+  const deps = simDeps(env(), s, clock, config, o.target ? { target: o.target.client } : {});
   const d = new Daemon(deps, { noSchedules: true, http: o.http ?? true, port: 0, snsAgent: sns.agent });
   const finished: RunFinished[] = [];
   const started: JobRequest[] = [];
@@ -157,34 +159,50 @@ describe('dms-companion run: shutdown mid-repair and recovery', () => {
     240_000,
   );
 
-  it('a companion killed mid-repair leaves its hold; the next start runs the fixer, which completes the repair and releases it', async () => {
-    const { clock, id, sim } = await oneByOne('2026-05-04T08:00:00Z');
-    const task = sim.tasks[0]!;
-    // What a killed companion leaves: its fixer hold (task stopped), no row written.
-    const config = simConfig(env());
-    const killed = simDeps(env(), sim, clock, config);
-    await killed.control.hold(task.arn, 'fixer', 'repair 1 missing row(s) of public.rental', {
-      runId: 'killed-run',
-      stopTimeout: 600,
-    });
-    expect(task.status).toBe('stopped');
-
-    const next = await daemonOn(clock, sim, {}, { http: false });
-    expect(next.started).toEqual([{ job: 'fixer', task: expect.objectContaining({ name: 'pagila' }) as unknown }]);
-    await next.d.runner.settled();
-    const fix = next.finished[0]!;
-    expect(fix.ok).toBe(true);
-    expect('summary' in fix && fix.summary).toBe('pagila: repaired');
-    expect(await rentalCount(id)).toBe(1);
-    expect(await next.deps.state.activeHolds()).toEqual([]);
-    expect(task.status).toBe('running');
-    // Running the fixer once more (DMS has moved on since) writes nothing.
-    next.d.submit({ job: 'fixer', task: next.config.tasks[0]! });
-    await next.d.runner.settled();
-    expect(await rentalCount(id)).toBe(1);
-    expect(await next.deps.state.repairs()).toHaveLength(1);
-  }, 240_000);
+  // The state store and the repair go through the target: both transports (sim/target-kinds.ts).
+  it.each([
+    ['direct', '2026-05-04T08:00:00Z'],
+    ['data-api', '2026-05-09T08:00:00Z'],
+  ] as const)(
+    'a companion killed mid-repair leaves its hold; the next start runs the fixer, which completes the repair and releases it (%s target)',
+    (kind, start) =>
+      withTarget(env(), kind, async (target) => {
+        await killedMidRepair(start, target);
+      }),
+    240_000,
+  );
 });
+
+async function killedMidRepair(start: string, target: SimTarget): Promise<void> {
+  const { clock, id, sim } = await oneByOne(start);
+  const task = sim.tasks[0]!;
+  // What a killed companion leaves: its fixer hold (task stopped), no row written.
+  const config = simConfig(env(), {}, { target: target.config });
+  const killed = simDeps(env(), sim, clock, config, { target: target.client });
+  await killed.control.hold(task.arn, 'fixer', 'repair 1 missing row(s) of public.rental', {
+    runId: 'killed-run',
+    stopTimeout: 600,
+  });
+  expect(task.status).toBe('stopped');
+
+  const next = await daemonOn(clock, sim, {}, { http: false, target });
+  expect(next.started).toEqual([{ job: 'fixer', task: expect.objectContaining({ name: 'pagila' }) as unknown }]);
+  await next.d.runner.settled();
+  const fix = next.finished[0]!;
+  expect(fix.ok).toBe(true);
+  expect('summary' in fix && fix.summary).toBe('pagila: repaired');
+  expect(await rentalCount(id)).toBe(1);
+  expect(await next.deps.state.activeHolds()).toEqual([]);
+  expect(task.status).toBe('running');
+  // Running the fixer once more (DMS has moved on since) writes nothing.
+  next.d.submit({ job: 'fixer', task: next.config.tasks[0]! });
+  await next.d.runner.settled();
+  expect(await rentalCount(id)).toBe(1);
+  expect(await next.deps.state.repairs()).toHaveLength(1);
+  // Stopped here, while its target is open (the daemons of other tests stop in afterEach).
+  await next.d.stop('test over');
+  daemons.splice(daemons.indexOf(next.d), 1);
+}
 
 describe('POST /sns: CloudWatch alarms through Amazon SNS', () => {
   it('runs the action of a valid signed alarm, confirms subscriptions, and reports it in /metrics', async () => {

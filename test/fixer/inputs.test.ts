@@ -194,6 +194,7 @@ describe('fixer inputs', () => {
   });
 
   it("tells a VARCHAR key 'a' from 'a ' in the changes table and on the target (Redshift's = ignores trailing blanks)", async () => {
+    await clock.advance(3_600_000); // a new hour: the task's stop budget (3 an hour) is not this test's subject
     const { sourceAdmin, targetAdmin } = env();
     for (const admin of [sourceAdmin, targetAdmin]) {
       await admin.query('CREATE TABLE public.fx_blank (code varchar(10) PRIMARY KEY, note varchar(20))');
@@ -222,6 +223,34 @@ describe('fixer inputs', () => {
       { code: 'b', note: 'b' },
       { code: 'a', note: 'no blank' },
       { code: 'a ', note: 'one blank' },
+    ]);
+  });
+
+  it('repairs a mixed-case source table through the lower-case copy Redshift holds of it ("FxCase"."Id" is fxcase.id)', async () => {
+    await clock.advance(3_600_000); // a new hour: the task's stop budget (3 an hour) is not this test's subject
+    const { sourceAdmin, targetAdmin } = env();
+    await sourceAdmin.query('CREATE TABLE public."FxCase" ("Id" integer PRIMARY KEY, "Note" varchar(20))');
+    await sourceAdmin.query(`GRANT SELECT ON public."FxCase" TO ${COMPANION_USER}`);
+    await sourceAdmin.query(`INSERT INTO public."FxCase" VALUES (1, 'one'), (2, 'two'), (3, 'three')`);
+    await targetAdmin.query('CREATE TABLE public.fxcase (id integer, note varchar(80))');
+    await targetAdmin.query(`GRANT SELECT, INSERT ON public.fxcase TO ${COMPANION_USER}`);
+    await targetAdmin.query(`INSERT INTO public.fxcase VALUES (1, 'one'), (3, 'three')`);
+    await targetAdmin.query(`INSERT INTO ${C} VALUES (40, '1', 'x'), (41, '2', 'y'), (42, '3', 'z')`);
+    await rolledBack(
+      `UPDATE "public"."FxCase" SET "Note" = ${C}."col2" WHERE "public"."FxCase"."Id" = CAST(${C}."seg1" AS INTEGER) AND ${C}."seq" >= 40 ` +
+        `AND ${C}."seq" <= 42`,
+    );
+    const c = config([{ source: '"public"."FxCase"', target: '"public"."FxCase"', primaryKey: ['Id'] }]);
+    const r = await runFixer(deps(c), { task: c.tasks[0]!, dryRun: false });
+    expect(r.reason).toBeUndefined();
+    expect([r.status, r.missing, r.inserted]).toEqual(['repaired', [['2']], [['2']]]);
+    const back = await targetAdmin.query<{ id: number; note: string }>(
+      'SELECT id, note FROM public.fxcase ORDER BY id',
+    );
+    expect(back.rows).toEqual([
+      { id: 1, note: 'one' },
+      { id: 2, note: 'two' },
+      { id: 3, note: 'three' },
     ]);
   });
 

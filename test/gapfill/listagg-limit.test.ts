@@ -4,8 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runGapfill } from '../../jobs/gapfill/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { COMPANION_USER } from '../../sim/embedded.js';
-import { parsedEnvConfig } from '../helpers/config.js';
-import { envDeps } from '../helpers/deps.js';
+import { tablesDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
 import { useTarget } from '../helpers/sim.js';
 
@@ -44,16 +43,7 @@ beforeEach(() => {
 describe.each(['direct', 'data-api'] as const)("gap-filling under LISTAGG's 65,535-byte limit, %s target", (kind) => {
   const target = useTarget(env, kind);
   const deps = () =>
-    envDeps(
-      env(),
-      parsedEnvConfig(env(), {
-        tasks: [
-          { name: 'listagg', arn: ARN, replicationInstance: 'ri', tables: [{ source: TABLE, primaryKey: ['id'] }] },
-        ],
-      }),
-      clock,
-      { target: target().client },
-    );
+    tablesDeps(env(), clock, { name: 'listagg', arn: ARN }, [{ source: TABLE, primaryKey: ['id'] }], target().client);
 
   it('the target refuses a longer list, and the job still finds a key held twice among 4,000 crowded 19-digit keys', async () => {
     await expect(

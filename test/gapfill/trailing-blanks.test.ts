@@ -4,8 +4,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runGapfill } from '../../jobs/gapfill/index.js';
 import { ManualClock } from '../../lib/clock.js';
 import { COMPANION_USER } from '../../sim/embedded.js';
-import { parsedEnvConfig } from '../helpers/config.js';
-import { envDeps } from '../helpers/deps.js';
+import { tablesDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
 
 /**
@@ -20,20 +19,9 @@ const ARN = 'arn:aws:dms:us-east-1:123456789012:task:BLANKS';
 const TABLE = 'public.gb_keys';
 
 const deps = () =>
-  envDeps(
-    env(),
-    parsedEnvConfig(env(), {
-      tasks: [
-        {
-          name: 'blanks',
-          arn: ARN,
-          replicationInstance: 'ri',
-          tables: [{ source: TABLE, primaryKey: ['code'], dayColumn: 'd', versionColumn: 'v' }],
-        },
-      ],
-    }),
-    clock,
-  );
+  tablesDeps(env(), clock, { name: 'blanks', arn: ARN }, [
+    { source: TABLE, primaryKey: ['code'], dayColumn: 'd', versionColumn: 'v' },
+  ]);
 
 const rows = (...xs: [string, number, number][]) =>
   xs.map(([code, hour, v]) => `('${code}', '2026-05-01 ${String(hour).padStart(2, '0')}:00+00', ${v})`).join(', ');

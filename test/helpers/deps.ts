@@ -87,3 +87,18 @@ export function envDeps(
     control: new TaskControl(tasks, state, clock, log, config.jobs.fixer.resumeTimeout, controlOptions(config)),
   };
 }
+
+/**
+ * {@link envDeps} for one task (name, ARN) replicating `tables` (config entries), on `target` (default:
+ * the environment's direct client): tests of a job on hand-made tables.
+ */
+export function tablesDeps(
+  env: Environment,
+  clock: ManualClock,
+  task: { name: string; arn: string },
+  tables: Record<string, unknown>[],
+  target?: SqlClient,
+): JobDeps {
+  const config = parsedEnvConfig(env, { tasks: [{ ...task, replicationInstance: 'ri', tables }] });
+  return envDeps(env, config, clock, target ? { target } : {});
+}

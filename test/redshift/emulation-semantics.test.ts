@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { asRedshiftSql } from '../../sim/redshift/dialect/gate.js';
 import { useEnvironment } from '../helpers/env.js';
+import { withTarget } from '../helpers/sim.js';
 
 /**
  * The Redshift semantics sim/redshift/emulation.sql mirrors beyond the system tables, each against
@@ -147,4 +149,32 @@ describe('LISTAGG fails past 65,535 bytes (LISTAGG function; docs/aws-facts.md �
     const small = await target.query<{ l: string }>(`SELECT LISTAGG(v, ';') AS l FROM public.em_list WHERE g = 3`);
     expect(small.rows[0]!.l).toBeNull();
   });
+});
+
+describe('identifiers fold to lower case, quoted ones too (Names and identifiers; docs/aws-facts.md §85)', () => {
+  it('folds the ASCII letters of quoted identifiers only: not string literals, comments or other characters', async () => {
+    expect(
+      await asRedshiftSql(`SELECT "AbC" AS "X", '"Q"' AS "Ä_B" /* "C" */ FROM "Pub"."T" WHERE e = 'It''s "D"'`),
+    ).toBe(`SELECT "abc" AS "x", '"Q"' AS "Ä_b" /* "C" */ FROM "pub"."t" WHERE e = 'It''s "D"'`);
+    expect(await asRedshiftSql(`SELECT COALESCE("K", '\u0001NULL\u0001') FROM "T"`)).toBe(
+      `SELECT COALESCE("k", '\u0001NULL\u0001') FROM "t"`,
+    );
+  });
+
+  it.each(['direct', 'data-api'] as const)(
+    'reaches lower-case tables and columns through quoted mixed-case names (%s)',
+    async (kind) => {
+      const { targetAdmin } = env();
+      await targetAdmin.query('CREATE TABLE IF NOT EXISTS public.em_case (id integer, "Ä" varchar(10))');
+      await targetAdmin.query('GRANT SELECT ON public.em_case TO dms_companion');
+      await targetAdmin.query(`INSERT INTO public.em_case VALUES (1, 'x')`);
+      await withTarget(env(), kind, async (t) => {
+        const r = await t.client.query<{ v: string }>(`SELECT "Ä" AS "V" FROM "Public"."EM_Case" WHERE "ID" = 1`);
+        expect(r.rows.map((x) => x.v)).toEqual(['x']);
+        // Non-ASCII letters keep their case: "ä" is another column.
+        await expect(t.client.query(`SELECT "ä" FROM public.em_case`)).rejects.toThrow(/column "ä" does not exist/);
+      });
+      await targetAdmin.query('DELETE FROM public.em_case');
+    },
+  );
 });

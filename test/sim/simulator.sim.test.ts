@@ -118,11 +118,12 @@ describe('simulated DMS task', () => {
       if (shape === 'no-from') expect(full).not.toMatch(/\bFROM\b/);
 
       // One-by-one: one statement per change from here on, and the failing UPDATE in the exceptions table.
-      const exceptions = await targetAdmin.query<{ STATEMENT: string }>(
+      // Redshift folds the quoted names (docs/aws-facts.md §85): the result's column is `statement`.
+      const exceptions = await targetAdmin.query<{ statement: string }>(
         `SELECT "STATEMENT" FROM dms.awsdms_apply_exceptions WHERE "TABLE_NAME" = 'rental'`,
       );
       expect(exceptions.rows).toHaveLength(1);
-      expect(exceptions.rows[0]!.STATEMENT).toContain(`WHERE "rental_id" = ${id}`);
+      expect(exceptions.rows[0]!.statement).toContain(`WHERE "rental_id" = ${id}`);
 
       // Target latency climbs while changes keep coming faster than one statement at a time.
       const heavy = new Workload(sourceAdmin, clock, { seed: 4, ratePerSecond: 40 });

@@ -59,10 +59,10 @@ export interface DataApiEndpointOptions {
   keepAliveTimer?: KeepAliveTimer;
   /**
    * Checks every statement (parameters bound as `$n`) before it runs: what it throws fails the
-   * statement with that message, raised on its connection (sim/target-kinds.ts passes the Redshift
-   * dialect gate). Default: none.
+   * statement with that message, raised on its connection; a text it returns runs instead
+   * (sim/target-kinds.ts passes the Redshift dialect gate, which also folds quoted identifiers). Default: none.
    */
-  check?: (sql: string) => Promise<void>;
+  check?: (sql: string) => Promise<string | void>;
 }
 
 export interface DataApiEndpoint {

@@ -31,8 +31,11 @@ export interface RunContext {
   connections: Connections;
   limits: DataApiLimits;
   serverless: boolean;
-  /** Checks each statement before it runs (the Redshift dialect gate); what it throws fails the statement. */
-  check?: ((sql: string) => Promise<void>) | undefined;
+  /**
+   * Checks each statement before it runs (the Redshift dialect gate); what it throws fails the statement,
+   * a text it returns runs instead (identifier folding).
+   */
+  check?: ((sql: string) => Promise<string | void>) | undefined;
 }
 
 /** First keyword of a statement that opens a transaction block outside a session. */
@@ -114,9 +117,10 @@ async function runOne(
   }
   const view = ctx.serverless ? provisionedOnlyView(s.sql) : undefined;
   let bound = view ? { text: refusalStatement(view), values: [] as unknown[] } : bindParameters(s.sql, parameters);
-  const refused = view ? undefined : await refusal(ctx, bound.text);
+  const checked = view ? { text: bound.text } : await refusal(ctx, bound.text);
   // The refusal is raised by the server on the same connection, so an open transaction aborts as it would.
-  if (refused) bound = { text: raiseStatement(refused, '42601'), values: [] };
+  if (checked.refused) bound = { text: raiseStatement(checked.refused, '42601'), values: [] };
+  else bound = { ...bound, text: checked.text };
   ctx.store.setStatus(s, 'STARTED');
   let res: pg.QueryArrayResult<(string | null)[]>;
   try {
@@ -165,14 +169,13 @@ async function runOne(
   return true;
 }
 
-/** What the check says against the statement text (parameters bound as `$n`), or undefined when it passes. */
-async function refusal(ctx: RunContext, text: string): Promise<string | undefined> {
-  if (!ctx.check) return undefined;
+/** The statement text (parameters bound as `$n`) as the check passes it on, or what the check says against it. */
+async function refusal(ctx: RunContext, text: string): Promise<{ text: string; refused?: string }> {
+  if (!ctx.check) return { text };
   try {
-    await ctx.check(text);
-    return undefined;
+    return { text: (await ctx.check(text)) ?? text };
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return { text, refused: err instanceof Error ? err.message : String(err) };
   }
 }
 

@@ -8,6 +8,7 @@ import {
   VALUE_FUNCTIONS,
   type FunctionEntry,
 } from './allow-list.js';
+import { foldQuotedIdentifiers } from './fold-identifiers.js';
 
 /**
  * The Redshift dialect gate: every statement the companion sends to the emulated target (the direct
@@ -44,6 +45,17 @@ export async function checkRedshiftSql(sql: string): Promise<void> {
   await (loaded ??= loadModule());
   const problems = redshiftProblems(sql);
   if (problems.length > 0) throw new DialectError(problems, sql);
+}
+
+/**
+ * What the emulated target receives for a statement text: checked by the gate (as
+ * {@link checkRedshiftSql}), then with quoted identifiers folded to lower case as Redshift folds them
+ * (fold-identifiers.ts). The hook of the companion's target clients in tests and the demo.
+ * @throws DialectError as {@link checkRedshiftSql}.
+ */
+export async function asRedshiftSql(sql: string): Promise<string> {
+  await checkRedshiftSql(sql);
+  return foldQuotedIdentifiers(sql);
 }
 
 /** The problems of a statement text (empty when it passes); `loadModule()` must have resolved. */
