@@ -4,7 +4,7 @@ import { chunk, mapLimit } from './concurrency.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, sortDiff, type SegmentDiff } from './diff.js';
 import { fetchIntegerKeys, fetchRows, KEYS_PER_LIST } from './fetch-keys.js';
-import { diffIslands, fetchIslands } from './islands.js';
+import { diffIslands, fetchIslands, type Island } from './islands.js';
 import {
   fingerprints,
   sameFingerprint,
@@ -140,12 +140,12 @@ export async function compareRange(
       .filter((x) => !sameFingerprint(x.s, x.g));
     if (differing.length === 0) break;
     const denseLevel = isDenseLevel(queue.length, differing.length, o);
-    const leaves: { seg: Segment; rows: number }[] = [];
+    const leaves: Leaf[] = [];
     const next: { seg: Segment; rows: number }[] = [];
     for (const d of differing) {
       const rows = Math.max(d.s.n, d.g.n);
       if (chooseSegment(d.s.n, d.g.n, denseLevel, o) === 'recurse') next.push({ seg: d.seg, rows });
-      else leaves.push({ seg: d.seg, rows });
+      else leaves.push({ seg: d.seg, rows, sourceRows: d.s.n });
     }
     rowsFetched += await diffLeaves(sides, t, leaves, low, o, meter, diff, onProgress);
     if (next.length === 0) break;
@@ -160,7 +160,19 @@ export async function compareRange(
   return { rowsCompared, diff, meter, levels: level, rowsFetched };
 }
 
-type Leaf = { seg: Segment; rows: number };
+type Leaf = { seg: Segment; rows: number; sourceRows: number };
+
+/**
+ * The source's runs of a segment when its fingerprint proves them: a unique source key and `upTo - after` rows in
+ * `(after, upTo]` mean every key of the range, once — one run, no statement needed.
+ */
+function provenSourceRun(t: GapTable, l: Leaf): Island[] | undefined {
+  if (!t.sourceKeyUnique || l.seg.after === null || l.seg.upTo === null) return undefined;
+  const after = BigInt(l.seg.after);
+  const upTo = BigInt(l.seg.upTo);
+  if (BigInt(l.sourceRows) !== upTo - after || l.sourceRows === 0) return undefined;
+  return [{ lo: after + 1n, hi: upTo, n: l.sourceRows }];
+}
 
 /**
  * Fetches and diffs the keys of the given segments: a single integer key as runs of consecutive keys
@@ -197,10 +209,15 @@ async function diffLeaves(
       const twice: Leaf[] = [];
       for (const ls of chunk(round, 32)) {
         const segs = ls.map((l) => l.seg);
-        const [s, g] = await Promise.all([
-          fetchIslands(sides.source, t, 'source', segs, meter),
+        // The source's runs are fetched only where its fingerprint does not already prove them.
+        const proven = ls.map((l) => provenSourceRun(t, l));
+        const unproven = ls.flatMap((l, k) => (proven[k] ? [] : [l.seg]));
+        const [fetched, g] = await Promise.all([
+          unproven.length > 0 ? fetchIslands(sides.source, t, 'source', unproven, meter) : Promise.resolve([]),
           fetchIslands(sides.target, t, 'target', segs, meter),
         ]);
+        let next = 0;
+        const s = proven.map((p) => p ?? fetched[next++]!);
         ls.forEach((l, k) => {
           const d = diffIslands(s[k]!, g[k]!);
           if (d) addDiff(into, d);

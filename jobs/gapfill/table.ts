@@ -4,6 +4,7 @@ import type { SqlExecutor } from '../../lib/sql/client.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { describeSourceTable, describeTargetTable } from '../../lib/typemap/index.js';
 import { columnClass, type ColumnClass } from './dialect.js';
+import { sourceKeyUnique } from './source-key-unique.js';
 
 /** SQL type of a domain's base type, for casts (a domain's own name would do on the source only). */
 const BASE_TYPES: Partial<Record<string, string>> = {
@@ -38,6 +39,8 @@ export interface GapTable {
   integerLead: boolean;
   /** A single integer key and no version column: keys travel in LISTAGG chunks. */
   integerOnly: boolean;
+  /** integerOnly, and the source enforces the key's uniqueness (source-key-unique.ts). */
+  sourceKeyUnique: boolean;
 }
 
 /**
@@ -82,6 +85,7 @@ export async function describeGapTable(
   const version = config.versionColumn ? column(config.versionColumn) : undefined;
   const day = config.dayColumn ? column(config.dayColumn) : undefined;
   const integerLead = key[0]!.source.cls === 'integer';
+  const integerOnly = integerLead && key.length === 1 && !version;
   return {
     task,
     config,
@@ -89,6 +93,7 @@ export async function describeGapTable(
     version,
     day: day && { name: day.name, declared: day.source.declared, targetDeclared: day.target.declared },
     integerLead,
-    integerOnly: integerLead && key.length === 1 && !version,
+    integerOnly,
+    sourceKeyUnique: integerOnly && (await sourceKeyUnique(source, config.source, key[0]!.name)),
   };
 }
