@@ -27,6 +27,16 @@ export class Interleavings {
     this.hooks.set(point, [...(this.hooks.get(point) ?? []), hook]);
   }
 
+  /** Runs `hook` the next time a job reaches `point` only. */
+  once(point: InterleavePoint, hook: InterleaveHook): void {
+    let done = false;
+    this.on(point, async (at) => {
+      if (done) return;
+      done = true;
+      await hook(at);
+    });
+  }
+
   /** Removes every hook. */
   clear(): void {
     this.hooks.clear();

@@ -26,20 +26,27 @@ const useEnv = useCommitTimestampEnvironment('invariants_pipeline');
 type Step =
   | { kind: 'write' | 'tick'; seconds: number }
   | { kind: 'lagged-insert'; lagSeconds: number }
-  | { kind: 'backdated' | 'long-transaction' | 'lose-insert-then-update' | 'fixer' | 'gapfill' };
+  | {
+      kind:
+        'backdated' | 'long-transaction' | 'lose-insert-then-update' | 'fixer' | 'fixer-during-reinsert' | 'gapfill';
+    };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('write' as const), seconds: fc.integer({ min: 1, max: 4 }) }),
   fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 1, max: 40 }) }),
   fc.record({ kind: fc.constant('lagged-insert' as const), lagSeconds: fc.integer({ min: 30, max: 600 }) }),
   fc.constantFrom(
-    ...(['backdated', 'long-transaction', 'lose-insert-then-update', 'fixer', 'gapfill'] as const).map((kind) => ({
+    ...(
+      ['backdated', 'long-transaction', 'lose-insert-then-update', 'fixer', 'fixer-during-reinsert', 'gapfill'] as const
+    ).map((kind) => ({
       kind,
     })),
   ),
 );
 
 let runs = 0;
+/** LOCKs the jobs took across runs, each with source writes and DMS steps around it (proof the hooks ran). */
+let locksInterleaved = 0;
 
 const insertRental = async (source: SqlClient, at: Date): Promise<string> =>
   String(
@@ -74,7 +81,10 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
     sim.interleave.on('before-lock', async () => runFor(clock, 1, workload));
     sim.interleave.on('after-lock', async () => void (await workload.run(1)));
     const config = simConfig(env, { gapfill: { settleLag: '5m' } }, { tasks: [gapfillTask()] });
-    const deps = simDeps(env, sim, clock, config);
+    // Jobs write through a target whose LOCKs run the before-lock and after-lock hooks.
+    const deps = simDeps(env, sim, clock, config, { target: sim.interleave.target(env.target) });
+    /** Rentals whose INSERT a fault lost. */
+    const lost: string[] = [];
     await runFor(clock, 2, workload);
     for (const st of steps) {
       switch (st.kind) {
@@ -98,6 +108,7 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
         case 'lose-insert-then-update': {
           // As loseInsertThenUpdate, with time for the capture lag: the INSERT lost, the UPDATE then fails its batch.
           const id = await insertRental(source, clock.now());
+          lost.push(id);
           sim.world.arm({ kind: 'lose-insert', table: 'public.rental', key: [id] });
           await runFor(clock, 25);
           await source.query('UPDATE public.rental SET return_date = $1 WHERE rental_id = $2', [
@@ -110,6 +121,23 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
         case 'fixer':
           await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
           break;
+        case 'fixer-during-reinsert': {
+          // Between the fixer's read and its stop, a lost key is deleted (DMS: nothing to delete) and inserted
+          // again, that INSERT held in the capture pipeline for minutes: DMS delivers it after the resume.
+          const id = lost[lost.length - 1];
+          if (id)
+            sim.interleave.once('stop-task', async () => {
+              await source.query('DELETE FROM public.rental WHERE rental_id = $1', [id]);
+              await runFor(clock, 20);
+              await source.query(
+                `INSERT INTO public.rental (rental_id, rental_date, inventory_id, customer_id, staff_id) VALUES ($1, $2, 12, 12, 2)`,
+                [id, clock.now()],
+              );
+              sim.tasks[0]!.delayNextChange({ table: 'public.rental', key: [id], ms: 600_000 });
+            });
+          await runFixer(deps, { task: config.tasks[0]!, dryRun: false });
+          break;
+        }
         case 'gapfill':
           await runGapfill(deps, { days: [day], dryRun: false, deleteExtra: true, dedupe: true });
           break;
@@ -140,6 +168,7 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
         missing: 0,
         extra: 0,
       });
+    locksInterleaved += sim.interleave.reached['after-lock'];
   } finally {
     // A failed run must not leave a long transaction open (the pool would never close).
     await workload.commitDue(true);
@@ -173,8 +202,13 @@ describe('repair invariants with a long DMS pipeline (property)', () => {
             'until-restart',
             [{ kind: 'lose-insert-then-update' }, { kind: 'backdated' }, { kind: 'fixer' }, { kind: 'gapfill' }],
           ],
+          [
+            'failed-batch',
+            [{ kind: 'lose-insert-then-update' }, { kind: 'fixer-during-reinsert' }, { kind: 'tick', seconds: 30 }],
+          ],
         ],
       },
     );
+    expect(locksInterleaved).toBeGreaterThan(0);
   }, 300_000);
 });

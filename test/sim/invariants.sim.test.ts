@@ -62,7 +62,8 @@ async function scenario(variant: DmsVariantName, steps: Step[]): Promise<void> {
   const s = sim;
   const workload = new Workload(sourceAdmin, clock, { seed: steps.length, ratePerSecond: 5 });
   const config = simConfig(env(), { gapfill: { settleLag: '5m' } }, { tasks: [gapfillTask()] });
-  const deps = simDeps(env(), s, clock, config);
+  // Jobs write through a target whose LOCKs run the before-lock and after-lock hooks.
+  const deps = simDeps(env(), s, clock, config, { target: s.interleave.target(env().target) });
   /** Keys where DMS itself leaves the target with a surplus row (duplicated, stale or extra). */
   const dmsSurplus = new Set<string>();
   const rental = async () =>
