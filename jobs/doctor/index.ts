@@ -4,6 +4,7 @@ import { errorMessage } from '../../lib/errors.js';
 import type { JobDeps } from '../runtime.js';
 import { awsChecks } from './aws.js';
 import { fail, type DoctorCheck } from './check.js';
+import { readCommitTimestampsCheck } from './commit-timestamps.js';
 import { connectionChecks } from './connection.js';
 import { dmsTableChecks, stateSchemaCheck } from './dms-tables.js';
 import { nodeVersionCheck } from './runtime-checks.js';
@@ -14,7 +15,7 @@ export type { DoctorCheck } from './check.js';
 
 /**
  * `dms-companion doctor`: every precondition of the enabled jobs, checked read-only — the Node.js
- * version, both connections and their clocks, system-view visibility of the DMS user's statements,
+ * version, both connections and their clocks, the source's commit timestamps (the settle rule), system-view visibility of the DMS user's statements,
  * every configured table and key on both sides with compatible types and the privileges the jobs
  * use, DMS's control tables, the state schema, and the AWS calls. The daemon runs it at start and
  * refuses to start on a failure.
@@ -61,6 +62,8 @@ export async function runDoctor(
   const source = await connectionChecks('source', deps.source);
   const target = await connectionChecks('target', deps.target);
   checks.push(...source.checks, ...target.checks);
+  if (source.connected && (config.jobs.fixer.enabled || config.jobs.gapfill.enabled))
+    checks.push(...(await readCommitTimestampsCheck(deps.source)));
   const aws = await awsChecks(deps);
   const users = {
     source: config.source.user,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { commitTimestampsCheck } from '../../jobs/doctor/commit-timestamps.js';
 import { clockSkewCheck, nodeVersionCheck } from '../../jobs/doctor/runtime-checks.js';
 import { visibilityCheck, type VisibilityEvidence } from '../../jobs/doctor/visibility.js';
 
@@ -35,5 +36,12 @@ describe('doctor decisions', () => {
   ])('clock skew %i ms → %s', (skewMs, status) => {
     const t = Date.parse('2026-05-04T09:00:00Z');
     expect(clockSkewCheck('target', new Date(t + skewMs), t - 100, t + 100).status).toBe(status);
+  });
+
+  it('commit timestamps: on → ok; off → a warning naming the parameter group setting', () => {
+    expect(commitTimestampsCheck(true).status).toBe('ok');
+    const off = commitTimestampsCheck(false);
+    expect(off).toMatchObject({ status: 'warn', name: 'source: commit timestamps' });
+    expect(off.fix).toContain('track_commit_timestamp = 1');
   });
 });

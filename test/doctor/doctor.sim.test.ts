@@ -50,6 +50,9 @@ describe('dms-companion doctor', () => {
         expect(find(r, `target: table ${t.target} ${what}`)?.status, `${t.target} ${what}`).toBe('ok');
     expect(find(r, 'aws: DescribeReplicationTasks pagila')).toMatchObject({ status: 'ok', detail: 'status running' });
     expect(find(r, 'target: DMS control tables')).toMatchObject({ status: 'ok' });
+    // The embedded source runs without track_commit_timestamp: the settle rule's precondition is a warning.
+    expect(find(r, 'source: commit timestamps')).toMatchObject({ status: 'warn' });
+    expect(r.counts.warn).toBeGreaterThanOrEqual(1);
   });
 
   it('fails with the fix when the companion user lacks system-view visibility (SYSLOG ACCESS UNRESTRICTED)', async () => {
