@@ -156,6 +156,13 @@ export async function repairGaps(
     const settled = admit ? await admit(split.writable) : { admitted: split.writable, held: [] };
     return { rows, refused: split.refused, admitted: settled.admitted, held: settled.held.map(keyOfRow) };
   };
+  /** One target transaction with bounded waits that first LOCKs the table, then runs `fn`. */
+  const underTargetLock = <T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> =>
+    deps.target.transaction(async (tx) => {
+      await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
+      await tx.query(`LOCK ${target}`);
+      return fn(tx);
+    });
   await deps.state.ensureSchema();
 
   // Missing: backfill.
@@ -188,9 +195,7 @@ export async function repairGaps(
   const replaceReason = `stale on the target: version differs (gap-filling ${o.day})`;
   for (const keys of chunks(diff.stale)) {
     checkpoint(deps.signal, 'the next stale chunk');
-    const replaced = await deps.target.transaction(async (tx) => {
-      await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
-      await tx.query(`LOCK ${target}`);
+    const replaced = await underTargetLock(async (tx) => {
       const src = await readUnderLock(keys);
       refused(src.refused);
       out.unsettled.push(...src.held);
@@ -226,9 +231,7 @@ export async function repairGaps(
   if (o.deleteExtra) {
     for (const keys of chunks(diff.extra)) {
       checkpoint(deps.signal, 'the next extra chunk');
-      const gone = await deps.target.transaction(async (tx) => {
-        await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
-        await tx.query(`LOCK ${target}`);
+      const gone = await underTargetLock(async (tx) => {
         const present = await readSourceRows(deps.source, plan, pk, keys);
         const onSource = new Set(present.map((r) => joined(keyOfRow(r))));
         const absent = keys.filter((k) => !onSource.has(joined(k)));
@@ -250,9 +253,7 @@ export async function repairGaps(
   if (o.dedupe) {
     for (const keys of chunks(diff.duplicated)) {
       checkpoint(deps.signal, 'the next duplicated chunk');
-      const deduped = await deps.target.transaction(async (tx) => {
-        await boundWaits(tx, deps.target.dialect, repairWaits(deps.config));
-        await tx.query(`LOCK ${target}`);
+      const deduped = await underTargetLock(async (tx) => {
         const src = await readUnderLock(keys);
         refused(src.refused);
         out.unsettled.push(...src.held);

@@ -1,16 +1,10 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runGapfill } from '../../jobs/gapfill/index.js';
 import { ManualClock } from '../../lib/clock.js';
-import {
-  COMPANION_USER,
-  dropDatabases,
-  openEnvironment,
-  startEmbeddedServer,
-  type EmbeddedServer,
-  type Environment,
-} from '../../sim/embedded.js';
+import { COMPANION_USER } from '../../sim/embedded.js';
+import { useCommitTimestampEnvironment } from '../helpers/commit-timestamps.js';
 import { parsedEnvConfig } from '../helpers/config.js';
 import { envDeps } from '../helpers/deps.js';
 
@@ -20,24 +14,12 @@ import { envDeps } from '../helpers/deps.js';
  * which was committed just now — backdated, or a long transaction — is still in DMS's pipeline and
  * must not be backfilled (DMS's INSERT would make it a duplicate).
  */
-let server: EmbeddedServer;
-let env: Environment;
+const env = useCommitTimestampEnvironment('settle');
 const cw = mockClient(CloudWatchClient);
 const clock = new ManualClock('2026-05-10T12:00:00Z');
 const ARN = 'arn:aws:dms:us-east-1:123456789012:task:SETTLE';
 const DAY = '2026-05-01';
 let n = 0;
-
-beforeAll(async () => {
-  server = await startEmbeddedServer({ settings: { track_commit_timestamp: 'on' } });
-  env = await openEnvironment(server, 'settle');
-}, 120_000);
-
-afterAll(async () => {
-  await env?.close();
-  if (env) await dropDatabases(server, env.databases);
-  await server?.stop();
-});
 
 function latency(seconds: number) {
   cw.reset();
@@ -49,8 +31,8 @@ function latency(seconds: number) {
 async function table(): Promise<string> {
   const name = `public.st_${++n}`;
   for (const [admin, grant] of [
-    [env.sourceAdmin, 'SELECT'],
-    [env.targetAdmin, 'SELECT, INSERT, DELETE'],
+    [env().sourceAdmin, 'SELECT'],
+    [env().targetAdmin, 'SELECT, INSERT, DELETE'],
   ] as const) {
     await admin.query(`CREATE TABLE ${name} (id bigint PRIMARY KEY, d timestamptz NOT NULL, note varchar(100))`);
     await admin.query(
@@ -62,7 +44,7 @@ async function table(): Promise<string> {
 }
 
 function run(name: string, settleLag: string) {
-  const config = parsedEnvConfig(env, {
+  const config = parsedEnvConfig(env(), {
     tasks: [
       {
         name: 'settle',
@@ -73,13 +55,13 @@ function run(name: string, settleLag: string) {
     ],
     jobs: { gapfill: { settleLag } },
   });
-  return runGapfill(envDeps(env, config, clock), { days: [DAY], dryRun: false });
+  return runGapfill(envDeps(env(), config, clock), { days: [DAY], dryRun: false });
 }
 
 const copies = async (name: string, id: number) =>
   Number(
-    (await env.targetAdmin.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${name} WHERE id = $1`, [id])).rows[0]!
-      .n,
+    (await env().targetAdmin.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${name} WHERE id = $1`, [id]))
+      .rows[0]!.n,
   );
 
 describe('gapfill: the row-level settle rule', () => {
@@ -87,21 +69,21 @@ describe('gapfill: the row-level settle rule', () => {
     latency(30);
     const name = await table();
     // Day 2026-05-01 (long settled by the day column), inserted just now: DMS has not delivered it yet.
-    await env.sourceAdmin.query(`INSERT INTO ${name} VALUES (21, '2026-05-01 22:00:00+00', 'backdated')`);
+    await env().sourceAdmin.query(`INSERT INTO ${name} VALUES (21, '2026-05-01 22:00:00+00', 'backdated')`);
     const r = await run(name, '1h');
     expect(r.results[0]!.missing).toEqual([['21']]);
     expect(r.results[0]!.repaired.inserted).toBe(0);
     expect(r.results[0]!.warnings).toContain(
       '1 key(s) not repaired yet: changed on the source too recently (DMS may still deliver them)',
     );
-    await env.targetAdmin.query(`INSERT INTO ${name} VALUES (21, '2026-05-01 22:00:00+00', 'backdated')`); // DMS delivers
+    await env().targetAdmin.query(`INSERT INTO ${name} VALUES (21, '2026-05-01 22:00:00+00', 'backdated')`); // DMS delivers
     expect(await copies(name, 21)).toBe(1);
   });
 
   it('a long transaction that commits just now is held back too, though it began long before', async () => {
     latency(30);
     const name = await table();
-    const tx = await env.sourceAdmin.transaction(async (t) => {
+    const tx = await env().sourceAdmin.transaction(async (t) => {
       await t.query(`INSERT INTO ${name} VALUES (22, '2026-05-01 23:00:00+00', 'long')`);
       await t.query(`SELECT pg_current_xact_id()`);
       return 'committed';
@@ -115,7 +97,7 @@ describe('gapfill: the row-level settle rule', () => {
   it('a row committed before settle lag + CDCLatencyTarget is backfilled', async () => {
     latency(0);
     const name = await table();
-    await env.targetAdmin.query(`DELETE FROM ${name} WHERE id IN (3, 4)`);
+    await env().targetAdmin.query(`DELETE FROM ${name} WHERE id IN (3, 4)`);
     const r = await run(name, '0s');
     expect(r.results[0]!.repaired.inserted).toBe(2);
     expect(await copies(name, 3)).toBe(1);
