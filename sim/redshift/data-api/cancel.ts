@@ -32,6 +32,23 @@ export async function requestCancel(ctx: EndpointContext, s: StatementRecord): P
     if (sub.status === 'STARTED') running.push(sub);
   }
   if (!s.subStatements && s.status === 'STARTED') running.push(s);
-  for (const r of running)
-    await ctx.connections.cancel(r.target.database, r.target.dbUser, r.redshiftPid).catch(() => undefined);
+  for (const r of running) {
+    await cancelOnServer(ctx, r);
+    void repeatCancel(ctx, r);
+  }
+}
+
+const cancelOnServer = (ctx: EndpointContext, r: StatementRecord) =>
+  ctx.connections.cancel(r.target.database, r.target.dbUser, r.redshiftPid).catch(() => undefined);
+
+/**
+ * A STARTED statement's text may not have reached its backend yet when the first cancel arrives, and PostgreSQL
+ * ignores a cancel for an idle backend: the cancel is sent again every 50 ms while the statement is STARTED (at most
+ * 200 times), so a cancelled statement always ends, as it does on Redshift.
+ */
+async function repeatCancel(ctx: EndpointContext, r: StatementRecord): Promise<void> {
+  for (let i = 0; i < 200 && r.status === 'STARTED'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (r.status === 'STARTED') await cancelOnServer(ctx, r);
+  }
 }
