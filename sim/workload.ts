@@ -1,5 +1,5 @@
 import type { Clock } from '../lib/clock.js';
-import type { SqlClient } from '../lib/sql/client.js';
+import { SqlError, type SqlClient } from '../lib/sql/client.js';
 import { Random } from './random.js';
 
 /**
@@ -197,9 +197,18 @@ export class Workload {
     if (this.partitions.has(name)) return;
     const from = `${y}-${String(m).padStart(2, '0')}-01 00:00:00+00`;
     const to = m === 12 ? `${y + 1}-01-01 00:00:00+00` : `${y}-${String(m + 1).padStart(2, '0')}-01 00:00:00+00`;
-    await tx.query(
-      `CREATE TABLE IF NOT EXISTS public.${name} PARTITION OF public.payment FOR VALUES FROM ('${from}') TO ('${to}')`,
-    );
+    // Another writer (a long transaction) may create the same partition between IF NOT EXISTS's check and its
+    // insert into the catalog: that error is undone to a savepoint, the partition exists either way.
+    await tx.query('SAVEPOINT ensure_partition');
+    try {
+      await tx.query(
+        `CREATE TABLE IF NOT EXISTS public.${name} PARTITION OF public.payment FOR VALUES FROM ('${from}') TO ('${to}')`,
+      );
+      await tx.query('RELEASE SAVEPOINT ensure_partition');
+    } catch (err) {
+      if (!(err instanceof SqlError) || !['42P07', '23505'].includes(err.sqlState ?? '')) throw err;
+      await tx.query('ROLLBACK TO SAVEPOINT ensure_partition');
+    }
     this.partitions.add(name);
   }
 
