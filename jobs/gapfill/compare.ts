@@ -100,7 +100,8 @@ export async function compareRange(
 ): Promise<CompareResult> {
   const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
   const diff = emptyDiff();
-  let batchCap = 256;
+  // Milliseconds per compared row, measured on each batch: sizes the next level's batches (its segments are smaller).
+  let msPerRow: number | undefined;
   let rowsCompared = 0;
   let rowsFetched = 0;
   let level = 1;
@@ -116,9 +117,11 @@ export async function compareRange(
       : Number.POSITIVE_INFINITY;
   const first = Math.max(1, Math.min(o.initialSegments, Math.ceil(span / Math.max(1, o.leafRows / 4))));
   let queue = await split(range, first, Math.max(o.leafRows, 1));
+  // Rows each queued segment is expected to hold (unknown on the first level).
+  let rowsPerSegment: number | undefined;
   for (;;) {
     // Fingerprints of the whole level: batches spread over the connection budget, both sides at once.
-    const size = Math.max(4, Math.min(batchCap, Math.ceil(queue.length / o.concurrency)));
+    const size = Math.max(4, Math.min(batchCap(msPerRow, rowsPerSegment, o), Math.ceil(queue.length / o.concurrency)));
     let done = 0;
     const perBatch = await mapLimit(chunk(queue, size), o.concurrency, async (segs) => {
       const t0 = performance.now();
@@ -126,8 +129,8 @@ export async function compareRange(
         fingerprints(sides.source, t, 'source', segs, meter),
         fingerprints(sides.target, t, 'target', segs, meter),
       ]);
-      const per = (performance.now() - t0) / segs.length;
-      batchCap = Math.max(4, Math.min(256, Math.round(o.targetQueryMs / Math.max(per, 0.05))));
+      const rows = segs.reduce((a, _x, k) => a + Math.max(s[k]!.n, g[k]!.n), 0);
+      msPerRow = (performance.now() - t0) / Math.max(rows, segs.length);
       meter.segmentsQueried += segs.length;
       done += segs.length;
       await onProgress?.({ phase: 'fingerprints', done, total: queue.length });
@@ -154,10 +157,27 @@ export async function compareRange(
       queue.push(
         ...(await split(n.seg, Math.min(o.fanout, Math.ceil(n.rows / o.leafRows) * 2), Math.ceil(n.rows / o.fanout))),
       );
+    rowsPerSegment = next.reduce((a, n) => a + n.rows, 0) / Math.max(1, queue.length);
     level++;
   }
   sortDiff(diff, keyComparator(t.key.map((k) => k.source.cls === 'integer')));
   return { rowsCompared, diff, meter, levels: level, rowsFetched };
+}
+
+/**
+ * Segments per fingerprint statement: as many as take about `targetQueryMs` at the measured time per row (a deeper
+ * level's segments are smaller, so more fit one statement), 4 to 256; 256 before anything was measured.
+ */
+export function batchCap(
+  msPerRow: number | undefined,
+  rowsPerSegment: number | undefined,
+  o: Pick<CompareOptions, 'targetQueryMs'>,
+): number {
+  if (msPerRow === undefined || rowsPerSegment === undefined) return 256;
+  return Math.max(
+    4,
+    Math.min(256, Math.round(o.targetQueryMs / Math.max(msPerRow * Math.max(rowsPerSegment, 1), 0.05))),
+  );
 }
 
 type Leaf = { seg: Segment; rows: number; sourceRows: number };
@@ -204,10 +224,14 @@ async function diffLeaves(
     inRound += l.rows;
   }
   const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
+  // Statements in flight per round, so that all rounds together stay within the connection budget.
+  const inFlight = Math.max(1, Math.floor(o.concurrency / Math.min(rounds.length, o.concurrency)));
   await mapLimit(rounds, o.concurrency, async (round) => {
     if (t.integerOnly) {
       const twice: Leaf[] = [];
-      for (const ls of chunk(round, 32)) {
+      // Up to 32 segments' runs per statement, the round's statements side by side.
+      const size = Math.min(32, Math.max(1, Math.ceil(round.length / inFlight)));
+      await mapLimit(chunk(round, size), inFlight, async (ls) => {
         const segs = ls.map((l) => l.seg);
         // The source's runs are fetched only where its fingerprint does not already prove them.
         const proven = ls.map((l) => provenSourceRun(t, l));
@@ -223,7 +247,7 @@ async function diffLeaves(
           if (d) addDiff(into, d);
           else twice.push(l);
         });
-      }
+      });
       // A key held twice: its segment's keys, in LISTAGG-sized pieces, classify the duplicates.
       const pieces = twice.flatMap((l) =>
         splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))),
@@ -237,7 +261,7 @@ async function diffLeaves(
       }
     } else {
       // One leaf's rows in memory per statement in flight.
-      await mapLimit(round, Math.max(1, Math.floor(o.concurrency / rounds.length)), async (l) => {
+      await mapLimit(round, inFlight, async (l) => {
         const [s, g] = await Promise.all([
           fetchRows(sides.source, t, 'source', l.seg, meter),
           fetchRows(sides.target, t, 'target', l.seg, meter),

@@ -1,27 +1,18 @@
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
-import {
-  castParam,
-  hashedFrom,
-  hashHalves,
-  intHalves,
-  intHash,
-  normalisedText,
-  sumText,
-  type Side,
-} from './dialect.js';
+import { castParam, hashedFrom, hashHalves, intHash, normalisedText, sumText, type Side } from './dialect.js';
 import type { GapTable } from './table.js';
 
 /**
  * Segments of a key range and their fingerprints.
  *
  * A segment is a half-open range on the leading key column, `(after, upTo]` (`null` = unbounded).
- * Its fingerprint on a side is `count(*)` and exact sums: for an integer leading key the sums of its
- * high and low 32-bit halves (never `sum(k)`, which overflows Redshift's BIGINT sum: docs/aws-facts.md
- * §80) and `sum((k % 2147483647) * 1103515245 % 2147483647)`, otherwise the sums of the two 30-bit halves of the
- * 60-bit MD5 hash of the key's normalised text (dialect.ts `hashedFrom`); plus, with a version column, the same of
- * key and version text. The
+ * Its fingerprint on a side is `count(*)` and exact sums: for a single integer key the sum of its multiplicative
+ * hash `(k % p) * 1103515245 % p`, p = 2^31 − 1 (dialect.ts `intHash`: what that sum proves), otherwise the sums of
+ * the two 30-bit halves of the 60-bit MD5 hash of the key's normalised text (dialect.ts `hashedFrom`); plus, with a
+ * version column, the same of key and version text. Every summed term is below 2^31, so no sum can overflow
+ * Redshift's BIGINT SUM (docs/aws-facts.md §80). The
  * predicate is sargable (`k > $a AND k <= $b`), so the source's primary-key index and Redshift's
  * sort key / zone maps restrict each scan.
  *
@@ -80,7 +71,7 @@ export function versionText(t: GapTable, side: Side): string | undefined {
 
 /**
  * A segment's fingerprint columns and the FROM clause they read, over `<table> WHERE <pred>`: an integer key's
- * halves and multiplicative hash straight from the table; hashes of key texts (a composite key; key and version)
+ * multiplicative hash straight from the table; hashes of key texts (a composite key; key and version)
  * from {@link hashedFrom}, one MD5 and one conversion per hashed text and row.
  */
 function fingerprintSource(t: GapTable, side: Side, from: string): { cols: string[]; from: string } {
@@ -90,8 +81,7 @@ function fingerprintSource(t: GapTable, side: Side, from: string): { cols: strin
   const vt = versionText(t, side);
   const k = single && vt ? 'k' : quoteIdent(t.key[0]!.name);
   if (single) {
-    const [hi, lo] = intHalves(k);
-    cols.push(sumText(hi, side), sumText(lo, side), sumText(intHash(k), side));
+    cols.push(sumText(intHash(k), side));
   } else texts.push(keyText(t, side));
   if (vt) texts.push(`${keyText(t, side)} || '|' || ${vt}`);
   cols.push(...texts.flatMap((_t, i) => hashHalves(`h${i}`).map((x) => sumText(x, side))));

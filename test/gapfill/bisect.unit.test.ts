@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseSegment, isDenseLevel } from '../../jobs/gapfill/bisect.js';
 import { firstLevelBuckets, MAX_FIRST_LEVEL } from '../../jobs/gapfill/compare-buckets.js';
-import type { CompareOptions } from '../../jobs/gapfill/compare.js';
+import { batchCap, type CompareOptions } from '../../jobs/gapfill/compare.js';
 
 const o = { leafRows: 4096, denseRowFraction: 0.25, denseFraction: 0.5 };
 
@@ -41,5 +41,17 @@ describe('firstLevelBuckets', () => {
     expect(firstLevelBuckets(1_000, 10, opts)).toBe(512);
     // Dense differences: capped.
     expect(firstLevelBuckets(10_000_000, 100_000, opts)).toBe(MAX_FIRST_LEVEL);
+  });
+});
+
+describe('gap-filling fingerprint batches', () => {
+  const cap = (msPerRow: number | undefined, rows: number | undefined) =>
+    batchCap(msPerRow, rows, { targetQueryMs: 500 });
+  it('fills a statement with as many segments as take about targetQueryMs, 4 to 256', () => {
+    expect(cap(undefined, undefined)).toBe(256);
+    // 0.4 µs a row: first-level segments of 20,000 rows → 62 a statement; the next level's 2,000-row ones → 256.
+    expect(cap(0.0004, 20_000)).toBe(63);
+    expect(cap(0.0004, 2_000)).toBe(256);
+    expect(cap(0.01, 1_000_000)).toBe(4);
   });
 });
