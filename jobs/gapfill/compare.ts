@@ -2,9 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { chooseSegment, isDenseLevel } from './bisect.js';
 import { chunk, mapLimit } from './concurrency.js';
 import type { SqlClient } from '../../lib/sql/client.js';
-import { addDiff, diffIntegerKeys, diffRows, emptyDiff, keyComparator, sortDiff, type SegmentDiff } from './diff.js';
-import { fetchIntegerKeys, fetchRows, KEYS_PER_LIST } from './fetch-keys.js';
-import { diffIslands, fetchIslands, type Island } from './islands.js';
+import { addDiff, diffRows, emptyDiff, keyComparator, sortDiff, type SegmentDiff } from './diff.js';
+import { fetchRows } from './fetch-keys.js';
+import { diffIntegerLeaves, type Leaf } from './integer-leaves.js';
 import {
   fingerprints,
   sameFingerprint,
@@ -148,7 +148,7 @@ export async function compareRange(
     for (const d of differing) {
       const rows = Math.max(d.s.n, d.g.n);
       if (chooseSegment(d.s.n, d.g.n, denseLevel, o) === 'recurse') next.push({ seg: d.seg, rows });
-      else leaves.push({ seg: d.seg, rows, sourceRows: d.s.n });
+      else leaves.push({ seg: d.seg, rows, sourceRows: d.s.n, targetRows: d.g.n });
     }
     rowsFetched += await diffLeaves(sides, t, leaves, low, o, meter, diff, onProgress);
     if (next.length === 0) break;
@@ -180,23 +180,9 @@ export function batchCap(
   );
 }
 
-type Leaf = { seg: Segment; rows: number; sourceRows: number };
-
 /**
- * The source's runs of a segment when its fingerprint proves them: a unique source key and `upTo - after` rows in
- * `(after, upTo]` mean every key of the range, once — one run, no statement needed.
- */
-function provenSourceRun(t: GapTable, l: Leaf): Island[] | undefined {
-  if (!t.sourceKeyUnique || l.seg.after === null || l.seg.upTo === null) return undefined;
-  const after = BigInt(l.seg.after);
-  const upTo = BigInt(l.seg.upTo);
-  if (BigInt(l.sourceRows) !== upTo - after || l.sourceRows === 0) return undefined;
-  return [{ lo: after + 1n, hi: upTo, n: l.sourceRows }];
-}
-
-/**
- * Fetches and diffs the keys of the given segments: a single integer key as runs of consecutive keys
- * (islands.ts; segments holding a key twice then as LISTAGG key lists), any other key row by row.
+ * Fetches and diffs the keys of the given segments: a single integer key by block bitmaps, runs of consecutive keys
+ * or LISTAGG key lists, cheapest proof first (integer-leaves.ts), any other key row by row.
  * Leaves go in rounds of a bounded number of rows (memory), rounds over the connection budget.
  */
 async function diffLeaves(
@@ -228,37 +214,7 @@ async function diffLeaves(
   const inFlight = Math.max(1, Math.floor(o.concurrency / Math.min(rounds.length, o.concurrency)));
   await mapLimit(rounds, o.concurrency, async (round) => {
     if (t.integerOnly) {
-      const twice: Leaf[] = [];
-      // Up to 32 segments' runs per statement, the round's statements side by side.
-      const size = Math.min(32, Math.max(1, Math.ceil(round.length / inFlight)));
-      await mapLimit(chunk(round, size), inFlight, async (ls) => {
-        const segs = ls.map((l) => l.seg);
-        // The source's runs are fetched only where its fingerprint does not already prove them.
-        const proven = ls.map((l) => provenSourceRun(t, l));
-        const unproven = ls.flatMap((l, k) => (proven[k] ? [] : [l.seg]));
-        const [fetched, g] = await Promise.all([
-          unproven.length > 0 ? fetchIslands(sides.source, t, 'source', unproven, meter) : Promise.resolve([]),
-          fetchIslands(sides.target, t, 'target', segs, meter),
-        ]);
-        let next = 0;
-        const s = proven.map((p) => p ?? fetched[next++]!);
-        ls.forEach((l, k) => {
-          const d = diffIslands(s[k]!, g[k]!);
-          if (d) addDiff(into, d);
-          else twice.push(l);
-        });
-      });
-      // A key held twice: its segment's keys, in LISTAGG-sized pieces, classify the duplicates.
-      const pieces = twice.flatMap((l) =>
-        splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))),
-      );
-      for (const ps of chunk(pieces, 20)) {
-        const [s, g] = await Promise.all([
-          fetchIntegerKeys(sides.source, t, 'source', ps, meter),
-          fetchIntegerKeys(sides.target, t, 'target', ps, meter),
-        ]);
-        ps.forEach((_p, k) => addDiff(into, diffIntegerKeys(s[k]!, g[k]!)));
-      }
+      await diffIntegerLeaves(sides, t, round, low, inFlight, meter, into);
     } else {
       // One leaf's rows in memory per statement in flight.
       await mapLimit(round, inFlight, async (l) => {

@@ -6,8 +6,9 @@ import { parsedEnvConfig } from '../helpers/config.js';
 import { useEnvironment } from '../helpers/env.js';
 
 /**
- * Dense differences on a single integer key, compared as runs of consecutive keys: where the source's fingerprint
- * proves a segment holds every key once (a unique source key and as many rows as keys), its runs are not fetched.
+ * Dense differences on a single integer key: where the source's fingerprint proves a segment holds every key once
+ * (a unique source key and as many rows as keys), only the target is read, as block bitmaps (falling back to runs
+ * of consecutive keys where a block holds a key twice); otherwise as runs of consecutive keys of both sides.
  * The same differences on a source without a unique index are fetched from both sides and found alike.
  */
 const env = useEnvironment('gapfill_dense_runs');
@@ -23,8 +24,9 @@ beforeAll(async () => {
       await c.query(`CREATE TABLE public.${name} (id bigint NOT NULL ${pk}, d timestamptz NOT NULL)`);
       await c.query(`INSERT INTO public.${name} SELECT g, '2026-05-01'::timestamptz FROM generate_series(1, 20000) g`);
     }
-    // 2,000 missing on the target, one extra (a missed DELETE), one key twice on the target.
-    await targetAdmin.query(`DELETE FROM public.${name} WHERE id % 10 = 3`);
+    // 2,000 missing on the target and a lost run of 500 (whole 31-key blocks absent), one extra (a missed DELETE),
+    // one key twice on the target.
+    await targetAdmin.query(`DELETE FROM public.${name} WHERE id % 10 = 3 OR id BETWEEN 12001 AND 12500`);
     await sourceAdmin.query(`DELETE FROM public.${name} WHERE id = 777`);
     await targetAdmin.query(`INSERT INTO public.${name} VALUES (5000, '2026-05-01')`);
     await sourceAdmin.query(`GRANT SELECT ON public.${name} TO ${COMPANION_USER}`);
@@ -46,7 +48,9 @@ describe('dense differences as runs of consecutive keys', () => {
       ...DEFAULT_COMPARE,
       initialSegments: 16,
     });
-    const missing = Array.from({ length: 2000 }, (_x, i) => String(i * 10 + 3));
+    const missing = Array.from({ length: 20000 }, (_x, i) => i + 1)
+      .filter((k) => k % 10 === 3 || (k >= 12001 && k <= 12500))
+      .map(String);
     expect(r.diff.missing.map((k) => k[0])).toEqual(missing);
     expect(r.diff.extra).toEqual([['777']]);
     expect(r.diff.duplicated).toEqual([['5000']]);

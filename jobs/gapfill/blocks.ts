@@ -1,0 +1,102 @@
+import { asText } from '../../lib/sql/coerce.js';
+import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
+import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
+import { castParam } from './dialect.js';
+import { segmentPredicate, type Meter, type Segment } from './segments.js';
+import type { GapTable } from './table.js';
+
+/**
+ * Dense differences where the source holds every key of a segment once (a unique source key and as many rows as
+ * keys in `(after, upTo]`): only the target is read, as a **bitmap per block of 31 consecutive keys** — block `j`
+ * holds the keys `after + 1 + 31·j …`, and the target sends, for each block that is not complete, its row count and
+ * `SUM(CAST(POWER(2, offset) AS INTEGER))`, the bitmap of the offsets it holds (docs/aws-facts.md §86). One grouped
+ * pass, no window function: cheaper per row than the runs of consecutive keys (islands.ts), and exact.
+ *
+ * What a block's answer proves: a sum of n powers of two has at most n bits set, and exactly n only when no power
+ * repeats (every carry of a binary addition clears a bit), so `popcount(bitmap) = count` proves the block holds
+ * each key at most once and the bitmap names them; otherwise the block holds a key twice. A block that sends
+ * nothing is complete or empty: the segment's target `count(*)` (its fingerprint) tells which holds for all of them
+ * at once — when the rows the answered blocks hold plus a full block for each silent one add up to it, every silent
+ * block is complete. Where that does not add up, or a block holds a key twice, the segment is left to the caller.
+ */
+
+/** Keys per block: offsets 0–30, so each bitmap term is at most 2^30 and SUM(INTEGER) (a BIGINT) cannot overflow. */
+export const BLOCK_KEYS = 31;
+const FULL = 2 ** BLOCK_KEYS - 1;
+
+/** A block the target answered for: its index in the segment, rows, and bitmap of the offsets held. */
+export interface TargetBlock {
+  block: number;
+  n: number;
+  bits: number;
+}
+
+/**
+ * The blocks of each segment (every one bounded on both sides) that are not complete on the target, one statement.
+ * @returns per segment, its answered blocks
+ */
+export async function fetchTargetBlocks(
+  client: SqlClient,
+  t: GapTable,
+  segs: readonly Segment[],
+  meter: Meter,
+): Promise<TargetBlock[][]> {
+  const params: SqlParam[] = [];
+  const table = quoteQualified(t.config.target);
+  const k = t.key[0]!;
+  const parts = segs.map((seg, i) => {
+    if (seg.after === null || seg.upTo === null) throw new Error('a block bitmap needs a bounded segment');
+    const pred = segmentPredicate(t, seg, 'target', params);
+    params.push(seg.after);
+    const offset = `CAST(${quoteIdent(k.name)} AS BIGINT) - ${castParam(params.length, 'integer', k.target.declared)} - 1`;
+    const bit = `CAST(POWER(2, CAST(o % ${BLOCK_KEYS} AS INTEGER)) AS INTEGER)`;
+    return (
+      `SELECT ${i} AS s, CAST(o / ${BLOCK_KEYS} AS INTEGER) AS b, count(*) AS n, sum(${bit}) AS m ` +
+      `FROM (SELECT ${offset} AS o FROM ${table} WHERE ${pred}) x GROUP BY o / ${BLOCK_KEYS} ` +
+      `HAVING count(*) <> ${BLOCK_KEYS} OR sum(${bit}) <> ${FULL}`
+    );
+  });
+  const r = await client.query<{ s: unknown; b: unknown; n: unknown; m: unknown }>(parts.join(' UNION ALL '), params);
+  meter.queries++;
+  const out: TargetBlock[][] = segs.map(() => []);
+  for (const row of r.rows) {
+    const bits = Number(asText(row.m));
+    meter.bytesRead += 12;
+    out[Number(row.s)]!.push({ block: Number(row.b), n: Number(row.n), bits });
+  }
+  return out;
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (let v = x; v > 0; v = Math.floor(v / 2)) c += v % 2;
+  return c;
+}
+
+/**
+ * The keys of a segment `(after, upTo]` that the target lacks, from its answered blocks and its row count (pure).
+ * @returns undefined when the blocks do not prove it (a key held twice, or silent blocks that are not all complete)
+ */
+export function missingFromBlocks(
+  seg: { after: bigint; upTo: bigint },
+  targetRows: number,
+  blocks: readonly TargetBlock[],
+): bigint[] | undefined {
+  const span = seg.upTo - seg.after;
+  const count = Number((span + BigInt(BLOCK_KEYS) - 1n) / BigInt(BLOCK_KEYS));
+  const size = (j: number) => Math.min(BLOCK_KEYS, Number(span - BigInt(j * BLOCK_KEYS)));
+  const missing: bigint[] = [];
+  const answered = new Set<number>();
+  let rows = 0;
+  for (const b of blocks) {
+    if (b.block < 0 || b.block >= count || answered.has(b.block) || popcount(b.bits) !== b.n) return undefined;
+    if (b.bits >= 2 ** size(b.block)) return undefined;
+    answered.add(b.block);
+    rows += b.n;
+    const first = seg.after + 1n + BigInt(b.block * BLOCK_KEYS);
+    for (let o = 0, v = b.bits; o < size(b.block); o++, v = Math.floor(v / 2))
+      if (v % 2 === 0) missing.push(first + BigInt(o));
+  }
+  for (let j = 0; j < count; j++) if (!answered.has(j)) rows += size(j);
+  return rows === targetRows ? missing : undefined;
+}
