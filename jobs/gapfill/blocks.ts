@@ -67,36 +67,45 @@ export async function fetchTargetBlocks(
   return out;
 }
 
+/** Bits set in a non-negative integer below 2^32. */
 function popcount(x: number): number {
-  let c = 0;
-  for (let v = x; v > 0; v = Math.floor(v / 2)) c += v % 2;
-  return c;
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
 /**
  * The keys of a segment `(after, upTo]` that the target lacks, from its answered blocks and its row count (pure).
- * @returns undefined when the blocks do not prove it (a key held twice, or silent blocks that are not all complete)
+ * @returns the missing keys as decimal text, ascending; undefined when the blocks do not prove them (a key held
+ *   twice, or silent blocks that are not all complete)
  */
 export function missingFromBlocks(
   seg: { after: bigint; upTo: bigint },
   targetRows: number,
   blocks: readonly TargetBlock[],
-): bigint[] | undefined {
-  const span = seg.upTo - seg.after;
-  const count = Number((span + BigInt(BLOCK_KEYS) - 1n) / BigInt(BLOCK_KEYS));
-  const size = (j: number) => Math.min(BLOCK_KEYS, Number(span - BigInt(j * BLOCK_KEYS)));
-  const missing: bigint[] = [];
-  const answered = new Set<number>();
+): string[] | undefined {
+  const span = Number(seg.upTo - seg.after);
+  const count = Math.ceil(span / BLOCK_KEYS);
+  const size = (j: number) => Math.min(BLOCK_KEYS, span - j * BLOCK_KEYS);
+  // Key arithmetic in doubles where every key of the segment is a safe integer, else in BigInt.
+  const safe = seg.after >= BigInt(Number.MIN_SAFE_INTEGER) && seg.upTo <= BigInt(Number.MAX_SAFE_INTEGER);
+  const base = Number(seg.after) + 1;
+  const key = (offset: number) => (safe ? String(base + offset) : String(seg.after + 1n + BigInt(offset)));
+  const answered = new Uint8Array(count);
+  const found: { block: number; bits: number }[] = [];
   let rows = 0;
   for (const b of blocks) {
-    if (b.block < 0 || b.block >= count || answered.has(b.block) || popcount(b.bits) !== b.n) return undefined;
-    if (b.bits >= 2 ** size(b.block)) return undefined;
-    answered.add(b.block);
+    if (b.block < 0 || b.block >= count || answered[b.block] === 1) return undefined;
+    if (b.bits < 0 || b.bits >= 2 ** size(b.block) || popcount(b.bits) !== b.n) return undefined;
+    answered[b.block] = 1;
     rows += b.n;
-    const first = seg.after + 1n + BigInt(b.block * BLOCK_KEYS);
-    for (let o = 0, v = b.bits; o < size(b.block); o++, v = Math.floor(v / 2))
-      if (v % 2 === 0) missing.push(first + BigInt(o));
+    found.push(b);
   }
-  for (let j = 0; j < count; j++) if (!answered.has(j)) rows += size(j);
-  return rows === targetRows ? missing : undefined;
+  for (let j = 0; j < count; j++) if (answered[j] === 0) rows += size(j);
+  if (rows !== targetRows) return undefined;
+  found.sort((a, b) => a.block - b.block);
+  const missing: string[] = [];
+  for (const b of found)
+    for (let o = 0; o < size(b.block); o++) if (((b.bits >>> o) & 1) === 0) missing.push(key(b.block * BLOCK_KEYS + o));
+  return missing;
 }

@@ -73,7 +73,7 @@ export async function diffIntegerLeaves(
         blocks[k]!,
       );
       if (!missing) return;
-      addDiff(into, { ...emptyDiff(), missing: missing.map((x) => [x.toString()]) });
+      addDiff(into, { ...emptyDiff(), missing: missing.map((x) => [x]) });
       settled.add(l);
     });
     const rest = ls.filter((l) => !settled.has(l));

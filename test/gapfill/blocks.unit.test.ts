@@ -14,7 +14,7 @@ describe('gap-filling block bitmaps', () => {
       { block: 1, n: b1.length, bits: bits(b1) },
       { block: 2, n: 8, bits: bits(range(8)) },
     ];
-    expect(missingFromBlocks(seg, 31 + 29 + 8, blocks)).toEqual([132n, 162n]);
+    expect(missingFromBlocks(seg, 31 + 29 + 8, blocks)).toEqual(['132', '162']);
   });
 
   it('proves nothing when a silent block is empty (the row count falls short) or a key is held twice', () => {
@@ -45,5 +45,15 @@ describe('gap-filling block bitmaps', () => {
     expect(missingFromBlocks(seg, 70, [{ block: 3, n: 1, bits: 1 }])).toBe(undefined);
     // The last block holding a bit past its 8 keys.
     expect(missingFromBlocks(seg, 62 + 1, [{ block: 2, n: 1, bits: 2 ** 8 }])).toBe(undefined);
+  });
+});
+
+describe('gap-filling block bitmaps on 64-bit keys', () => {
+  it('names keys beyond 2^53 exactly', () => {
+    const after = 2n ** 62n;
+    const b = range(BLOCK_KEYS).filter((o) => o !== 5);
+    expect(missingFromBlocks({ after, upTo: after + 31n }, 30, [{ block: 0, n: 30, bits: bits(b) }])).toEqual([
+      String(after + 6n),
+    ]);
   });
 });
