@@ -38,10 +38,10 @@ interface Case {
 const offsets = (max: number) => fc.uniqueArray(fc.integer({ min: 1, max: N }), { maxLength: max });
 const arbCase: fc.Arbitrary<Case> = fc.record({
   base: fc.constantFrom(0n, -1_000_000n, 2n ** 62n - 10_000n),
-  sourceGaps: fc.oneof(fc.constant([]), offsets(40)),
+  sourceGaps: fc.oneof(fc.constant<number[]>([]), offsets(40)),
   missing: fc.oneof(offsets(20), offsets(1500)),
   run: fc.tuple(fc.integer({ min: 1, max: N }), fc.integer({ min: 0, max: 400 })),
-  twice: fc.oneof(fc.constant([]), offsets(10)),
+  twice: fc.oneof(fc.constant<number[]>([]), offsets(10)),
 });
 
 async function load(c: Case): Promise<{ missing: string[]; extra: string[]; duplicated: string[] }> {
