@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor, type DoctorReport } from '../../jobs/doctor/index.js';
 import { renderDoctor } from '../../jobs/doctor/render.js';
 import { ManualClock } from '../../lib/clock.js';
-import { COMPANION_USER } from '../../sim/embedded.js';
+import { PgClient } from '../../lib/sql/pg-client.js';
+import { COMPANION_USER, LOCAL_PASSWORD, poolFor } from '../../sim/embedded.js';
+import { asRedshiftSql } from '../../sim/redshift/dialect/gate.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { SIM_TASK_CONFIG } from '../helpers/config.js';
@@ -11,6 +13,8 @@ import { useEnvironment } from '../helpers/env.js';
 import { resetTarget, runFor } from '../helpers/sim.js';
 
 const env = useEnvironment('doctor');
+/** A target user without SYSLOG ACCESS UNRESTRICTED, used by this file only. */
+const RESTRICTED = 'companion_restricted';
 let sim: Simulation;
 let clock: ManualClock;
 
@@ -56,18 +60,38 @@ describe('dms-companion doctor', () => {
   });
 
   it('fails with the fix when the companion user lacks system-view visibility (SYSLOG ACCESS UNRESTRICTED)', async () => {
-    await env().targetAdmin.query(`REVOKE syslog_access_unrestricted FROM ${COMPANION_USER}`);
+    // A user of its own: SYSLOG ACCESS belongs to the user, cluster-wide, and the companion user is shared with the
+    // test files running meanwhile (revoking it there hid the DMS user's statements from them).
+    await env().targetAdmin.query(
+      `DO $$ BEGIN CREATE ROLE ${RESTRICTED} LOGIN PASSWORD '${LOCAL_PASSWORD}'; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
+    );
+    await env().targetAdmin.query(`GRANT USAGE ON SCHEMA public TO ${RESTRICTED}`);
+    const target = new PgClient({
+      role: 'target',
+      dialect: 'redshift',
+      connection: poolFor(env().server, env().databases.target, RESTRICTED),
+      check: asRedshiftSql,
+    });
     try {
-      const r = await doctor();
+      const { host, port } = env().server;
+      const config = simConfig(
+        env(),
+        {},
+        {
+          metrics: { cloudwatch: 'off' },
+          target: { kind: 'direct', host, port, database: env().databases.target, user: RESTRICTED, password: 'x' },
+        },
+      );
+      const r = await runDoctor(simDeps(env(), sim, clock, config, { target }));
       expect(r.ok).toBe(false);
       const c = find(r, 'target: system-view visibility')!;
       expect(c.status).toBe('fail');
       expect(c.detail).toContain(
         'no statement of dms_user visible in stl_query in the last 24 h although DMS had changes to apply for pagila',
       );
-      expect(c.fix).toContain(`ALTER USER "${COMPANION_USER}" WITH SYSLOG ACCESS UNRESTRICTED`);
+      expect(c.fix).toContain(`ALTER USER "${RESTRICTED}" WITH SYSLOG ACCESS UNRESTRICTED`);
     } finally {
-      await env().targetAdmin.query(`GRANT syslog_access_unrestricted TO ${COMPANION_USER}`);
+      await target.close();
     }
   });
 
