@@ -54,47 +54,14 @@ export async function diffIntegerLeaves(
   const twice: Leaf[] = [];
   const size = Math.min(32, Math.max(1, Math.ceil(leaves.length / inFlight)));
   await mapLimit(chunk(leaves, size), inFlight, async (ls) => {
-    const proven = ls.map((l) => provenSourceRun(t, l));
-    const byBlocks = ls.filter((_l, k) => proven[k]);
-    const blocks =
-      byBlocks.length > 0
-        ? await fetchTargetBlocks(
-            sides.target,
-            t,
-            byBlocks.map((l) => l.seg),
-            meter,
-          )
-        : [];
-    const settled = new Set<Leaf>();
-    byBlocks.forEach((l, k) => {
-      const missing = missingFromBlocks(
-        { after: BigInt(l.seg.after!), upTo: BigInt(l.seg.upTo!) },
-        l.targetRows,
-        blocks[k]!,
-      );
-      if (!missing) return;
-      addDiff(into, { ...emptyDiff(), missing: missing.map((x) => [x]) });
-      settled.add(l);
-    });
-    const rest = ls.filter((l) => !settled.has(l));
-    if (rest.length === 0) return;
-    const unproven = rest.filter((l) => !provenSourceRun(t, l)).map((l) => l.seg);
-    const [fetched, g] = await Promise.all([
-      unproven.length > 0 ? fetchIslands(sides.source, t, 'source', unproven, meter) : Promise.resolve([]),
-      fetchIslands(
-        sides.target,
-        t,
-        'target',
-        rest.map((l) => l.seg),
-        meter,
-      ),
+    const proven = ls.filter((l) => provenSourceRun(t, l));
+    const unproven = ls.filter((l) => !provenSourceRun(t, l));
+    // The proven segments' bitmaps and the others' runs side by side; bitmaps that prove nothing, runs after.
+    const [unsettled] = await Promise.all([
+      settleLeavesByBlocks(sides.target, t, proven, meter, into),
+      diffByRuns(sides, t, unproven, meter, into, twice),
     ]);
-    let next = 0;
-    rest.forEach((l, k) => {
-      const d = diffIslands(provenSourceRun(t, l) ?? fetched[next++]!, g[k]!);
-      if (d) addDiff(into, d);
-      else twice.push(l);
-    });
+    await diffByRuns(sides, t, unsettled, meter, into, twice);
   });
   const pieces = twice.flatMap((l) => splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))));
   for (const ps of chunk(pieces, 20)) {
@@ -104,4 +71,61 @@ export async function diffIntegerLeaves(
     ]);
     ps.forEach((_p, k) => addDiff(into, diffIntegerKeys(s[k]!, g[k]!)));
   }
+}
+
+/** Leaves settled by their target block bitmaps (blocks.ts); returns those the bitmaps do not prove. */
+async function settleLeavesByBlocks(
+  target: SqlClient,
+  t: GapTable,
+  leaves: readonly Leaf[],
+  meter: Meter,
+  into: SegmentDiff,
+): Promise<Leaf[]> {
+  if (leaves.length === 0) return [];
+  const blocks = await fetchTargetBlocks(
+    target,
+    t,
+    leaves.map((l) => l.seg),
+    meter,
+  );
+  return leaves.filter((l, k) => {
+    const missing = missingFromBlocks(
+      { after: BigInt(l.seg.after!), upTo: BigInt(l.seg.upTo!) },
+      l.targetRows,
+      blocks[k]!,
+    );
+    if (missing) addDiff(into, { ...emptyDiff(), missing: missing.map((x) => [x]) });
+    return !missing;
+  });
+}
+
+/** Leaves diffed by their runs of consecutive keys (islands.ts), the source's only where not proven; leaves where a
+ * side holds a key twice go to `twice`. */
+async function diffByRuns(
+  sides: Sides,
+  t: GapTable,
+  leaves: readonly Leaf[],
+  meter: Meter,
+  into: SegmentDiff,
+  twice: Leaf[],
+): Promise<void> {
+  if (leaves.length === 0) return;
+  const proven = leaves.map((l) => provenSourceRun(t, l));
+  const unproven = leaves.filter((_l, k) => !proven[k]).map((l) => l.seg);
+  const [fetched, g] = await Promise.all([
+    unproven.length > 0 ? fetchIslands(sides.source, t, 'source', unproven, meter) : Promise.resolve([]),
+    fetchIslands(
+      sides.target,
+      t,
+      'target',
+      leaves.map((l) => l.seg),
+      meter,
+    ),
+  ]);
+  let next = 0;
+  leaves.forEach((l, k) => {
+    const d = diffIslands(proven[k] ?? fetched[next++]!, g[k]!);
+    if (d) addDiff(into, d);
+    else twice.push(l);
+  });
 }
