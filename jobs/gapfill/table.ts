@@ -58,8 +58,12 @@ export async function describeGapTable(
 ): Promise<GapTable> {
   if (!config.dayColumn && needDay)
     throw new RefusedError(`table ${displayName(config.source)} has no dayColumn in the config: gap-filling needs one`);
-  const src = new Map((await describeSourceTable(source, config.source)).map((c) => [c.name, c]));
-  const tgtCols = await describeTargetTable(target, config.target);
+  // Both catalogs at once (each side's first statement also opens its connection).
+  const [srcCols, tgtCols] = await Promise.all([
+    describeSourceTable(source, config.source),
+    describeTargetTable(target, config.target),
+  ]);
+  const src = new Map(srcCols.map((c) => [c.name, c]));
   if (!tgtCols) throw new RefusedError(`target table ${displayName(config.target)} is not in the target catalog`);
   const tgt = new Map(tgtCols.map((c) => [c.name, c]));
   const column = (name: string): ComparedColumn => {
