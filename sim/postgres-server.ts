@@ -42,7 +42,14 @@ let hooked = false;
 function stopAllOnExit(): void {
   if (hooked) return;
   hooked = true;
-  exitHook((done) => void Promise.all([...running].map((stop) => stop())).then(() => done()));
+  const stopAll = () => Promise.all([...running].map((stop) => stop()));
+  // On 'exit' the hook is called without a callback (nothing asynchronous can finish there).
+  exitHook((done?: () => void) => void stopAll().then(() => done?.()));
+  // async-exit-hook ends the process with code 0 on 'beforeExit', whatever `process.exitCode` says — a failed test
+  // run (vitest sets the code and lets the event loop drain) would end as a success. On that event the servers are
+  // stopped here instead, and Node then ends with the process's own code.
+  exitHook.unhookEvent('beforeExit');
+  process.once('beforeExit', () => void stopAll());
 }
 
 /** The last lines of a program's error output that say what went wrong. */
