@@ -42,7 +42,8 @@ export interface MemoryVerdict {
 
 /**
  * The memory guard's decision, a pure function: no datapoint or a stale one → `no-data`; memory judged only since
- * the newest restart; FreeableMemory at or above the threshold → `ok`. FreeableMemory counts buffers and cache
+ * the newest restart, and once it came back (a datapoint at or above the threshold) only from then on;
+ * FreeableMemory at or above the threshold → `ok`. FreeableMemory counts buffers and cache
  * that can be freed, so AWS reads it with SwapUsage (docs/aws-facts.md §15.1, §15.2): below the threshold with no
  * SwapUsage datapoint → `no-data` (fail closed: no restart on half the evidence); with SwapUsage at or below
  * `swapThreshold` → `ok` (the memory is cache, not pressure). Under pressure and not back since a restart → wait
@@ -72,10 +73,18 @@ export function decideMemory(
   }
   const last = f.restarts[0];
   const since = last ? f.points.filter((p) => p.timestamp > last) : f.points;
-  const minimum = since.length > 0 ? Math.min(...since.map((p) => p.value)) : null;
+  // A restart takes a while (stop, then resume) and its datapoints keep the old low values until the memory comes
+  // back: once it has, only what follows counts — a second drain, not the tail of the first.
+  const back = last ? since.find((p) => p.value >= r.threshold) : undefined;
+  const judged = back ? since.filter((p) => p.timestamp >= back.timestamp) : since;
+  const minimum = judged.length > 0 ? Math.min(...judged.map((p) => p.value)) : null;
   if (minimum === null) return { decision: 'waiting-for-recovery', minimum };
   if (minimum >= r.threshold) return { decision: 'ok', minimum };
-  const swap = last ? f.swap.filter((p) => p.timestamp > last) : f.swap;
+  const swap = back
+    ? f.swap.filter((p) => p.timestamp >= back.timestamp)
+    : last
+      ? f.swap.filter((p) => p.timestamp > last)
+      : f.swap;
   if (swap.length === 0)
     return {
       decision: 'no-data',

@@ -75,6 +75,12 @@ describe('decideMemory: the memory guard decision', () => {
       1.2 * GiB,
     ],
     [
+      'low datapoints while the restart was under way, then back: the tail of the first drain is not a second one',
+      { points: series([4, 0.25], [3, 0.25], [2, 3], [1, 2.8]), restarts: [at(5)], ticksSinceRestart: 3 },
+      'ok',
+      2.8 * GiB,
+    ],
+    [
       'drained again with the restart limit reached',
       { points: series([4, 3], [1, 1.2]), restarts: [at(5), at(30)], ticksSinceRestart: 4 },
       'restart-limit',
