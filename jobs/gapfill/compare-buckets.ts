@@ -59,7 +59,7 @@ export async function compareBuckets(
   const rowsCompared = s0.n;
   meter.segmentsQueried++;
   await onProgress?.({ phase: 'fingerprints', done: 1, total: 1 });
-  if (s0.n === g0.n && sameFingerprint(s0, g0)) return { rowsCompared, diff, meter, levels: 1, rowsFetched };
+  if (sameFingerprint(s0, g0)) return { rowsCompared, diff, meter, levels: 1, rowsFetched };
   let buckets = firstLevelBuckets(Math.max(s0.n, g0.n), Math.abs(s0.n - g0.n), o);
   for (;;) {
     const [s, g] = await Promise.all([

@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { TableConfig, TaskConfig } from '../../config/schema.js';
-import { taskDimensions } from '../../lib/aws/cloudwatch.js';
-import { taskResourceId } from '../../lib/aws/dms.js';
+import { readTargetLatency } from '../../lib/repair/pipeline-window.js';
 import { checkpoint, errorMessage, UsageError } from '../../lib/errors.js';
 import { jobLogger, newRunId, type Logger } from '../../lib/log.js';
 import { leaseSeconds, withJobRun } from '../job-run.js';
@@ -243,29 +242,9 @@ async function currentLatencySeconds(
   task: TaskConfig,
   now: Date,
 ): Promise<{ seconds: number; warning?: string }> {
-  try {
-    const [series] = await deps.metrics.getDmsMetrics(
-      [
-        {
-          metric: 'CDCLatencyTarget',
-          dimensions: taskDimensions(task.replicationInstance, taskResourceId(task.arn)),
-          stat: 'Maximum',
-        },
-      ],
-      new Date(now.getTime() - 15 * 60_000),
-      now,
-      60,
-    );
-    const last = series?.[series.length - 1];
-    if (!last)
-      return {
-        seconds: 0,
-        warning: 'no CDCLatencyTarget datapoint in the last 15 minutes: settle lag without latency',
-      };
-    return { seconds: last.value };
-  } catch (err) {
-    return { seconds: 0, warning: `CDCLatencyTarget not read (${errorMessage(err)}): settle lag without latency` };
-  }
+  const read = await readTargetLatency(deps.metrics, task, now);
+  if (read.warning !== undefined) return { seconds: 0, warning: `${read.warning}: settle lag without latency` };
+  return { seconds: read.series[read.series.length - 1]!.value };
 }
 
 async function gapfillDay(

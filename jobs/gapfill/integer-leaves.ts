@@ -52,16 +52,17 @@ export async function diffIntegerLeaves(
   into: SegmentDiff,
 ): Promise<void> {
   const twice: Leaf[] = [];
+  const runs = new Map(leaves.map((l) => [l, provenSourceRun(t, l)]));
   const size = Math.min(32, Math.max(1, Math.ceil(leaves.length / inFlight)));
   await mapLimit(chunk(leaves, size), inFlight, async (ls) => {
-    const proven = ls.filter((l) => provenSourceRun(t, l));
-    const unproven = ls.filter((l) => !provenSourceRun(t, l));
+    const proven = ls.filter((l) => runs.get(l));
+    const unproven = ls.filter((l) => !runs.get(l));
     // The proven segments' bitmaps and the others' runs side by side; bitmaps that prove nothing, runs after.
     const [unsettled] = await Promise.all([
       settleLeavesByBlocks(sides.target, t, proven, meter, into),
-      diffByRuns(sides, t, unproven, meter, into, twice),
+      diffByRuns(sides, t, unproven, runs, meter, into, twice),
     ]);
-    await diffByRuns(sides, t, unsettled, meter, into, twice);
+    await diffByRuns(sides, t, unsettled, runs, meter, into, twice);
   });
   const pieces = twice.flatMap((l) => splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))));
   for (const ps of chunk(pieces, 20)) {
@@ -99,18 +100,19 @@ async function settleLeavesByBlocks(
   });
 }
 
-/** Leaves diffed by their runs of consecutive keys (islands.ts), the source's only where not proven; leaves where a
- * side holds a key twice go to `twice`. */
+/** Leaves diffed by their runs of consecutive keys (islands.ts), the source's only where not proven (`runs`); leaves
+ * where a side holds a key twice go to `twice`. */
 async function diffByRuns(
   sides: Sides,
   t: GapTable,
   leaves: readonly Leaf[],
+  runs: ReadonlyMap<Leaf, Island[] | undefined>,
   meter: Meter,
   into: SegmentDiff,
   twice: Leaf[],
 ): Promise<void> {
   if (leaves.length === 0) return;
-  const proven = leaves.map((l) => provenSourceRun(t, l));
+  const proven = leaves.map((l) => runs.get(l));
   const unproven = leaves.filter((_l, k) => !proven[k]).map((l) => l.seg);
   const [fetched, g] = await Promise.all([
     unproven.length > 0 ? fetchIslands(sides.source, t, 'source', unproven, meter) : Promise.resolve([]),

@@ -39,11 +39,15 @@ export function windowFromLatency(series: readonly Datapoint[], now: Date, perio
   return best;
 }
 
-export async function pipelineWindow(
+/**
+ * The task's CDCLatencyTarget datapoints (seconds, Maximum per minute) of the last 15 minutes before `now`, oldest
+ * first; or why there are none (the read failed, or no datapoint). Never throws.
+ */
+export async function readTargetLatency(
   metrics: MetricsApi,
   task: { arn: string; replicationInstance: string },
   now: Date,
-): Promise<PipelineWindow> {
+): Promise<{ series: Datapoint[]; warning?: undefined } | { series?: undefined; warning: string }> {
   let series: Datapoint[] | undefined;
   try {
     [series] = await metrics.getDmsMetrics(
@@ -59,9 +63,18 @@ export async function pipelineWindow(
       PERIOD_SECONDS,
     );
   } catch (err) {
-    return { seconds: Infinity, warning: `CDCLatencyTarget not read (${errorMessage(err)})` };
+    return { warning: `CDCLatencyTarget not read (${errorMessage(err)})` };
   }
-  if (!series || series.length === 0)
-    return { seconds: Infinity, warning: 'no CDCLatencyTarget datapoint in the last 15 minutes' };
-  return { seconds: windowFromLatency(series, now) };
+  if (!series || series.length === 0) return { warning: 'no CDCLatencyTarget datapoint in the last 15 minutes' };
+  return { series };
+}
+
+export async function pipelineWindow(
+  metrics: MetricsApi,
+  task: { arn: string; replicationInstance: string },
+  now: Date,
+): Promise<PipelineWindow> {
+  const read = await readTargetLatency(metrics, task, now);
+  if (read.warning !== undefined) return { seconds: Infinity, warning: read.warning };
+  return { seconds: windowFromLatency(read.series, now) };
 }

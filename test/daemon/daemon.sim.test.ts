@@ -12,7 +12,7 @@ import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
 import { useEnvironment } from '../helpers/env.js';
-import { loseInsertThenUpdate, resetTarget, runFor, withTarget } from '../helpers/sim.js';
+import { loseInsertThenUpdate, rentalCopies, resetTarget, runFor, withTarget } from '../helpers/sim.js';
 import type { SimTarget } from '../../sim/target-kinds.js';
 import { startSnsFixture, TEST_TOPIC, type SnsFixture } from '../helpers/sns.js';
 
@@ -73,13 +73,7 @@ async function post(url: string, body: unknown): Promise<{ status: number; text:
   return { status: res.status, text: await res.text() };
 }
 
-async function rentalCount(id: number): Promise<number> {
-  const r = await env().targetAdmin.query<{ n: string }>(
-    'SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1',
-    [id],
-  );
-  return Number(r.rows[0]!.n);
-}
+const rentalCount = (id: number): Promise<number> => rentalCopies(env().targetAdmin, id);
 
 async function oneByOne(start: string) {
   const clock = new ManualClock(start);

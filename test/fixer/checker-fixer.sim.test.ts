@@ -12,6 +12,7 @@ import { useEnvironment } from '../helpers/env.js';
 import {
   drain,
   loseInsertThenUpdate,
+  rentalCopies,
   resetTarget,
   runFor,
   useTarget,
@@ -188,11 +189,7 @@ describe("checker + fixer on the simulator: the fixer's guard rails", () => {
     const third = await runFixer(a, { task: config.tasks[0]!, dryRun: false });
     expect(third.status).toBe('nothing-missing');
     expect(third.inserted).toEqual([]);
-    const n = await env().targetAdmin.query<{ n: string }>(
-      'SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1',
-      [id],
-    );
-    expect(n.rows[0]!.n).toBe('1');
+    expect(await rentalCopies(env().targetAdmin, id)).toBe(1);
     expect((await a.state.repairs()).length).toBe(1);
     expect(await a.state.activeHolds()).toEqual([]);
   }, 120_000);

@@ -5,7 +5,7 @@ import { createSimulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { useCommitTimestampEnvironment } from '../helpers/commit-timestamps.js';
 import { simConfig, simDeps } from '../helpers/deps.js';
-import { drain, loseInsertThenUpdate, runFor } from '../helpers/sim.js';
+import { drain, loseInsertThenUpdate, rentalCopies, runFor } from '../helpers/sim.js';
 
 /**
  * The fixer's settle check (jobs/fixer/settle-check.ts) on a source that records commit
@@ -15,15 +15,7 @@ import { drain, loseInsertThenUpdate, runFor } from '../helpers/sim.js';
  */
 const useEnv = useCommitTimestampEnvironment('fixer_settle');
 
-const copies = async (id: number) =>
-  Number(
-    (
-      await useEnv().targetAdmin.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1`,
-        [id],
-      )
-    ).rows[0]!.n,
-  );
+const copies = (id: number) => rentalCopies(useEnv().targetAdmin, id);
 
 describe('fixer: rows DMS may still deliver after the resume', () => {
   it('a missing key re-inserted on the source, its INSERT still in the capture pipeline at the stop: skipped, reported, one copy at the end', async () => {

@@ -48,6 +48,14 @@ export async function clearSystemTables(admin: SqlClient): Promise<void> {
   );
 }
 
+/** How many rows of `public.rental` with this `rental_id` the target holds (a repair must leave exactly one). */
+export async function rentalCopies(target: SqlClient, id: number | string): Promise<number> {
+  const r = await target.query<{ n: string }>('SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1', [
+    id,
+  ]);
+  return Number(r.rows[0]!.n);
+}
+
 /** Records a statement by the DMS user at `at` (UTC) whose transaction is rolled back, as Redshift logs it. */
 export async function recordRolledBack(admin: SqlClient, text: string, at: Date): Promise<void> {
   const xid = await nextXid(admin);

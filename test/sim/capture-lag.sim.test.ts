@@ -3,7 +3,7 @@ import { ManualClock } from '../../lib/clock.js';
 import { createSimulation, type Simulation } from '../../sim/simulation.js';
 import { Workload } from '../../sim/workload.js';
 import { useEnvironment } from '../helpers/env.js';
-import { drain, resetTarget, runFor } from '../helpers/sim.js';
+import { drain, rentalCopies, resetTarget, runFor } from '../helpers/sim.js';
 
 /**
  * The simulated pipeline between a source commit and DMS's apply (sim/dms/pipeline.ts): capture lag
@@ -29,15 +29,7 @@ const insertRental = async (at: Date, date = at): Promise<string> =>
     ).rows[0]!.id,
   );
 
-const onTarget = async (id: string): Promise<number> =>
-  Number(
-    (
-      await env().targetAdmin.query<{ n: string }>(
-        `SELECT count(*)::text AS n FROM public.rental WHERE rental_id = $1`,
-        [id],
-      )
-    ).rows[0]!.n,
-  );
+const onTarget = (id: string): Promise<number> => rentalCopies(env().targetAdmin, id);
 
 describe('capture lag in the simulated DMS pipeline', () => {
   it('a change sits in the pipeline for minutes, both CDC latencies show it, and later commits wait behind it', async () => {
