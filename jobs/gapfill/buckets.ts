@@ -2,27 +2,27 @@ import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import { utcText } from '../../lib/state/store.js';
-import { columnClass, hashedFrom, hashHalves, normalisedText, sumText, type Side } from './dialect.js';
+import { columnClass, hashedFrom, hashTerms, hashTop32, normalisedText, sumText, type Side } from './dialect.js';
+import type { RowHash } from './row-hash.js';
 import { mapLimit } from './concurrency.js';
 import type { KeyedRow } from './diff.js';
 import { keyText, versionText, type Fingerprint, type Meter } from './segments.js';
-import type { GapTable } from './table.js';
+import { rowHashOf, type GapTable } from './table.js';
 
 /**
  * Hash buckets: segments of the key's *hash* space instead of its value space, for keys that do not
  * grow with time (UUIDs, random keys) and for text keys, whose ranges Redshift would compare ignoring
  * trailing blanks (docs/aws-facts.md §11.2).
  *
- * Each row's key text (the normalised text of gap-filling, byte for byte) is hashed once with MD5 on
- * both sides and its first 15 hex digits read as a number `h` in [0, 2^60) (dialect.ts `hashedFrom`,
- * docs/aws-facts.md §80, §90): one MD5 and one conversion per row and pass. Bucket `b` of `B` buckets
- * holds the rows with `(h / 2^28) * B / 2^32 = b` (integer division, the same on both sides: the top 32
- * bits of `h` scaled to B). Buckets nest: with `B' = B * F`, bucket `b'` lies in bucket `b' / F`, so a
- * level can be restricted to the children of the previous level's differing buckets. A bucket's
- * fingerprint is `count(*)` and the sums of the two 30-bit halves of `h` (together the exact sum of `h`),
- * plus the same for a hash of key and version text when there is a version column; SUM of INTEGER is a
- * BIGINT on both sides, exact (docs/aws-facts.md §11.1). `buckets = 1` is the whole scope's fingerprint,
- * without GROUP BY.
+ * Each row's key text (the normalised text of gap-filling, byte for byte) is hashed once on both sides: its CRC-32C,
+ * a number `h` in [0, 2^32), or where the sides do not both compute that, the first 15 hex digits of its MD5 as a
+ * number in [0, 2^60) (row-hash.ts, dialect.ts `hashedFrom`, docs/aws-facts.md §80, §87, §90): one hash and one
+ * conversion per row and pass. Bucket `b` of `B` buckets holds the rows with `top * B / 2^32 = b` (integer division,
+ * the same on both sides), `top` being the top 32 bits of `h`. Buckets nest: with `B' = B * F`, bucket `b'` lies in
+ * bucket `b' / F`, so a level can be restricted to the children of the previous level's differing buckets. A bucket's
+ * fingerprint is `count(*)` and the exact sum of `h` (as INTEGER terms, dialect.ts `hashTerms`), plus the same for a
+ * hash of key and version text when there is a version column; SUM of INTEGER is a BIGINT on both sides, exact
+ * (docs/aws-facts.md §11.1). `buckets = 1` is the whole scope's fingerprint, without GROUP BY.
  *
  * The rows compared are the scope's: the rows of a UTC day selected by the day column (an index on
  * the source, the sort key on the target), or the whole table. One grouped statement per side and
@@ -32,7 +32,7 @@ import type { GapTable } from './table.js';
 /** Which rows are compared. */
 export type Scope = { kind: 'day'; from: Date; until: Date } | { kind: 'table' };
 
-/** The most buckets a level may have: `(h / 2^28) * B` stays below 2^60. */
+/** The most buckets a level may have: `top * B` stays below 2^60. */
 export const MAX_BUCKETS = 2 ** 28;
 
 /** Bucket ids per statement, so that a statement stays well under the Data API's 100 KB (docs/aws-facts.md §8). */
@@ -62,13 +62,13 @@ export function scopePredicate(t: GapTable, scope: Scope, side: Side, params: Sq
   return `${d} >= ${from.sql} AND ${d} < ${until.sql}`;
 }
 
-/** `(h / 2^28) * B / 2^32`: the bucket of a row's 60-bit hash `h` among `buckets`. */
-const bucketOf = (h: string, buckets: number) => `(${h} / 268435456) * ${buckets} / 4294967296`;
+/** `top * B / 2^32`: the bucket of a row's hash `h` among `buckets`, from its top 32 bits. */
+const bucketOf = (h: string, buckets: number, hash: RowHash) => `${hashTop32(h, hash)} * ${buckets} / 4294967296`;
 
 /** `… IN (…)` restricting rows to the given buckets of a level (no restriction when `ids` is undefined). */
-function bucketFilter(h0: string, level: BucketSet | undefined): string {
+function bucketFilter(h0: string, level: BucketSet | undefined, hash: RowHash): string {
   if (!level) return 'TRUE';
-  return `${bucketOf(h0, level.buckets)} IN (${level.ids.join(', ')})`;
+  return `${bucketOf(h0, level.buckets, hash)} IN (${level.ids.join(', ')})`;
 }
 
 /** Some buckets of a level of `buckets` buckets. */
@@ -86,7 +86,7 @@ function hashedRows(t: GapTable, scope: Scope, side: Side, params: SqlParam[], e
   const kt = keyText(t, side);
   const vt = versionText(t, side);
   const texts = [kt, ...(vt ? [`${kt} || '|' || ${vt}`] : [])];
-  return hashedFrom(texts, `${table} WHERE ${scopePredicate(t, scope, side, params)}`, side, extra);
+  return hashedFrom(texts, `${table} WHERE ${scopePredicate(t, scope, side, params)}`, side, rowHashOf(t), extra);
 }
 
 function chunkIds(level: BucketSet | undefined): (BucketSet | undefined)[] {
@@ -112,15 +112,17 @@ export async function bucketFingerprints(
   concurrency = 1,
 ): Promise<Map<number, Fingerprint>> {
   const out = new Map<number, Fingerprint>();
-  const sums = ['h0', ...(t.version ? ['h1'] : [])].flatMap((h) => hashHalves(h).map((x) => sumText(x, side)));
+  const sums = ['h0', ...(t.version ? ['h1'] : [])].flatMap((h) =>
+    hashTerms(h, rowHashOf(t)).map((x) => sumText(x, side)),
+  );
   await mapLimit(chunkIds(parents), concurrency, async (part) => {
     const params: SqlParam[] = [];
     const cols = `count(*) AS n, ${sums.map((s, j) => `${s} AS f${j}`).join(', ')}`;
-    const from = `${hashedRows(t, scope, side, params)} WHERE ${bucketFilter('h0', part)}`;
+    const from = `${hashedRows(t, scope, side, params)} WHERE ${bucketFilter('h0', part, rowHashOf(t))}`;
     const sql =
       buckets === 1
         ? `SELECT 0 AS b, ${cols} FROM ${from}`
-        : `SELECT ${bucketOf('h0', buckets)} AS b, ${cols} FROM ${from} GROUP BY 1`;
+        : `SELECT ${bucketOf('h0', buckets, rowHashOf(t))} AS b, ${cols} FROM ${from} GROUP BY 1`;
     const r = await client.query<Record<string, unknown>>(sql, params);
     meter.queries++;
     for (const row of r.rows) {
@@ -152,7 +154,7 @@ export async function bucketRows(
     const params: SqlParam[] = [];
     const cols = [...t.key.map((_c, i) => `k${i}`), ...(vt ? ['v'] : [])];
     const r = await client.query<Record<string, unknown>>(
-      `SELECT ${cols.join(', ')} FROM ${hashedRows(t, scope, side, params, extra)} WHERE ${bucketFilter('h0', part)}`,
+      `SELECT ${cols.join(', ')} FROM ${hashedRows(t, scope, side, params, extra)} WHERE ${bucketFilter('h0', part, rowHashOf(t))}`,
       params,
     );
     meter.queries++;

@@ -7,10 +7,12 @@ import { quoteIdent } from '../../lib/sql/quote.js';
  * - a column's *normalised text* (the same text on both sides): integers and numerics as their
  *   decimal text, dates `YYYY-MM-DD`, timestamps `YYYY-MM-DD HH24:MI:SS.US` in UTC, text as is;
  *   NULL as a marker that no value produces;
- * - a 60-bit hash of a text: the first 15 hex digits of its MD5 as a number in [0, 2^60) (Redshift
- *   `STRTOL(h, 16)`, PostgreSQL `('x' || h)::bit(60)::bigint`, h = `SUBSTRING(MD5(t), 1, 15)`: docs/aws-facts.md §80,
- *   §90), computed **once per row** by {@link hashedFrom} and split into two 30-bit halves for summing
- *   ({@link hashHalves}); one MD5 and one conversion a row is the whole per-row cost of hash buckets;
+ * - a hash of a text, computed **once per row** by {@link hashedFrom} and summed as INTEGER terms ({@link hashTerms}):
+ *   the CRC-32C of its UTF-8 bytes as a number in [0, 2^32) (Redshift `STRTOL(CRC32(t), 16)`, PostgreSQL 18
+ *   `crc32c(…)`: docs/aws-facts.md §87), where both sides agree on it (row-hash.ts), else the first 15 hex digits of
+ *   its MD5 as a number in [0, 2^60) (Redshift `STRTOL(h, 16)`, PostgreSQL `('x' || h)::bit(60)::bigint`,
+ *   h = `SUBSTRING(MD5(t), 1, 15)`: docs/aws-facts.md §80, §90); one hash and one conversion a row is the whole
+ *   per-row cost of hash buckets;
  * - for an integer key, a cheap multiplicative hash `(CAST(k AS BIGINT) % 2147483647) * 1103515245
  *   % 2147483647` that cannot overflow a BIGINT and needs no function call ({@link intHash}: what its sum proves).
  *
@@ -19,19 +21,36 @@ import { quoteIdent } from '../../lib/sql/quote.js';
  * sum of such terms stays exact up to 2^32 rows per segment. Sums are read as text (exact).
  *
  * **How strong the hash fingerprint is.** A hash bucket's fingerprint is `count(*)` and the exact sum of its rows'
- * 60-bit hashes (buckets.ts). Counts catch every missing, extra or duplicated row exactly; the sum only has to
- * catch a difference that keeps the count — a key replaced by another key of the same bucket, or (with a version
- * column, hashed the same way) a stale row. Such a difference escapes when the sums still agree, which for one
- * replaced key means the two hashes agree on the 60 − log2(B) bits the bucket does not fix: probability
- * 2^-(60 − log2 B), about 3e-14 for the 32,768 buckets of a 10M-row day with 100 differences, and never worse than
- * 2^-32 (B ≤ 2^28). We accept that: at a million such buckets a day, 2^-32 still means one miss in about 12
- * years, and the next day's run or `validate` gets another draw only if the data change. A second hash (the next
- * 15 digits of the same MD5, converted) would make it about 2^-92 but costs 36% (source) to 53% (emulated target)
- * more per row — one conversion costs about as much as the MD5 itself (README, "What a hashed row costs") — which
- * the identical day, the common case, would pay every time.
+ * hashes (buckets.ts). Counts catch every missing, extra or duplicated row exactly; the sum only has to catch a
+ * difference that keeps the count — a key replaced by another key, or (with a version column, hashed the same way
+ * with the key) a stale row. Sums add up: a level's sums are the sums of its buckets' sums, so a difference that the
+ * whole day's fingerprint shows, some bucket of every deeper level shows too. One replaced key escapes when its two
+ * hashes are equal: for CRC-32C, never when the two texts have the same length and differ only within 32 consecutive
+ * bits (a CRC catches every such burst: two UUIDs, or two timestamps, that differ in at most 4 neighbouring
+ * characters), and with probability 2^-32 otherwise; for MD5's 60 bits, 2^-60. Several differences in one bucket
+ * escape only if their hash sums cancel, again about 2^-32 (2^-60). We accept 2^-32, the strength of the integer
+ * keys' fingerprint too (intHash): at a million such replaced keys a day it means one miss in about 12 years, and
+ * the next day's run or `validate` gets another draw only if the data change. A second hash would make it about
+ * 2^-64 but costs about as much again per row, which the identical day, the common case, would pay every time.
  */
 
 export type Side = 'source' | 'target';
+
+/**
+ * Which hash gap-filling computes per row of text, the same on both sides (dialect.ts `hashedFrom`):
+ *
+ * - `crc32c`: the CRC-32C of the text's UTF-8 bytes, a number in [0, 2^32). Redshift's `CRC32(string)` returns it as
+ *   8 hex digits, read back with `STRTOL(…, 16)`; PostgreSQL 18 and later compute it with `crc32c(bytea)`
+ *   (docs/aws-facts.md §87). About three times cheaper per row than MD5 on both sides (README, "What a hashed row
+ *   costs").
+ * - `md5`: the first 15 hex digits of the text's MD5, a number in [0, 2^60) (docs/aws-facts.md §80, §90). Every
+ *   PostgreSQL has it.
+ *
+ * `sourceBytes` says how the source turns text into bytes for crc32c: `textsend` (the bytes in the session's client
+ * encoding, when that is UTF8) or `convert_to(…, 'UTF8')` (any encoding, dearer).
+ */
+export type RowHash =
+  { kind: 'md5'; why: string } | { kind: 'crc32c'; sourceBytes: 'textsend' | 'convert_to'; why: string };
 
 /** How a key or version column is compared. */
 export type ColumnClass = 'integer' | 'numeric' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'other';
@@ -48,7 +67,8 @@ export function columnClass(declared: string): ColumnClass {
   return 'other';
 }
 
-const NULL_MARK = '\u0001NULL\u0001';
+/** The normalised text of a NULL: `NULL` between two U+0001 characters, which no key or version text is expected to hold. */
+export const NULL_MARK = '\u0001NULL\u0001';
 
 /** The normalised text of a column, as SQL for `side`. */
 export function normalisedText(column: string, cls: ColumnClass, side: Side, alias = ''): string {
@@ -100,7 +120,7 @@ export function intHash(keyExpr: string): string {
 /** Hex digits of an MD5 taken as a row's hash: 15 digits, 60 bits, the most a BIGINT holds without a sign question. */
 export const HASH_HEX_DIGITS = 15;
 
-/** 2^30: a 60-bit hash splits into two halves below 2^30 ({@link hashHalves}). */
+/** 2^30: a 60-bit hash splits into two halves below 2^30 ({@link hashTerms}). */
 export const TWO_30 = '1073741824';
 
 /** A 15-hex-digit text expression (a column, see {@link hashedFrom}) as a number in [0, 2^60), identical on both sides. */
@@ -109,25 +129,48 @@ export function hexToInt(hex15: string, side: Side): string {
 }
 
 /**
- * The two halves of a 60-bit hash column `h` as INTEGERs (`h = hi * 2^30 + lo`, both in [0, 2^30)), for summing:
- * SUM(INTEGER) is a BIGINT on Redshift (docs/aws-facts.md §11.1) and a BIGINT-state C aggregate on PostgreSQL,
- * exact up to 2^33 rows.
+ * The INTEGER terms whose sums make a hash column `h`'s part of a fingerprint, each in [-2^31, 2^31): SUM(INTEGER) is a
+ * BIGINT on Redshift (docs/aws-facts.md §11.1) and a BIGINT-state C aggregate on PostgreSQL, exact up to 2^32 rows.
+ * A CRC-32C `h` in [0, 2^32) is one term, `h − 2^31`; a 60-bit MD5 `h` is two, its halves (`h = hi * 2^30 + lo`).
  */
-export function hashHalves(h: string): [string, string] {
+export function hashTerms(h: string, hash: RowHash): string[] {
+  if (hash.kind === 'crc32c') return [`CAST(${h} - 2147483648 AS INTEGER)`];
   return [`CAST(${h} / ${TWO_30} AS INTEGER)`, `CAST(${h} % ${TWO_30} AS INTEGER)`];
+}
+
+/** The top 32 bits of a hash column `h`, a number in [0, 2^32) (the whole of a CRC-32C). */
+export function hashTop32(h: string, hash: RowHash): string {
+  return hash.kind === 'crc32c' ? h : `(${h} / 268435456)`;
 }
 
 /**
  * A FROM-clause subquery `r` over `from` (`<table> WHERE …`) with one column `h<i>` per text expression of `texts`:
- * its 60-bit MD5 hash ({@link hexToInt}); `extra` columns (`<expr> AS <name>`) pass through by name.
+ * its row hash (row-hash.ts: CRC-32C as a number in [0, 2^32), or MD5's first 60 bits, {@link hexToInt}); `extra`
+ * columns (`<expr> AS <name>`) pass through by name.
  *
  * Each per-row function is applied once, to a column of the subquery below it, and `OFFSET 0` keeps each subquery
- * a subquery: a planner that merges subqueries (PostgreSQL) would otherwise compute MD5 once per use of `h`, and
+ * a subquery: a planner that merges subqueries (PostgreSQL) would otherwise compute the hash once per use of `h`, and
  * an inlined function that reads its argument several times (the emulated STRTOL: sim/redshift/emulation.sql)
  * would compute its argument expression once per reading. On Redshift the layers cost nothing.
  */
-export function hashedFrom(texts: readonly string[], from: string, side: Side, extra: readonly string[] = []): string {
+export function hashedFrom(
+  texts: readonly string[],
+  from: string,
+  side: Side,
+  hash: RowHash,
+  extra: readonly string[] = [],
+): string {
   const names = extra.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));
+  if (hash.kind === 'crc32c') {
+    if (side === 'source') {
+      const bytes = (t: string) => (hash.sourceBytes === 'textsend' ? `textsend(${t})` : `convert_to(${t}, 'UTF8')`);
+      const hs = texts.map((t, i) => `crc32c(${bytes(t)}) AS h${i}`);
+      return `(SELECT ${[...hs, ...extra].join(', ')} FROM ${from} OFFSET 0) r`;
+    }
+    const ss = texts.map((t, i) => `CRC32(${t}) AS s${i}`);
+    const hs = texts.map((_t, i) => `STRTOL(s${i}, 16) AS h${i}`);
+    return `(SELECT ${[...hs, ...names].join(', ')} FROM (SELECT ${[...ss, ...extra].join(', ')} FROM ${from} OFFSET 0) a OFFSET 0) r`;
+  }
   const prefix = (t: string) => `SUBSTRING(MD5(${t}), 1, ${HASH_HEX_DIGITS})`;
   if (side === 'source') {
     const hs = texts.map((t, i) => `${hexToInt(prefix(t), side)} AS h${i}`);

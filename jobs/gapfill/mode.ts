@@ -5,7 +5,7 @@ import { compareBuckets } from './compare-buckets.js';
 import { compareRange, type CompareOptions, type CompareResult, type Progress } from './compare.js';
 import { dayKeyRange, NotMonotonicError } from './key-range.js';
 import type { Meter } from './segments.js';
-import type { GapTable } from './table.js';
+import { withRowHash, type GapTable } from './table.js';
 
 /**
  * Which comparison runs for a table, and why:
@@ -56,9 +56,10 @@ export async function compareDay(
   onProgress?: OnProgress,
 ): Promise<ModeRun> {
   const byDay = async (reason: string, warnings: string[] = []): Promise<ModeRun> => {
-    const compared = await compareBuckets(sides, t, { kind: 'day', from, until }, o, onProgress);
+    const hashed = await withRowHash(sides, t);
+    const compared = await compareBuckets(sides, hashed, { kind: 'day', from, until }, o, onProgress);
     addMeter(meter, compared.meter);
-    return { mode: 'day-hash', reason, compared, warnings };
+    return { mode: 'day-hash', reason: `${reason}; ${hashed.hash.why}`, compared, warnings };
   };
   if (!t.integerLead) return byDay(NOT_INTEGER(t));
   try {
@@ -108,9 +109,10 @@ export async function compareTable(
   onProgress?: OnProgress,
 ): Promise<ModeRun> {
   if (!t.integerLead) {
-    const compared = await compareBuckets(sides, t, { kind: 'table' }, o, onProgress);
+    const hashed = await withRowHash(sides, t);
+    const compared = await compareBuckets(sides, hashed, { kind: 'table' }, o, onProgress);
     addMeter(meter, compared.meter);
-    return { mode: 'table-hash', reason: `whole table; ${NOT_INTEGER(t)}`, compared, warnings: [] };
+    return { mode: 'table-hash', reason: `whole table; ${NOT_INTEGER(t)}; ${hashed.hash.why}`, compared, warnings: [] };
   }
   const span = await keySpan(sides, t, meter);
   const range = span ? { after: null, upTo: span.max.toString() } : { after: null, upTo: '0' };

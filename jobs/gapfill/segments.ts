@@ -1,8 +1,8 @@
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
-import { castParam, hashedFrom, hashHalves, intHash, normalisedText, sumText, type Side } from './dialect.js';
-import type { GapTable } from './table.js';
+import { castParam, hashedFrom, hashTerms, intHash, normalisedText, sumText, type Side } from './dialect.js';
+import { rowHashOf, type GapTable } from './table.js';
 
 /**
  * Segments of a key range and their fingerprints.
@@ -10,7 +10,7 @@ import type { GapTable } from './table.js';
  * A segment is a half-open range on the leading key column, `(after, upTo]` (`null` = unbounded).
  * Its fingerprint on a side is `count(*)` and exact sums: for a single integer key the sum of its multiplicative
  * hash `(k % p) * 1103515245 % p`, p = 2^31 − 1 (dialect.ts `intHash`: what that sum proves), otherwise the sums of
- * the two 30-bit halves of the 60-bit MD5 hash of the key's normalised text (dialect.ts `hashedFrom`); plus, with a
+ * the row hash (CRC-32C or MD5, row-hash.ts) of the key's normalised text (dialect.ts `hashedFrom`); plus, with a
  * version column, the same of key and version text. Every summed term is below 2^31, so no sum can overflow
  * Redshift's BIGINT SUM (docs/aws-facts.md §80). The
  * predicate is sargable (`k > $a AND k <= $b`), so the source's primary-key index and Redshift's
@@ -72,7 +72,7 @@ export function versionText(t: GapTable, side: Side): string | undefined {
 /**
  * A segment's fingerprint columns and the FROM clause they read, over `<table> WHERE <pred>`: an integer key's
  * multiplicative hash straight from the table; hashes of key texts (a composite key; key and version)
- * from {@link hashedFrom}, one MD5 and one conversion per hashed text and row.
+ * from {@link hashedFrom}, one hash and one conversion per hashed text and row.
  */
 function fingerprintSource(t: GapTable, side: Side, from: string): { cols: string[]; from: string } {
   const cols: string[] = [];
@@ -84,9 +84,12 @@ function fingerprintSource(t: GapTable, side: Side, from: string): { cols: strin
     cols.push(sumText(intHash(k), side));
   } else texts.push(keyText(t, side));
   if (vt) texts.push(`${keyText(t, side)} || '|' || ${vt}`);
-  cols.push(...texts.flatMap((_t, i) => hashHalves(`h${i}`).map((x) => sumText(x, side))));
+  cols.push(...texts.flatMap((_t, i) => hashTerms(`h${i}`, rowHashOf(t)).map((x) => sumText(x, side))));
   if (texts.length === 0) return { cols, from };
-  return { cols, from: hashedFrom(texts, from, side, single ? [`${quoteIdent(t.key[0]!.name)} AS k`] : []) };
+  return {
+    cols,
+    from: hashedFrom(texts, from, side, rowHashOf(t), single ? [`${quoteIdent(t.key[0]!.name)} AS k`] : []),
+  };
 }
 
 /** Fingerprints of `segs` on one side in one statement. */

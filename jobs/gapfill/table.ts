@@ -4,6 +4,7 @@ import type { SqlExecutor } from '../../lib/sql/client.js';
 import { displayName } from '../../lib/sql/quote.js';
 import { describeSourceTable, describeTargetTable } from '../../lib/typemap/index.js';
 import { columnClass, type ColumnClass } from './dialect.js';
+import { chooseRowHash, type RowHash } from './row-hash.js';
 import { sourceKeyUnique } from './source-key-unique.js';
 
 /** SQL type of a domain's base type, for casts (a domain's own name would do on the source only). */
@@ -41,6 +42,29 @@ export interface GapTable {
   integerOnly: boolean;
   /** integerOnly, and the source enforces the key's uniqueness (source-key-unique.ts). */
   sourceKeyUnique: boolean;
+  /**
+   * How texts are hashed on both sides (row-hash.ts), chosen once per source and target; undefined until a comparison
+   * needs it (a single integer key without a version column needs it only for hash buckets: {@link withRowHash}).
+   */
+  hash?: RowHash | undefined;
+}
+
+/**
+ * The table's row hash.
+ * @throws Error when none was chosen: a programming error ({@link withRowHash} chooses it before hash buckets).
+ */
+export function rowHashOf(t: GapTable): RowHash {
+  if (!t.hash)
+    throw new Error(`no row hash chosen for ${displayName(t.config.source)} (describeGapTable, withRowHash)`);
+  return t.hash;
+}
+
+/** The table with its row hash chosen (row-hash.ts `chooseRowHash`, asked once per source and target). */
+export async function withRowHash(
+  sides: { source: SqlExecutor; target: SqlExecutor },
+  t: GapTable,
+): Promise<GapTable & { hash: RowHash }> {
+  return t.hash ? { ...t, hash: t.hash } : { ...t, hash: await chooseRowHash(sides.source, sides.target) };
 }
 
 /**
@@ -99,5 +123,7 @@ export async function describeGapTable(
     integerLead,
     integerOnly,
     sourceKeyUnique: integerOnly && (await sourceKeyUnique(source, config.source, key[0]!.name)),
+    // Texts are hashed in every comparison of any other key.
+    hash: integerOnly ? undefined : await chooseRowHash(source, target),
   };
 }

@@ -102,6 +102,7 @@ describe('gapfill comparison modes', () => {
     const all = [uuid1, uuid2];
     expect(all.map((x) => x.mode)).toEqual(['day-hash', 'day-hash']);
     expect(uuid1.modeReason).toMatch(/not an integer/);
+    expect(uuid1.modeReason).toMatch(/rows hashed with CRC-32C/);
     expect(all.flatMap((x) => x.missing.map((k) => k[0]))).toEqual([missing.rows[0]!.u]);
     expect(keys(uuid1, 'extra')).toEqual(['00000000-0000-0000-0000-000000000001']);
     expect(all.flatMap((x) => x.stale.map((k) => k[0]))).toEqual([stale.rows[0]!.u]);

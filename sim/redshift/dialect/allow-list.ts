@@ -85,6 +85,7 @@ export const FUNCTIONS: Readonly<Record<string, FunctionEntry>> = {
   strpos: { doc: `${DG}/r_STRPOS.html` },
   split_part: { doc: `${DG}/SPLIT_PART.html` },
   md5: { doc: `${DG}/r_MD5.html` },
+  crc32: { doc: `${DG}/crc32-function.html` },
   power: { doc: `${DG}/r_POWER.html` },
   sha2: { doc: `${DG}/SHA2.html` },
   fnv_hash: { doc: `${DG}/r_FNV_HASH.html` },
