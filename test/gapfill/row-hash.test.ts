@@ -1,4 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
+import type { SqlClient } from '../../lib/sql/client.js';
 import { compareBuckets } from '../../jobs/gapfill/compare-buckets.js';
 import { DEFAULT_COMPARE } from '../../jobs/gapfill/compare.js';
 import { chooseRowHash, decideRowHash, PROBE_TEXTS, type RowHash } from '../../jobs/gapfill/row-hash.js';
@@ -6,6 +7,7 @@ import { describeGapTable, rowHashOf } from '../../jobs/gapfill/table.js';
 import { parsedEnvConfig } from '../helpers/config.js';
 import { COMPANION_USER } from '../../sim/embedded.js';
 import { useEnvironment } from '../helpers/env.js';
+import { useTarget } from '../helpers/sim.js';
 
 /**
  * The row hash of hash buckets: Redshift's CRC32 as the emulation computes it against the source's crc32c, the
@@ -39,8 +41,8 @@ beforeAll(async () => {
 const uuidOf = async (n: number) =>
   (await env().sourceAdmin.query<{ u: string }>(`SELECT md5($1)::uuid::text AS u`, [String(n)])).rows[0]!.u;
 
-async function differences(hash?: RowHash) {
-  const { source, target } = env();
+async function differences(target: SqlClient, hash?: RowHash) {
+  const { source } = env();
   const config = parsedEnvConfig(env(), {
     tasks: [
       {
@@ -94,18 +96,6 @@ describe('row hash', () => {
     expect(PROBE_TEXTS[0]).toBe('Amazon Redshift');
   });
 
-  it('finds the same missing, extra, replaced and stale rows with CRC-32C and with MD5', async () => {
-    const [m, s, r] = await Promise.all([uuidOf(11), uuidOf(222), uuidOf(333)]);
-    const want = {
-      rows: 3000,
-      missing: [m, r].sort(),
-      extra: ['00000000-0000-0000-0000-0000000000aa', '00000000-0000-0000-0000-0000000000bb'],
-      stale: [s],
-    };
-    expect(await differences()).toEqual({ hash: 'crc32c', ...want });
-    expect(await differences({ kind: 'md5', why: 'test' })).toEqual({ hash: 'md5', ...want });
-  });
-
   it('falls back to MD5, and says why, on a target whose CRC32 is plain CRC-32', async () => {
     const { targetAdmin, sourceAdmin, targetDms } = env();
     await targetAdmin.query(`ALTER FUNCTION redshift_system.crc32(text) RENAME TO crc32_documented`);
@@ -122,5 +112,20 @@ describe('row hash', () => {
       await targetAdmin.query(`DROP FUNCTION redshift_system.crc32(text)`);
       await targetAdmin.query(`ALTER FUNCTION redshift_system.crc32_documented(text) RENAME TO crc32`);
     }
+  });
+});
+
+describe.each(['direct', 'data-api'] as const)('row hash on a %s target', (kind) => {
+  const target = useTarget(env, kind);
+  it('finds the same missing, extra, replaced and stale rows with CRC-32C and with MD5', async () => {
+    const [m, s, r] = await Promise.all([uuidOf(11), uuidOf(222), uuidOf(333)]);
+    const want = {
+      rows: 3000,
+      missing: [m, r].sort(),
+      extra: ['00000000-0000-0000-0000-0000000000aa', '00000000-0000-0000-0000-0000000000bb'],
+      stale: [s],
+    };
+    expect(await differences(target().client)).toEqual({ hash: 'crc32c', ...want });
+    expect(await differences(target().client, { kind: 'md5', why: 'test' })).toEqual({ hash: 'md5', ...want });
   });
 });
