@@ -82,7 +82,9 @@ export async function describeGapTable(
 ): Promise<GapTable> {
   if (!config.dayColumn && needDay)
     throw new RefusedError(`table ${displayName(config.source)} has no dayColumn in the config: gap-filling needs one`);
-  // Both catalogs at once (each side's first statement also opens its connection).
+  // Both catalogs at once (each side's first statement also opens its connection), and the row hash's probe, which
+  // only texts need (awaited below), so that it costs no round of its own.
+  const rowHash = chooseRowHash(source, target);
   const [srcCols, tgtCols] = await Promise.all([
     describeSourceTable(source, config.source),
     describeTargetTable(target, config.target),
@@ -124,6 +126,6 @@ export async function describeGapTable(
     integerOnly,
     sourceKeyUnique: integerOnly && (await sourceKeyUnique(source, config.source, key[0]!.name)),
     // Texts are hashed in every comparison of any other key.
-    hash: integerOnly ? undefined : await chooseRowHash(source, target),
+    hash: integerOnly ? undefined : await rowHash,
   };
 }
