@@ -37,12 +37,12 @@ import { quoteIdent } from '../../lib/sql/quote.js';
 export type Side = 'source' | 'target';
 
 /**
- * Which hash gap-filling computes per row of text, the same on both sides (dialect.ts `hashedFrom`):
+ * Which hash gap-filling computes per row of text, the same on both sides ({@link hashedFrom}), chosen by row-hash.ts:
  *
  * - `crc32c`: the CRC-32C of the text's UTF-8 bytes, a number in [0, 2^32). Redshift's `CRC32(string)` returns it as
  *   8 hex digits, read back with `STRTOL(…, 16)`; PostgreSQL 18 and later compute it with `crc32c(bytea)`
- *   (docs/aws-facts.md §87). About three times cheaper per row than MD5 on both sides (README, "What a hashed row
- *   costs").
+ *   (docs/aws-facts.md §87). A hashing pass costs a third of MD5's on the source and 40% on the emulated target
+ *   (README, "What a hashed row costs").
  * - `md5`: the first 15 hex digits of the text's MD5, a number in [0, 2^60) (docs/aws-facts.md §80, §90). Every
  *   PostgreSQL has it.
  *
