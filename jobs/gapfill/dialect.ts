@@ -46,11 +46,22 @@ export type Side = 'source' | 'target';
  * - `md5`: the first 15 hex digits of the text's MD5, a number in [0, 2^60) (docs/aws-facts.md §80, §90). Every
  *   PostgreSQL has it.
  *
- * `sourceBytes` says how the source turns text into bytes for crc32c: `textsend` (the bytes in the session's client
- * encoding, when that is UTF8) or `convert_to(…, 'UTF8')` (any encoding, dearer).
+ * Both hash a text's UTF-8 bytes, as Redshift stores VARCHAR. `sourceBytes` says how the source gets them:
+ * - `text`: the text itself (MD5 only), where the source database's own encoding is UTF8;
+ * - `textsend`: `textsend(t)`, the text in the session's client encoding, when that is UTF8 (node-postgres sets it);
+ * - `convert_to`: `convert_to(t, 'UTF8')`, any encoding, dearer.
  */
+export type SourceBytes = 'text' | 'textsend' | 'convert_to';
+
 export type RowHash =
-  { kind: 'md5'; why: string } | { kind: 'crc32c'; sourceBytes: 'textsend' | 'convert_to'; why: string };
+  | { kind: 'md5'; sourceBytes: SourceBytes; why: string }
+  | { kind: 'crc32c'; sourceBytes: Exclude<SourceBytes, 'text'>; why: string };
+
+/** The source's UTF-8 bytes of a text expression (or the text itself), as {@link RowHash} `sourceBytes` says. */
+export function sourceBytesOf(t: string, how: SourceBytes): string {
+  if (how === 'text') return t;
+  return how === 'textsend' ? `textsend(${t})` : `convert_to(${t}, 'UTF8')`;
+}
 
 /** How a key or version column is compared. */
 export type ColumnClass = 'integer' | 'numeric' | 'text' | 'date' | 'timestamp' | 'timestamptz' | 'other';
@@ -163,8 +174,7 @@ export function hashedFrom(
   const names = extra.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));
   if (hash.kind === 'crc32c') {
     if (side === 'source') {
-      const bytes = (t: string) => (hash.sourceBytes === 'textsend' ? `textsend(${t})` : `convert_to(${t}, 'UTF8')`);
-      const hs = texts.map((t, i) => `crc32c(${bytes(t)}) AS h${i}`);
+      const hs = texts.map((t, i) => `crc32c(${sourceBytesOf(t, hash.sourceBytes)}) AS h${i}`);
       return `(SELECT ${[...hs, ...extra].join(', ')} FROM ${from} OFFSET 0) r`;
     }
     const ss = texts.map((t, i) => `CRC32(${t}) AS s${i}`);
@@ -173,7 +183,7 @@ export function hashedFrom(
   }
   const prefix = (t: string) => `SUBSTRING(MD5(${t}), 1, ${HASH_HEX_DIGITS})`;
   if (side === 'source') {
-    const hs = texts.map((t, i) => `${hexToInt(prefix(t), side)} AS h${i}`);
+    const hs = texts.map((t, i) => `${hexToInt(prefix(sourceBytesOf(t, hash.sourceBytes)), side)} AS h${i}`);
     return `(SELECT ${[...hs, ...extra].join(', ')} FROM ${from} OFFSET 0) r`;
   }
   const ss = texts.map((t, i) => `${prefix(t)} AS s${i}`);

@@ -1,6 +1,6 @@
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlExecutor } from '../../lib/sql/client.js';
-import { NULL_MARK, type RowHash } from './dialect.js';
+import { NULL_MARK, type RowHash, type SourceBytes } from './dialect.js';
 
 export type { RowHash } from './dialect.js';
 
@@ -38,15 +38,21 @@ export function chooseRowHash(source: SqlExecutor, target: SqlExecutor): Promise
 const params = PROBE_TEXTS.map((_t, i) => i + 1);
 
 async function probe(source: SqlExecutor, target: SqlExecutor, forget: () => void): Promise<RowHash> {
+  let facts: SourceFacts | undefined;
   try {
-    const [src, tgt] = await Promise.all([sourceProbe(source), targetProbe(target)]);
-    if (typeof src === 'string') return { kind: 'md5', why: src };
-    if (typeof tgt === 'string') return { kind: 'md5', why: tgt };
-    return decideRowHash(src.values, tgt, src.sourceBytes);
+    const [src, tgt] = await Promise.all([
+      sourceFacts(source).then(async (f) => ((facts = f), { facts: f, values: await sourceChecksums(source, f) })),
+      targetProbe(target),
+    ]);
+    const bytes = sourceBytesFor(src.facts);
+    if (typeof src.values === 'string') return { kind: 'md5', sourceBytes: bytes.md5, why: src.values };
+    return decideRowHash(src.values, tgt, bytes);
   } catch (e) {
     forget();
     return {
       kind: 'md5',
+      // Without the source's encodings, the conversion that is right for every encoding.
+      sourceBytes: facts ? sourceBytesFor(facts).md5 : 'convert_to',
       why: `the CRC-32C probe failed (${(e as Error).message.split('\n')[0]}): rows hashed with MD5`,
     };
   }
@@ -54,58 +60,87 @@ async function probe(source: SqlExecutor, target: SqlExecutor, forget: () => voi
 
 /**
  * The choice from the two sides' answers for {@link PROBE_TEXTS} (numbers, or null for a NULL answer).
+ * @param bytes how the source gets a text's UTF-8 bytes for each hash ({@link sourceBytesFor})
  * @returns CRC-32C only when every answer agrees and the target's first answer is the documented example's.
  */
 export function decideRowHash(
   source: readonly (number | null)[],
   target: readonly (number | null)[],
-  sourceBytes: 'textsend' | 'convert_to',
+  bytes: { crc32c: Exclude<SourceBytes, 'text'>; md5: SourceBytes },
 ): RowHash {
   if (target[0] !== DOC_EXAMPLE)
     return {
       kind: 'md5',
+      sourceBytes: bytes.md5,
       why: `the target's CRC32('Amazon Redshift') is not the documented f2726906: rows hashed with MD5`,
     };
   const differs = PROBE_TEXTS.findIndex((_t, i) => source[i] === null || source[i] !== target[i]);
   if (differs >= 0)
     return {
       kind: 'md5',
+      sourceBytes: bytes.md5,
       why: `source and target CRC-32C differ for probe text ${JSON.stringify(PROBE_TEXTS[differs])}: rows hashed with MD5`,
     };
-  return { kind: 'crc32c', sourceBytes, why: 'rows hashed with CRC-32C (source and target agree on every probe text)' };
+  return {
+    kind: 'crc32c',
+    sourceBytes: bytes.crc32c,
+    why: 'rows hashed with CRC-32C (source and target agree on every probe text)',
+  };
 }
 
-/** PostgreSQL's SQLSTATE for a function that does not exist (crc32c before PostgreSQL 18). */
+/** What the source's session says about itself. */
+export interface SourceFacts {
+  /** `server_version_num`, e.g. 180004. */
+  version: number;
+  /** The database's encoding is UTF8: its texts are stored as UTF-8 bytes. */
+  serverUtf8: boolean;
+  /** The session's client encoding is UTF8. */
+  clientUtf8: boolean;
+}
+
+/**
+ * How the source gets a text's UTF-8 bytes: as stored, where the database and the session are both UTF8 (no
+ * conversion anywhere: `textsend`, or for MD5 the text itself); otherwise through `convert_to(…, 'UTF8')`, PostgreSQL's
+ * documented conversion from the database encoding (docs/aws-facts.md §87).
+ */
+export function sourceBytesFor(f: SourceFacts): { crc32c: Exclude<SourceBytes, 'text'>; md5: SourceBytes } {
+  if (f.serverUtf8 && f.clientUtf8) return { crc32c: 'textsend', md5: 'text' };
+  return { crc32c: 'convert_to', md5: f.serverUtf8 ? 'text' : 'convert_to' };
+}
+
+async function sourceFacts(source: SqlExecutor): Promise<SourceFacts> {
+  const r = await source.query<{ v: unknown; se: unknown; ce: unknown }>(
+    `SELECT current_setting('server_version_num') AS v, current_setting('server_encoding') AS se, ` +
+      `current_setting('client_encoding') AS ce`,
+  );
+  const row = r.rows[0];
+  return {
+    version: Number(asText(row?.v)),
+    serverUtf8: asText(row?.se).toUpperCase() === 'UTF8',
+    clientUtf8: asText(row?.ce).toUpperCase() === 'UTF8',
+  };
+}
+
+/** PostgreSQL's SQLSTATE for a function that does not exist. */
 const UNDEFINED_FUNCTION = '42883';
 
 /**
- * The source's crc32c of every probe text, through textsend (used when the session's client encoding is UTF8) and
- * through convert_to, in one statement; or why CRC-32C cannot be used there.
+ * The source's crc32c of every probe text's UTF-8 bytes (sent as hex, so that no encoding conversion touches them);
+ * or why CRC-32C cannot be used there.
  */
-async function sourceProbe(
-  source: SqlExecutor,
-): Promise<string | { values: (number | null)[]; sourceBytes: 'textsend' | 'convert_to' }> {
-  let row: Record<string, unknown> | undefined;
+async function sourceChecksums(source: SqlExecutor, f: SourceFacts): Promise<string | (number | null)[]> {
+  const why = 'the source has no crc32c() (PostgreSQL 18 and later have it): rows hashed with MD5';
+  if (!(f.version >= 180000)) return why;
   try {
     const r = await source.query<Record<string, unknown>>(
-      `SELECT current_setting('client_encoding') AS enc, ${params
-        .map(
-          (n) =>
-            `crc32c(textsend(CAST($${n} AS TEXT))) AS t${n}, crc32c(convert_to(CAST($${n} AS TEXT), 'UTF8')) AS c${n}`,
-        )
-        .join(', ')}`,
-      [...PROBE_TEXTS],
+      `SELECT ${params.map((n) => `crc32c(decode($${n}, 'hex')) AS h${n}`).join(', ')}`,
+      PROBE_TEXTS.map((t) => Buffer.from(t, 'utf8').toString('hex')),
     );
-    row = r.rows[0];
+    return params.map((n) => numberOrNull(r.rows[0]?.[`h${n}`]));
   } catch (e) {
-    if ((e as { code?: string }).code === UNDEFINED_FUNCTION)
-      return 'the source has no crc32c() (PostgreSQL 18 and later have it): rows hashed with MD5';
+    if ((e as { code?: string }).code === UNDEFINED_FUNCTION) return why;
     throw e;
   }
-  const viaSend = params.map((n) => numberOrNull(row?.[`t${n}`]));
-  const viaConvert = params.map((n) => numberOrNull(row?.[`c${n}`]));
-  const utf8 = asText(row?.enc).toUpperCase() === 'UTF8' && viaSend.every((v, i) => v === viaConvert[i]);
-  return { values: utf8 ? viaSend : viaConvert, sourceBytes: utf8 ? 'textsend' : 'convert_to' };
 }
 
 async function targetProbe(target: SqlExecutor): Promise<(number | null)[]> {

@@ -2,10 +2,17 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { compareBuckets } from '../../jobs/gapfill/compare-buckets.js';
 import { DEFAULT_COMPARE } from '../../jobs/gapfill/compare.js';
-import { chooseRowHash, decideRowHash, PROBE_TEXTS, type RowHash } from '../../jobs/gapfill/row-hash.js';
+import {
+  chooseRowHash,
+  decideRowHash,
+  PROBE_TEXTS,
+  sourceBytesFor,
+  type RowHash,
+} from '../../jobs/gapfill/row-hash.js';
 import { describeGapTable, rowHashOf } from '../../jobs/gapfill/table.js';
 import { parsedEnvConfig } from '../helpers/config.js';
-import { COMPANION_USER } from '../../sim/embedded.js';
+import { PgClient } from '../../lib/sql/pg-client.js';
+import { COMPANION_USER, poolFor } from '../../sim/embedded.js';
 import { useEnvironment } from '../helpers/env.js';
 import { useTarget } from '../helpers/sim.js';
 
@@ -38,18 +45,24 @@ beforeAll(async () => {
   );
 });
 
+const RH_TABLE = { source: 'public.rh_uuid', primaryKey: ['id'], dayColumn: 'd', versionColumn: 'v' };
+
 const uuidOf = async (n: number) =>
   (await env().sourceAdmin.query<{ u: string }>(`SELECT md5($1)::uuid::text AS u`, [String(n)])).rows[0]!.u;
 
-async function differences(target: SqlClient, hash?: RowHash) {
-  const { source } = env();
+async function differences(
+  target: SqlClient,
+  hash?: RowHash,
+  source: SqlClient = env().source,
+  table: { source: string; primaryKey: string[]; dayColumn: string; versionColumn?: string } = RH_TABLE,
+) {
   const config = parsedEnvConfig(env(), {
     tasks: [
       {
         name: 'rh',
         arn: 'arn:aws:dms:us-east-1:123456789012:task:RH',
         replicationInstance: 'ri',
-        tables: [{ source: 'public.rh_uuid', primaryKey: ['id'], dayColumn: 'd', versionColumn: 'v' }],
+        tables: [table],
       },
     ],
   });
@@ -64,6 +77,7 @@ async function differences(target: SqlClient, hash?: RowHash) {
     missing: keys(r.diff.missing),
     extra: keys(r.diff.extra),
     stale: keys(r.diff.stale),
+    keysRead: r.meter.bytesRead,
   };
 }
 
@@ -89,10 +103,21 @@ describe('row hash', () => {
 
   it('chooses CRC-32C where both sides agree, and MD5 when the target’s CRC32 is not the documented one', async () => {
     expect(await chooseRowHash(env().source, env().target)).toMatchObject({ kind: 'crc32c', sourceBytes: 'textsend' });
-    expect(decideRowHash([1, 2, 3, 4, 5], [0xf2726906, 2, 3, 4, 5], 'textsend').kind).toBe('md5');
+    const utf8 = sourceBytesFor({ version: 180004, serverUtf8: true, clientUtf8: true });
+    expect(utf8).toEqual({ crc32c: 'textsend', md5: 'text' });
+    expect(decideRowHash([1, 2, 3, 4, 5], [0xf2726906, 2, 3, 4, 5], utf8)).toMatchObject({
+      kind: 'md5',
+      sourceBytes: 'text',
+    });
     const agree = [0xf2726906, 0, 1, 2, 3];
-    expect(decideRowHash(agree, agree, 'convert_to')).toMatchObject({ kind: 'crc32c', sourceBytes: 'convert_to' });
-    expect(decideRowHash([...agree.slice(0, 4), null], agree, 'textsend').why).toMatch(/differ for probe text/);
+    const latin1 = sourceBytesFor({ version: 180004, serverUtf8: false, clientUtf8: true });
+    expect(latin1).toEqual({ crc32c: 'convert_to', md5: 'convert_to' });
+    expect(decideRowHash(agree, agree, latin1)).toMatchObject({ kind: 'crc32c', sourceBytes: 'convert_to' });
+    expect(decideRowHash([...agree.slice(0, 4), null], agree, utf8).why).toMatch(/differ for probe text/);
+    expect(sourceBytesFor({ version: 170002, serverUtf8: true, clientUtf8: false })).toEqual({
+      crc32c: 'convert_to',
+      md5: 'text',
+    });
     expect(PROBE_TEXTS[0]).toBe('Amazon Redshift');
   });
 
@@ -125,7 +150,50 @@ describe.each(['direct', 'data-api'] as const)('row hash on a %s target', (kind)
       extra: ['00000000-0000-0000-0000-0000000000aa', '00000000-0000-0000-0000-0000000000bb'],
       stale: [s],
     };
-    expect(await differences(target().client)).toEqual({ hash: 'crc32c', ...want });
-    expect(await differences(target().client, { kind: 'md5', why: 'test' })).toEqual({ hash: 'md5', ...want });
+    expect(await differences(target().client)).toMatchObject({ hash: 'crc32c', ...want });
+    // Every way the source may take a text's bytes, for both hashes.
+    for (const hash of [
+      { kind: 'crc32c', sourceBytes: 'convert_to', why: 'test' },
+      { kind: 'md5', sourceBytes: 'text', why: 'test' },
+      { kind: 'md5', sourceBytes: 'convert_to', why: 'test' },
+    ] as const)
+      expect(await differences(target().client, hash)).toMatchObject({ hash: hash.kind, ...want });
+  });
+});
+
+describe('a source database in LATIN1', () => {
+  it('hashes the UTF-8 bytes Redshift holds, so that buckets of non-ASCII keys agree, with CRC-32C and with MD5', async () => {
+    const { server, sourceAdmin, targetAdmin, target } = env();
+    const db = `${env().databases.source}_latin1`;
+    await sourceAdmin.query(
+      `CREATE DATABASE ${db} ENCODING 'LATIN1' LOCALE_PROVIDER libc LOCALE 'C' TEMPLATE template0`,
+    );
+    const latin1 = new PgClient({ role: 'source', dialect: 'postgres', connection: poolFor(server, db) });
+    try {
+      const rows = `SELECT code, '2026-06-01 06:00+00'::timestamptz AS d FROM (VALUES ('café'), ('naïve'), ('Ærø'),
+                      ('plain'), ('façade'), ('über')) v(code) UNION ALL
+                    SELECT 'k' || g || 'é', '2026-06-01 07:00+00' FROM generate_series(1, 20000) g`;
+      await latin1.query(`CREATE TABLE public.rh_latin (code varchar(20) PRIMARY KEY, d timestamptz NOT NULL)`);
+      await latin1.query(`INSERT INTO public.rh_latin ${rows}`);
+      await targetAdmin.query(`CREATE TABLE public.rh_latin (code varchar(20), d timestamptz)`);
+      await targetAdmin.query(`INSERT INTO public.rh_latin SELECT * FROM (${rows}) x WHERE code <> 'naïve'`);
+      await targetAdmin.query(`GRANT SELECT ON public.rh_latin TO ${COMPANION_USER}`);
+      const table = { source: 'public.rh_latin', primaryKey: ['code'], dayColumn: 'd' };
+
+      expect(await chooseRowHash(latin1, target)).toMatchObject({ kind: 'crc32c', sourceBytes: 'convert_to' });
+      const want = { rows: 20006, missing: ['naïve'], extra: [], stale: [] };
+      expect(await differences(target, undefined, latin1, table)).toMatchObject({ hash: 'crc32c', ...want });
+      const md5 = { kind: 'md5', sourceBytes: 'convert_to', why: 'test' } as const;
+      expect(await differences(target, md5, latin1, table)).toMatchObject({ hash: 'md5', ...want });
+      // Hashing the LATIN1 text itself, as gap-filling did before, finds the same keys in the end, but every bucket
+      // holding a non-ASCII key differs and is fetched whole: many times the bytes.
+      const utf8 = await differences(target, md5, latin1, table);
+      const asStored = await differences(target, { ...md5, sourceBytes: 'text' }, latin1, table);
+      expect(asStored).toMatchObject(want);
+      expect(asStored.keysRead).toBeGreaterThan(5 * utf8.keysRead);
+    } finally {
+      await latin1.close();
+      await sourceAdmin.query(`DROP DATABASE ${db} WITH (FORCE)`);
+    }
   });
 });
