@@ -4,7 +4,7 @@ import { chunk, mapLimit } from './concurrency.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { addDiff, diffRows, emptyDiff, keyComparator, sortDiff, type SegmentDiff } from './diff.js';
 import { fetchRows } from './fetch-keys.js';
-import { diffIntegerLeaves, type Leaf } from './integer-leaves.js';
+import { diffIntegerLeaves, provenSourceRun, type Leaf } from './integer-leaves.js';
 import {
   fingerprints,
   sameFingerprint,
@@ -181,6 +181,41 @@ export function batchCap(
 }
 
 /**
+ * Leaves in rounds of a bounded number of rows, for memory: `fetchRowsPerRound` keys; 10 times that for a single
+ * integer key, whose runs are at most as large as the keys they stand for and usually far smaller; and for leaves
+ * whose source holds every key once (integer-leaves.ts `provenSourceRun`), read as block bitmaps of at most one row
+ * per 31 keys, rounds of up to {@link BLOCK_ROUND_KEYS} keys, as even as the connection budget allows — so that a
+ * dense day is a handful of equal statements, not a tail of small ones.
+ */
+export function leafRounds(t: GapTable, leaves: readonly Leaf[], o: CompareOptions): Leaf[][] {
+  const proven = t.integerOnly ? leaves.filter((l) => provenSourceRun(t, l)) : [];
+  const rest = proven.length > 0 ? leaves.filter((l) => !provenSourceRun(t, l)) : leaves;
+  const provenRows = proven.reduce((a, l) => a + l.rows, 0);
+  const blockRound = Math.ceil(provenRows / Math.max(o.concurrency, Math.ceil(provenRows / BLOCK_ROUND_KEYS)));
+  return [
+    ...fillRounds(proven, Math.max(1, blockRound)),
+    ...fillRounds(rest, t.integerOnly ? o.fetchRowsPerRound * 10 : o.fetchRowsPerRound),
+  ];
+}
+
+/** Keys of a round of block bitmaps: at most 100,000 block rows in memory (3,100,000 keys). */
+export const BLOCK_ROUND_KEYS = 100_000 * 31;
+
+function fillRounds(leaves: readonly Leaf[], perRound: number): Leaf[][] {
+  const rounds: Leaf[][] = [];
+  let inRound = perRound;
+  for (const l of leaves) {
+    if (inRound >= perRound) {
+      rounds.push([]);
+      inRound = 0;
+    }
+    rounds[rounds.length - 1]!.push(l);
+    inRound += l.rows;
+  }
+  return rounds;
+}
+
+/**
  * Fetches and diffs the keys of the given segments: a single integer key by block bitmaps, runs of consecutive keys
  * or LISTAGG key lists, cheapest proof first (integer-leaves.ts), any other key row by row.
  * Leaves go in rounds of a bounded number of rows (memory), rounds over the connection budget.
@@ -197,18 +232,7 @@ async function diffLeaves(
 ): Promise<number> {
   let fetched = 0;
   const total = leaves.reduce((a, l) => a + l.rows, 0);
-  // Runs are at most as large as the keys they stand for, and usually far smaller: larger rounds.
-  const perRound = t.integerOnly ? o.fetchRowsPerRound * 10 : o.fetchRowsPerRound;
-  const rounds: Leaf[][] = [];
-  let inRound = perRound;
-  for (const l of leaves) {
-    if (inRound >= perRound) {
-      rounds.push([]);
-      inRound = 0;
-    }
-    rounds[rounds.length - 1]!.push(l);
-    inRound += l.rows;
-  }
+  const rounds = leafRounds(t, leaves, o);
   const cmp = keyComparator(t.key.map((k) => k.source.cls === 'integer'));
   // Statements in flight per round, so that all rounds together stay within the connection budget.
   const inFlight = Math.max(1, Math.floor(o.concurrency / Math.min(rounds.length, o.concurrency)));

@@ -41,7 +41,11 @@ export function provenSourceRun(t: GapTable, l: Leaf): Island[] | undefined {
   return [{ lo: after + 1n, hi: upTo, n: l.sourceRows }];
 }
 
-/** Diffs `leaves` into `into`, at most `inFlight` statements per side at once (up to 32 segments a statement). */
+/**
+ * Diffs `leaves` into `into`, at most `inFlight` statements per side at once (up to 32 segments a statement): the
+ * proven leaves' block bitmaps, contiguous leaves merged into one range each (one grouped scan instead of one per
+ * segment), side by side with the others' runs; bitmaps that prove nothing, runs after.
+ */
 export async function diffIntegerLeaves(
   sides: Sides,
   t: GapTable,
@@ -54,16 +58,22 @@ export async function diffIntegerLeaves(
   const twice: Leaf[] = [];
   const runs = new Map(leaves.map((l) => [l, provenSourceRun(t, l)]));
   const size = Math.min(32, Math.max(1, Math.ceil(leaves.length / inFlight)));
-  await mapLimit(chunk(leaves, size), inFlight, async (ls) => {
-    const proven = ls.filter((l) => runs.get(l));
-    const unproven = ls.filter((l) => !runs.get(l));
-    // The proven segments' bitmaps and the others' runs side by side; bitmaps that prove nothing, runs after.
-    const [unsettled] = await Promise.all([
-      settleLeavesByBlocks(sides.target, t, proven, meter, into),
-      diffByRuns(sides, t, unproven, runs, meter, into, twice),
-    ]);
-    await diffByRuns(sides, t, unsettled, runs, meter, into, twice);
-  });
+  const ranges = contiguousRanges(leaves.filter((l) => runs.get(l)));
+  const unsettled: Leaf[] = [];
+  await Promise.all([
+    mapLimit(chunk(ranges, 32), inFlight, async (rs) => {
+      unsettled.push(...(await settleRangesByBlocks(sides.target, t, rs, meter, into)));
+    }),
+    mapLimit(
+      chunk(
+        leaves.filter((l) => !runs.get(l)),
+        size,
+      ),
+      inFlight,
+      (ls) => diffByRuns(sides, t, ls, runs, meter, into, twice),
+    ),
+  ]);
+  await mapLimit(chunk(unsettled, size), inFlight, (ls) => diffByRuns(sides, t, ls, runs, meter, into, twice));
   const pieces = twice.flatMap((l) => splitInteger(l.seg, low ?? 0n, Math.max(1, Math.ceil(l.rows / KEYS_PER_LIST))));
   for (const ps of chunk(pieces, 20)) {
     const [s, g] = await Promise.all([
@@ -74,29 +84,58 @@ export async function diffIntegerLeaves(
   }
 }
 
-/** Leaves settled by their target block bitmaps (blocks.ts); returns those the bitmaps do not prove. */
-async function settleLeavesByBlocks(
+/** Proven leaves whose segments follow one another, as one range: its bounds, target rows and members. */
+export interface LeafRange {
+  seg: { after: string; upTo: string };
+  targetRows: number;
+  members: Leaf[];
+}
+
+/**
+ * Proven leaves (every one bounded, `provenSourceRun`) merged where one segment ends where the next begins: the
+ * source holds every key of each, so every key of their union, once.
+ */
+export function contiguousRanges(leaves: readonly Leaf[]): LeafRange[] {
+  const sorted = [...leaves].sort((a, b) => {
+    const x = BigInt(a.seg.after!);
+    const y = BigInt(b.seg.after!);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  const out: LeafRange[] = [];
+  for (const l of sorted) {
+    const last = out.at(-1);
+    if (last && BigInt(last.seg.upTo) === BigInt(l.seg.after!)) {
+      last.seg.upTo = l.seg.upTo!;
+      last.targetRows += l.targetRows;
+      last.members.push(l);
+    } else out.push({ seg: { after: l.seg.after!, upTo: l.seg.upTo! }, targetRows: l.targetRows, members: [l] });
+  }
+  return out;
+}
+
+/** Ranges settled by their target block bitmaps (blocks.ts); returns the leaves of those the bitmaps do not prove. */
+async function settleRangesByBlocks(
   target: SqlClient,
   t: GapTable,
-  leaves: readonly Leaf[],
+  ranges: readonly LeafRange[],
   meter: Meter,
   into: SegmentDiff,
 ): Promise<Leaf[]> {
-  if (leaves.length === 0) return [];
+  if (ranges.length === 0) return [];
   const blocks = await fetchTargetBlocks(
     target,
     t,
-    leaves.map((l) => l.seg),
+    ranges.map((r) => r.seg),
     meter,
   );
-  return leaves.filter((l, k) => {
+  return ranges.flatMap((r, k) => {
     const missing = missingFromBlocks(
-      { after: BigInt(l.seg.after!), upTo: BigInt(l.seg.upTo!) },
-      l.targetRows,
+      { after: BigInt(r.seg.after), upTo: BigInt(r.seg.upTo) },
+      r.targetRows,
       blocks[k]!,
     );
     if (missing) addDiff(into, { ...emptyDiff(), missing: missing.map((x) => [x]) });
-    return !missing;
+    return missing ? [] : r.members;
   });
 }
 
