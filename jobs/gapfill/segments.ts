@@ -1,7 +1,7 @@
 import { asText } from '../../lib/sql/coerce.js';
 import type { SqlClient, SqlParam } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
-import { castParam, hashedFrom, hashTerms, intHash, normalisedText, sumText, type Side } from './dialect.js';
+import { castParam, hashedFrom, hashTerms, intHash, normalisedText, SMALL_KEY, sumText, type Side } from './dialect.js';
 import { rowHashOf, type GapTable } from './table.js';
 
 /**
@@ -69,19 +69,24 @@ export function versionText(t: GapTable, side: Side): string | undefined {
   return normalisedText(t.version.name, side === 'source' ? t.version.source.cls : t.version.target.cls, side);
 }
 
+/** True when every key of the bounded segment lies in [−limit, limit]. */
+export function keysWithin(seg: Segment, limit: bigint): boolean {
+  return seg.after !== null && seg.upTo !== null && BigInt(seg.after) >= -limit && BigInt(seg.upTo) <= limit;
+}
+
 /**
  * A segment's fingerprint columns and the FROM clause they read, over `<table> WHERE <pred>`: an integer key's
  * multiplicative hash straight from the table; hashes of key texts (a composite key; key and version)
  * from {@link hashedFrom}, one hash and one conversion per hashed text and row.
  */
-function fingerprintSource(t: GapTable, side: Side, from: string): { cols: string[]; from: string } {
+function fingerprintSource(t: GapTable, side: Side, from: string, seg: Segment): { cols: string[]; from: string } {
   const cols: string[] = [];
   const texts: string[] = [];
   const single = t.integerLead && t.key.length === 1;
   const vt = versionText(t, side);
   const k = single && vt ? 'k' : quoteIdent(t.key[0]!.name);
   if (single) {
-    cols.push(sumText(intHash(k), side));
+    cols.push(sumText(intHash(k, keysWithin(seg, SMALL_KEY)), side));
   } else texts.push(keyText(t, side));
   if (vt) texts.push(`${keyText(t, side)} || '|' || ${vt}`);
   cols.push(...texts.flatMap((_t, i) => hashTerms(`h${i}`, rowHashOf(t)).map((x) => sumText(x, side))));
@@ -104,7 +109,7 @@ export async function fingerprints(
   const params: SqlParam[] = [];
   let width = 0;
   const parts = segs.map((seg, i) => {
-    const f = fingerprintSource(t, side, `${table} WHERE ${segmentPredicate(t, seg, side, params)}`);
+    const f = fingerprintSource(t, side, `${table} WHERE ${segmentPredicate(t, seg, side, params)}`, seg);
     width = f.cols.length;
     return `SELECT ${i} AS s, count(*) AS n, ${f.cols.map((c, j) => `${c} AS f${j}`).join(', ')} FROM ${f.from}`;
   });
