@@ -188,8 +188,9 @@ export function batchCap(
  * dense day is a handful of equal statements, not a tail of small ones.
  */
 export function leafRounds(t: GapTable, leaves: readonly Leaf[], o: CompareOptions): Leaf[][] {
-  const proven = t.integerOnly ? leaves.filter((l) => provenSourceRun(t, l)) : [];
-  const rest = proven.length > 0 ? leaves.filter((l) => !provenSourceRun(t, l)) : leaves;
+  const proven: Leaf[] = [];
+  const rest: Leaf[] = [];
+  for (const l of leaves) (t.integerOnly && provenSourceRun(t, l) ? proven : rest).push(l);
   const provenRows = proven.reduce((a, l) => a + l.rows, 0);
   const blockRound = Math.ceil(provenRows / Math.max(o.concurrency, Math.ceil(provenRows / BLOCK_ROUND_KEYS)));
   return [

@@ -39,14 +39,12 @@ const params = PROBE_TEXTS.map((_t, i) => i + 1);
 
 async function probe(source: SqlExecutor, target: SqlExecutor, forget: () => void): Promise<RowHash> {
   let facts: SourceFacts | undefined;
+  const sourceSide = async () => sourceChecksums(source, (facts = await sourceFacts(source)));
   try {
-    const [src, tgt] = await Promise.all([
-      sourceFacts(source).then(async (f) => ((facts = f), { facts: f, values: await sourceChecksums(source, f) })),
-      targetProbe(target),
-    ]);
-    const bytes = sourceBytesFor(src.facts);
-    if (typeof src.values === 'string') return { kind: 'md5', sourceBytes: bytes.md5, why: src.values };
-    return decideRowHash(src.values, tgt, bytes);
+    const [values, tgt] = await Promise.all([sourceSide(), targetProbe(target)]);
+    const bytes = sourceBytesFor(facts!);
+    if (typeof values === 'string') return { kind: 'md5', sourceBytes: bytes.md5, why: values };
+    return decideRowHash(values, tgt, bytes);
   } catch (e) {
     forget();
     return {

@@ -70,7 +70,7 @@ export function versionText(t: GapTable, side: Side): string | undefined {
 }
 
 /** True when every key of the bounded segment lies in [−limit, limit]. */
-export function keysWithin(seg: Segment, limit: bigint): boolean {
+function keysWithin(seg: Segment, limit: bigint): boolean {
   return seg.after !== null && seg.upTo !== null && BigInt(seg.after) >= -limit && BigInt(seg.upTo) <= limit;
 }
 
