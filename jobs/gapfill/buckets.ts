@@ -81,12 +81,20 @@ export interface BucketSet {
  * The hashed rows of the scope, as a subquery `r` with columns `h0` (the key's hash)[, `h1` (key and version's
  * hash)] and any `extra` columns (`<expr> AS <name>`).
  */
-function hashedRows(t: GapTable, scope: Scope, side: Side, params: SqlParam[], extra: string[] = []): string {
+function hashedRows(
+  t: GapTable,
+  scope: Scope,
+  side: Side,
+  params: SqlParam[],
+  extra: string[] = [],
+  readsOnce = false,
+): string {
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
   const kt = keyText(t, side);
   const vt = versionText(t, side);
   const texts = [kt, ...(vt ? [`${kt} || '|' || ${vt}`] : [])];
-  return hashedFrom(texts, `${table} WHERE ${scopePredicate(t, scope, side, params)}`, side, rowHashOf(t), extra);
+  const from = `${table} WHERE ${scopePredicate(t, scope, side, params)}`;
+  return hashedFrom(texts, from, side, rowHashOf(t), extra, readsOnce);
 }
 
 function chunkIds(level: BucketSet | undefined): (BucketSet | undefined)[] {
@@ -118,7 +126,9 @@ export async function bucketFingerprints(
   await mapLimit(chunkIds(parents), concurrency, async (part) => {
     const params: SqlParam[] = [];
     const cols = `count(*) AS n, ${sums.map((s, j) => `${s} AS f${j}`).join(', ')}`;
-    const from = `${hashedRows(t, scope, side, params)} WHERE ${bucketFilter('h0', part, rowHashOf(t))}`;
+    // The whole scope's fingerprint (one bucket, no filter) reads each hash once; a level's grouping reads h0 twice.
+    const once = buckets === 1 && part === undefined;
+    const from = `${hashedRows(t, scope, side, params, [], once)} WHERE ${bucketFilter('h0', part, rowHashOf(t))}`;
     const sql =
       buckets === 1
         ? `SELECT 0 AS b, ${cols} FROM ${from}`

@@ -174,6 +174,12 @@ export function hashTop32(h: string, hash: RowHash): string {
  * a subquery: a planner that merges subqueries (PostgreSQL) would otherwise compute the hash once per use of `h`, and
  * an inlined function that reads its argument several times (the emulated STRTOL: sim/redshift/emulation.sql)
  * would compute its argument expression once per reading. On Redshift the layers cost nothing.
+ *
+ * `readsOnce`: the caller reads each `h<i>` exactly once (a CRC-32C is one INTEGER term, {@link hashTerms}, so a
+ * fingerprint without buckets does). With CRC-32C the subquery is then a plain one, which PostgreSQL merges into the
+ * statement: no layer to pass each row through, and the statement may run in parallel, as a `count(*)` does (a
+ * subquery with OFFSET may not). On the target that is `STRTOL(CRC32(t), 16)` in one expression, which the
+ * emulation computes with one checksum a row. MD5's two terms read `h` twice, so MD5 always takes the layers.
  */
 export function hashedFrom(
   texts: readonly string[],
@@ -181,12 +187,18 @@ export function hashedFrom(
   side: Side,
   hash: RowHash,
   extra: readonly string[] = [],
+  readsOnce = false,
 ): string {
   const names = extra.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));
   if (hash.kind === 'crc32c') {
+    const fence = readsOnce ? '' : ' OFFSET 0';
     if (side === 'source') {
       const hs = texts.map((t, i) => `crc32c(${sourceBytesOf(t, hash.sourceBytes)}) AS h${i}`);
-      return `(SELECT ${[...hs, ...extra].join(', ')} FROM ${from} OFFSET 0) r`;
+      return `(SELECT ${[...hs, ...extra].join(', ')} FROM ${from}${fence}) r`;
+    }
+    if (readsOnce) {
+      const hs = texts.map((t, i) => `STRTOL(CRC32(${t}), 16) AS h${i}`);
+      return `(SELECT ${[...hs, ...extra].join(', ')} FROM ${from}) r`;
     }
     const ss = texts.map((t, i) => `CRC32(${t}) AS s${i}`);
     const hs = texts.map((_t, i) => `STRTOL(s${i}, 16) AS h${i}`);

@@ -93,7 +93,8 @@ function fingerprintSource(t: GapTable, side: Side, from: string, seg: Segment):
   if (texts.length === 0) return { cols, from };
   return {
     cols,
-    from: hashedFrom(texts, from, side, rowHashOf(t), single ? [`${quoteIdent(t.key[0]!.name)} AS k`] : []),
+    // Each hash is read once, by its own terms (hashTerms).
+    from: hashedFrom(texts, from, side, rowHashOf(t), single ? [`${quoteIdent(t.key[0]!.name)} AS k`] : [], true),
   };
 }
 

@@ -231,7 +231,7 @@ CREATE FUNCTION redshift_system.from_hex(text) RETURNS redshift_system.varbyte
 -- reference, so a caller passes a column, never an expression such as SUBSTRING(MD5(…)) (measured on 10M rows:
 -- about 0.25 µs a call on a column; 2.2 µs with MD5 recomputed per reference).
 CREATE FUNCTION redshift_system.strtol_any(text, integer) RETURNS bigint
-  LANGUAGE plpgsql IMMUTABLE STRICT AS $f$
+  LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $f$
   DECLARE r numeric := 0; d integer; c text; neg boolean := false;
           s text := lower(ltrim($1, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)));
   BEGIN
@@ -247,7 +247,7 @@ CREATE FUNCTION redshift_system.strtol_any(text, integer) RETURNS bigint
   END $f$;
 
 CREATE FUNCTION redshift_system.strtol(text, integer) RETURNS bigint
-  LANGUAGE sql IMMUTABLE AS $f$
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
     SELECT CASE WHEN $2 = 16 AND octet_length($1) = 8 AND $1 COLLATE "C" >= '1'
                 THEN decode($1, 'hex')::bigint
                 WHEN $2 <> 16 OR octet_length($1) NOT BETWEEN 1 AND 15 OR ascii($1) < 48
@@ -262,8 +262,31 @@ CREATE FUNCTION redshift_system.strtol(text, integer) RETURNS bigint
 -- example. PostgreSQL 18's crc32c() computes the same checksum as a number. textsend() gives the text's bytes in the
 -- session's client encoding, UTF-8 for every client of the emulation (node-postgres sets it). STABLE (textsend is)
 -- so that PostgreSQL inlines it: one C call per step, no SQL function call per row.
-CREATE FUNCTION redshift_system.crc32(text) RETURNS text
-  LANGUAGE sql STABLE PARALLEL SAFE AS $f$ SELECT encode(substring(int8send(crc32c(textsend($1))) FROM 5), 'hex') $f$;
+-- The result is a text of the domain crc32_hex, which behaves as text everywhere (comparison, concatenation, LENGTH,
+-- CAST, output) except that STRTOL(CRC32(…), 16) takes the overload below. The general STRTOL reads its argument
+-- several times, and an argument as dear as a CRC32 would be computed once per reading; the overload reads it once,
+-- so that STRTOL(CRC32(x), 16) costs one checksum and one decode() a row wherever it stands, with no subquery around
+-- it, and the query may run in parallel. A CRC32 is always 8 hex digits, so decode() and the bytea → bigint cast
+-- (big-endian, zero-extended from 4 bytes) read it exactly, leading zeros included. Another base on a CRC32 taken
+-- straight from CRC32() is refused, naming the way round it (CAST to VARCHAR, which reaches the general STRTOL): a
+-- second reading of the argument for the general case would stop PostgreSQL from inlining the overload whenever the
+-- argument costs more than 10 operators (a version column hashed with the key does), and each row would then run as
+-- an SQL function call, about 7 µs. This is a limit of the stand-in, not Redshift's behaviour (docs/aws-facts.md §90.2).
+CREATE DOMAIN redshift_system.crc32_hex AS text;
+CREATE FUNCTION redshift_system.crc32(text) RETURNS redshift_system.crc32_hex
+  LANGUAGE sql STABLE PARALLEL SAFE AS $f$
+    SELECT CAST(encode(substring(int8send(crc32c(textsend($1))) FROM 5), 'hex') AS redshift_system.crc32_hex)
+  $f$;
+CREATE FUNCTION redshift_system.strtol_crc32_base(integer) RETURNS bigint
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$
+  BEGIN
+    RAISE EXCEPTION 'the emulation reads STRTOL(CRC32(...), %) in base 16 only; CAST the CRC32 AS VARCHAR for base %', $1, $1
+      USING ERRCODE = '0A000';
+  END $f$;
+CREATE FUNCTION redshift_system.strtol(redshift_system.crc32_hex, integer) RETURNS bigint
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
+    SELECT CASE WHEN $2 = 16 THEN decode($1, 'hex')::bigint ELSE redshift_system.strtol_crc32_base($2) END
+  $f$;
 
 -- SUM of SMALLINT, INTEGER and BIGINT (https://docs.aws.amazon.com/redshift/latest/dg/r_SUM.html,
 -- docs/aws-facts.md §11.1): the result is BIGINT and a sum past 2^63 - 1 fails. PostgreSQL's own sum(smallint) and

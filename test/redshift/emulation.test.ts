@@ -193,4 +193,43 @@ describe('Redshift semantics the emulation mirrors', () => {
     const none = await target.query<{ n: unknown }>('SELECT STRTOL(CAST(NULL AS VARCHAR(8)), 16) AS n');
     expect(none.rows).toEqual([{ n: null }]);
   });
+
+  it('STRTOL(CRC32(…), 16) reads the checksum once a row, as the general STRTOL reads it; another base is refused', async () => {
+    const { target, targetAdmin } = env();
+    // Texts whose checksums start with 0, with a to f, and a NULL; one argument dearer than 10 operators.
+    const texts = ['Amazon Redshift', '', 'a ', 'ü€😀', ...Array.from({ length: 40 }, (_x, i) => `key-${i * 7919}`)];
+    await targetAdmin.query('CREATE TABLE public.crc_texts (i integer, t varchar(256))');
+    await targetAdmin.query(
+      'INSERT INTO public.crc_texts SELECT i, t FROM unnest($1::text[]) WITH ORDINALITY x(t, i)',
+      [texts],
+    );
+    const r = await target.query<{ direct: string; general: string; long: string; long_general: string }>(
+      `SELECT CAST(STRTOL(CRC32(t), 16) AS VARCHAR(24)) AS direct,
+              CAST(STRTOL(CAST(CRC32(t) AS VARCHAR(8)), 16) AS VARCHAR(24)) AS general,
+              CAST(STRTOL(CRC32(UPPER(LOWER(t)) || '|' || LOWER(t) || '|' || t || '|' || UPPER(t) || t), 16) AS VARCHAR(24)) AS long,
+              CAST(STRTOL(CAST(CRC32(UPPER(LOWER(t)) || '|' || LOWER(t) || '|' || t || '|' || UPPER(t) || t) AS VARCHAR(8)), 16) AS VARCHAR(24)) AS long_general
+         FROM public.crc_texts`,
+    );
+    expect(r.rows).toHaveLength(texts.length);
+    for (const row of r.rows) {
+      expect(row.direct).toBe(row.general);
+      expect(row.long).toBe(row.long_general);
+    }
+    expect(r.rows[0]!.direct).toBe(String(0xf2726906));
+    expect(r.rows.some((x) => Number(x.direct) < 0x10000000)).toBe(true);
+    const none = await target.query<{ n: unknown }>('SELECT STRTOL(CRC32(CAST(NULL AS VARCHAR(8))), 16) AS n');
+    expect(none.rows).toEqual([{ n: null }]);
+    // One checksum a row, however dear the argument: the plan computes crc32c once.
+    const plan = await targetAdmin.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN (VERBOSE, COSTS OFF) SELECT sum(STRTOL(CRC32(UPPER(LOWER(t)) || '|' || LOWER(t) || t), 16)) FROM public.crc_texts`,
+    );
+    const text = plan.rows.map((p) => p['QUERY PLAN']).join('\n');
+    expect(text.match(/crc32c\(/g)).toHaveLength(1);
+    await expect(target.query(`SELECT STRTOL(CRC32('x'), 10) AS n`)).rejects.toThrow(
+      /base 16 only; CAST the CRC32 AS VARCHAR/,
+    );
+    const cast = await target.query<{ n: string }>(`SELECT STRTOL(CAST(CRC32('x') AS VARCHAR(8)), 36) AS n`);
+    expect(Number(cast.rows[0]!.n)).toBeGreaterThan(0);
+    await targetAdmin.query('DROP TABLE public.crc_texts');
+  });
 });
