@@ -196,7 +196,8 @@ describe('Redshift semantics the emulation mirrors', () => {
 
   it('STRTOL(CRC32(…), 16) reads the checksum once a row, as the general STRTOL reads it; another base is refused', async () => {
     const { target, targetAdmin } = env();
-    // Texts whose checksums start with 0, with a to f, and a NULL; one argument dearer than 10 operators.
+    // The documented example, the empty text, multi-byte characters and 40 keys (checksums from 0… to f…); each read
+    // straight, cast to VARCHAR (the general STRTOL), and inside an argument dearer than 10 operators.
     const texts = ['Amazon Redshift', '', 'a ', 'ü€😀', ...Array.from({ length: 40 }, (_x, i) => `key-${i * 7919}`)];
     await targetAdmin.query('CREATE TABLE public.crc_texts (i integer, t varchar(256))');
     await targetAdmin.query(
