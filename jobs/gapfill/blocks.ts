@@ -24,6 +24,9 @@ import type { GapTable } from './table.js';
 export const BLOCK_KEYS = 31;
 const FULL = 2 ** BLOCK_KEYS - 1;
 
+/** Keys of a round of block bitmaps: at most 100,000 block rows in memory (3,100,000 keys). */
+export const BLOCK_ROUND_KEYS = 100_000 * BLOCK_KEYS;
+
 /** A block the target answered for: its index in the segment, rows, and bitmap of the offsets held. */
 export interface TargetBlock {
   block: number;
@@ -41,6 +44,33 @@ export async function fetchTargetBlocks(
   segs: readonly Segment[],
   meter: Meter,
 ): Promise<TargetBlock[][]> {
+  return (await queryBlocks(client, t, segs, meter, false)).blocks;
+}
+
+/**
+ * As {@link fetchTargetBlocks}, with each segment's target `count(*)` from the same grouped pass (a window sum over
+ * its blocks' counts, taken before the incomplete blocks are picked out: Redshift computes window functions after
+ * GROUP BY and HAVING, docs/aws-facts.md §88), for a segment no fingerprint has counted:
+ * the segment's first block is answered even when complete, so that the count arrives whenever the segment holds a
+ * row. A segment without a row answers nothing and counts 0.
+ * @returns per segment, its answered blocks and its target rows
+ */
+export async function fetchTargetBlocksCounted(
+  client: SqlClient,
+  t: GapTable,
+  segs: readonly Segment[],
+  meter: Meter,
+): Promise<{ blocks: TargetBlock[][]; rows: number[] }> {
+  return queryBlocks(client, t, segs, meter, true);
+}
+
+async function queryBlocks(
+  client: SqlClient,
+  t: GapTable,
+  segs: readonly Segment[],
+  meter: Meter,
+  counted: boolean,
+): Promise<{ blocks: TargetBlock[][]; rows: number[] }> {
   const params: SqlParam[] = [];
   const table = quoteQualified(t.config.target);
   const k = t.key[0]!;
@@ -51,21 +81,30 @@ export async function fetchTargetBlocks(
     const offset = `CAST(${quoteIdent(k.name)} AS BIGINT) - ${castParam(params.length, 'integer', k.target.declared)} - 1`;
     // 2^offset as an INTEGER shift: about a tenth cheaper per row than CAST(POWER(2, …) AS INTEGER), the same value.
     const bit = `(1 << CAST(o % ${BLOCK_KEYS} AS INTEGER))`;
-    return (
+    const grouped =
       `SELECT ${i} AS s, CAST(o / ${BLOCK_KEYS} AS INTEGER) AS b, count(*) AS n, sum(${bit}) AS m ` +
-      `FROM (SELECT ${offset} AS o FROM ${table} WHERE ${pred}) x GROUP BY o / ${BLOCK_KEYS} ` +
-      `HAVING count(*) <> ${BLOCK_KEYS} OR sum(${bit}) <> ${FULL}`
+      `FROM (SELECT ${offset} AS o FROM ${table} WHERE ${pred}) x GROUP BY o / ${BLOCK_KEYS}`;
+    if (!counted) return `${grouped} HAVING count(*) <> ${BLOCK_KEYS} OR sum(${bit}) <> ${FULL}`;
+    return (
+      `SELECT s, b, n, m, r FROM (SELECT s, b, n, m, sum(n) OVER () AS r, min(b) OVER () AS f FROM (${grouped}) g) w ` +
+      `WHERE n <> ${BLOCK_KEYS} OR m <> ${FULL} OR b = f`
     );
   });
-  const r = await client.query<{ s: unknown; b: unknown; n: unknown; m: unknown }>(parts.join(' UNION ALL '), params);
+  const r = await client.query<{ s: unknown; b: unknown; n: unknown; m: unknown; r?: unknown }>(
+    parts.join(' UNION ALL '),
+    params,
+  );
   meter.queries++;
-  const out: TargetBlock[][] = segs.map(() => []);
+  const blocks: TargetBlock[][] = segs.map(() => []);
+  const rows = segs.map(() => 0);
   for (const row of r.rows) {
     const bits = Number(asText(row.m));
-    meter.bytesRead += 12;
-    out[Number(row.s)]!.push({ block: Number(row.b), n: Number(row.n), bits });
+    meter.bytesRead += counted ? 20 : 12;
+    const s = Number(row.s);
+    blocks[s]!.push({ block: Number(row.b), n: Number(row.n), bits });
+    if (counted) rows[s] = Number(asText(row.r));
   }
-  return out;
+  return { blocks, rows };
 }
 
 /** Bits set in a non-negative integer below 2^32. */

@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { BLOCK_ROUND_KEYS } from './blocks.js';
+import { blocksFirst, blocksFirstBody, looksDense, sampleIndexes } from './blocks-first.js';
 import { chooseSegment, isDenseLevel } from './bisect.js';
 import { chunk, mapLimit } from './concurrency.js';
 import type { SqlClient } from '../../lib/sql/client.js';
@@ -51,6 +53,8 @@ export interface CompareOptions {
   fetchRowsPerRound: number;
   /** Statements in flight at once per side (the per-side connection budget). */
   concurrency: number;
+  /** Keys a single-integer-key range needs before its first level starts with a sample (blocks-first.ts). */
+  blocksFirstMinKeys: number;
 }
 
 export const DEFAULT_COMPARE: CompareOptions = {
@@ -62,6 +66,7 @@ export const DEFAULT_COMPARE: CompareOptions = {
   denseRowFraction: 0.005,
   fetchRowsPerRound: 50_000,
   concurrency: 4,
+  blocksFirstMinKeys: 1_000_000,
 };
 
 export interface CompareResult {
@@ -119,11 +124,14 @@ export async function compareRange(
   let queue = await split(range, first, Math.max(o.leafRows, 1));
   // Rows each queued segment is expected to hold (unknown on the first level).
   let rowsPerSegment: number | undefined;
-  for (;;) {
-    // Fingerprints of the whole level: batches spread over the connection budget, both sides at once.
-    const size = Math.max(4, Math.min(batchCap(msPerRow, rowsPerSegment, o), Math.ceil(queue.length / o.concurrency)));
+  // Fingerprints of some segments: batches spread over the connection budget, both sides at once.
+  const fingerprintAll = async (segments: readonly Segment[]): Promise<[Fingerprint, Fingerprint][]> => {
+    const size = Math.max(
+      4,
+      Math.min(batchCap(msPerRow, rowsPerSegment, o), Math.ceil(segments.length / o.concurrency)),
+    );
     let done = 0;
-    const perBatch = await mapLimit(chunk(queue, size), o.concurrency, async (segs) => {
+    const perBatch = await mapLimit(chunk(segments, size), o.concurrency, async (segs) => {
       const t0 = performance.now();
       const [s, g] = await Promise.all([
         fingerprints(sides.source, t, 'source', segs, meter),
@@ -133,11 +141,42 @@ export async function compareRange(
       msPerRow = (performance.now() - t0) / Math.max(rows, segs.length);
       meter.segmentsQueried += segs.length;
       done += segs.length;
-      await onProgress?.({ phase: 'fingerprints', done, total: queue.length });
+      await onProgress?.({ phase: 'fingerprints', done, total: segments.length });
       return segs.map((_x, k): [Fingerprint, Fingerprint] => [s[k]!, g[k]!]);
     });
-    const fps = perBatch.flat();
-    if (level === 1) rowsCompared = fps.reduce((a, [s]) => a + s.n, 0);
+    return perBatch.flat();
+  };
+
+  // A sample of the first level first, where a dense range could go block bitmaps first (blocks-first.ts).
+  let sampled = new Map<number, [Fingerprint, Fingerprint]>();
+  const body = blocksFirstBody(t, range, low, o.blocksFirstMinKeys);
+  // Keys at or below `low` (a range without a lower bound) lie outside the bitmaps' body: a segment of their own,
+  // the first, fingerprinted with the sample.
+  const head: Segment | undefined =
+    body && range.after === null ? { after: null, upTo: body.after.toString() } : undefined;
+  if (body && head) queue = [head, ...(await split({ after: head.upTo, upTo: range.upTo }, first, o.leafRows))];
+  const picks = body ? [...(head ? [0] : []), ...sampleIndexes(queue.length)] : [];
+  if (body && picks.length > (head ? 1 : 0)) {
+    const fps = await fingerprintAll(picks.map((i) => queue[i]!));
+    sampled = new Map(picks.map((i, k) => [i, fps[k]!]));
+    const sample = picks
+      .filter((i) => queue[i] !== head)
+      .map((i) => ({ seg: queue[i]!, s: sampled.get(i)![0], g: sampled.get(i)![1] }));
+    if (looksDense(sample, t.sourceKeyUnique)) {
+      const settled = await blocksFirst(sides, t, body, o.concurrency, meter, diff);
+      rowsCompared += settled.sourceRows;
+      // The head (already fingerprinted) and the pieces the bitmaps left go the usual way.
+      sampled = new Map(head ? [[0, sampled.get(0)!] as const] : []);
+      queue = [...(head ? [head] : []), ...settled.left];
+    }
+  }
+  for (;;) {
+    const todo = queue.filter((_seg, i) => !sampled.has(i));
+    const fetched = await fingerprintAll(todo);
+    let f = 0;
+    const fps = queue.map((_seg, i) => sampled.get(i) ?? fetched[f++]!);
+    sampled = new Map();
+    if (level === 1) rowsCompared += fps.reduce((a, [s]) => a + s.n, 0);
     const differing = queue
       .map((seg, i) => ({ seg, s: fps[i]![0], g: fps[i]![1] }))
       .filter((x) => !sameFingerprint(x.s, x.g));
@@ -199,8 +238,7 @@ export function leafRounds(t: GapTable, leaves: readonly Leaf[], o: CompareOptio
   ];
 }
 
-/** Keys of a round of block bitmaps: at most 100,000 block rows in memory (3,100,000 keys). */
-export const BLOCK_ROUND_KEYS = 100_000 * 31;
+export { BLOCK_ROUND_KEYS };
 
 function fillRounds(leaves: readonly Leaf[], perRound: number): Leaf[][] {
   const rounds: Leaf[][] = [];
