@@ -73,6 +73,13 @@ const keys = (pred: (k: number) => boolean) =>
     .filter(pred)
     .map(String);
 
+/** The whole range of KEYS compared, with a sample (OPTIONS) or, `plain`, without one. */
+const compareAll = (target: SqlClient, t: GapTable, plain = false) =>
+  compareRange({ source: env().source, target }, t, { after: null, upTo: String(KEYS) }, 0n, {
+    ...OPTIONS,
+    ...(plain ? { blocksFirstMinKeys: Number.MAX_SAFE_INTEGER } : {}),
+  });
+
 /** Statements that read counted block bitmaps (the block-first pass). */
 const countedBlocks = (sent: readonly string[]) => sent.filter((s) => s.includes('OVER ()')).length;
 
@@ -83,26 +90,14 @@ describe('block bitmaps first on a dense integer range', () => {
       withTarget(env(), kind, async (simTarget) => {
         const { client, sent } = recording(simTarget.client);
         const t = await table('bf_dense', client);
-        const r = await compareRange(
-          { source: env().source, target: client },
-          t,
-          { after: null, upTo: '40000' },
-          0n,
-          OPTIONS,
-        );
+        const r = await compareAll(client, t);
         expect(r.diff.missing.map((k) => k[0])).toEqual(keys(DENSE_MISSING));
         expect(r.diff.extra).toEqual([['777']]);
         expect(r.diff.duplicated).toEqual([['5000']]);
         expect(r.rowsCompared).toBe(KEYS - 1);
         expect(countedBlocks(sent)).toBeGreaterThanOrEqual(OPTIONS.concurrency);
         // Without the sample: the same keys, through every segment of the first level and the ones below.
-        const plain = await compareRange(
-          { source: env().source, target: client },
-          t,
-          { after: null, upTo: '40000' },
-          0n,
-          { ...OPTIONS, blocksFirstMinKeys: Number.MAX_SAFE_INTEGER },
-        );
+        const plain = await compareAll(client, t, true);
         expect(plain.diff).toEqual(r.diff);
         expect(r.meter.segmentsQueried).toBeLessThan(plain.meter.segmentsQueried / 2);
       }),
@@ -112,17 +107,13 @@ describe('block bitmaps first on a dense integer range', () => {
     withTarget(env(), 'direct', async (simTarget) => {
       const { client, sent } = recording(simTarget.client);
       const t = await table('bf_sparse', client);
-      const range = { after: null, upTo: '40000' };
-      const r = await compareRange({ source: env().source, target: client }, t, range, 0n, OPTIONS);
+      const r = await compareAll(client, t);
       expect(r.diff.missing.map((k) => k[0])).toEqual(['101', '9999', '20000', '31313', '39999']);
       expect(r.rowsCompared).toBe(KEYS);
       expect(countedBlocks(sent)).toBe(0);
       // The same comparison without a sample queries the same segments, but for one: the keys at or below the
       // range's low end, a segment of their own where a sample is taken.
-      const plain = await compareRange({ source: env().source, target: client }, t, range, 0n, {
-        ...OPTIONS,
-        blocksFirstMinKeys: Number.MAX_SAFE_INTEGER,
-      });
+      const plain = await compareAll(client, t, true);
       expect(r.meter.segmentsQueried).toBe(plain.meter.segmentsQueried + 1);
       expect(plain.diff).toEqual(r.diff);
     }));
@@ -131,13 +122,7 @@ describe('block bitmaps first on a dense integer range', () => {
     withTarget(env(), 'direct', async (simTarget) => {
       const { client, sent } = recording(simTarget.client);
       const t = await table('bf_gappy', client);
-      const r = await compareRange(
-        { source: env().source, target: client },
-        t,
-        { after: null, upTo: '40000' },
-        0n,
-        OPTIONS,
-      );
+      const r = await compareAll(client, t);
       expect(r.diff.missing.map((k) => k[0])).toEqual(keys((k) => k % 10 === 7));
       expect(r.diff.extra).toEqual([]);
       expect(countedBlocks(sent)).toBe(0);
