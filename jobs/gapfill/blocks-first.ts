@@ -31,7 +31,7 @@ import type { GapTable } from './table.js';
  */
 
 /** One first-level segment in this many is sampled. */
-export const SAMPLE_EVERY = 16;
+export const SAMPLE_EVERY = 32;
 
 /**
  * The bounded part of `range` that may go block bitmaps first: a single integer key the source keeps unique, an

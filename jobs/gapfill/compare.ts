@@ -124,12 +124,13 @@ export async function compareRange(
   let queue = await split(range, first, Math.max(o.leafRows, 1));
   // Rows each queued segment is expected to hold (unknown on the first level).
   let rowsPerSegment: number | undefined;
-  // Fingerprints of some segments: batches spread over the connection budget, both sides at once.
-  const fingerprintAll = async (segments: readonly Segment[]): Promise<[Fingerprint, Fingerprint][]> => {
-    const size = Math.max(
-      4,
-      Math.min(batchCap(msPerRow, rowsPerSegment, o), Math.ceil(segments.length / o.concurrency)),
-    );
+  // Fingerprints of some segments: batches spread over `statements` per side (the connection budget), both sides at
+  // once.
+  const fingerprintAll = async (
+    segments: readonly Segment[],
+    statements = o.concurrency,
+  ): Promise<[Fingerprint, Fingerprint][]> => {
+    const size = Math.max(4, Math.min(batchCap(msPerRow, rowsPerSegment, o), Math.ceil(segments.length / statements)));
     let done = 0;
     const perBatch = await mapLimit(chunk(segments, size), o.concurrency, async (segs) => {
       const t0 = performance.now();
@@ -157,7 +158,11 @@ export async function compareRange(
   if (body && head) queue = [head, ...(await split({ after: head.upTo, upTo: range.upTo }, first, o.leafRows))];
   const picks = body ? [...(head ? [0] : []), ...sampleIndexes(queue.length)] : [];
   if (body && picks.length > (head ? 1 : 0)) {
-    const fps = await fingerprintAll(picks.map((i) => queue[i]!));
+    // One statement a side: the connections already open, no wait for new ones before the first level goes on.
+    const fps = await fingerprintAll(
+      picks.map((i) => queue[i]!),
+      1,
+    );
     sampled = new Map(picks.map((i, k) => [i, fps[k]!]));
     const sample = picks
       .filter((i) => queue[i] !== head)

@@ -17,7 +17,12 @@ import { withTarget, type TargetKind } from '../helpers/sim.js';
 const env = useEnvironment('gapfill_blocks_first');
 const ARN = 'arn:aws:dms:us-east-1:123456789012:task:BLOCKSFIRST';
 const KEYS = 40_000;
-const OPTIONS: CompareOptions = { ...DEFAULT_COMPARE, initialSegments: 64, blocksFirstMinKeys: 10_000 };
+const OPTIONS: CompareOptions = {
+  ...DEFAULT_COMPARE,
+  initialSegments: 128,
+  leafRows: 1024,
+  blocksFirstMinKeys: 10_000,
+};
 
 /** Dense: every 10th key missing, a lost run of 700, one key twice on the target; the source lacks key 777. */
 const DENSE_MISSING = (k: number) => k % 10 === 3 || (k >= 30_001 && k <= 30_700);
