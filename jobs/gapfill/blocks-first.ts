@@ -99,7 +99,8 @@ async function sourceCounts(client: SqlClient, t: GapTable, segs: readonly Segme
 /**
  * One pass of block bitmaps over `body`: pieces of at most {@link BLOCK_ROUND_KEYS} keys, at least `concurrency`
  * of them, each a target statement of bitmaps and row count side by side with a source `count(*)`, `concurrency`
- * pieces at a time. Missing keys of the settled pieces go into `into`.
+ * pieces at a time. Missing keys of the settled pieces go into `into`; `onPiece` hears of each piece done (keys
+ * done, keys in all).
  * @returns the pieces left to the usual comparison, and the source rows of the settled ones
  */
 export async function blocksFirst(
@@ -109,13 +110,22 @@ export async function blocksFirst(
   concurrency: number,
   meter: Meter,
   into: SegmentDiff,
+  onPiece?: (done: number, total: number) => void | Promise<void>,
 ): Promise<{ left: Segment[]; sourceRows: number }> {
   const span = body.upTo - body.after;
   const pieces = Math.max(concurrency, Number((span + BigInt(BLOCK_ROUND_KEYS) - 1n) / BigInt(BLOCK_ROUND_KEYS)));
   const segs = splitInteger({ after: body.after.toString(), upTo: body.upTo.toString() }, body.after, pieces);
   const left: Segment[] = [];
   let sourceRows = 0;
+  let done = 0;
   await mapLimit(segs, concurrency, async (seg) => {
+    await settle(seg);
+    done += Number(BigInt(seg.upTo!) - BigInt(seg.after!));
+    await onPiece?.(done, Number(span));
+  });
+  return { left, sourceRows };
+
+  async function settle(seg: Segment): Promise<void> {
     const [[n], counted] = await Promise.all([
       sourceCounts(sides.source, t, [seg], meter),
       fetchTargetBlocksCounted(sides.target, t, [seg], meter),
@@ -133,6 +143,5 @@ export async function blocksFirst(
     }
     sourceRows += n!;
     if (missing.length > 0) addDiff(into, { ...emptyDiff(), missing: missing.map((k) => [k]) });
-  });
-  return { left, sourceRows };
+  }
 }

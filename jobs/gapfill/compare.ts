@@ -168,7 +168,9 @@ export async function compareRange(
       .filter((i) => queue[i] !== head)
       .map((i) => ({ seg: queue[i]!, s: sampled.get(i)![0], g: sampled.get(i)![1] }));
     if (looksDense(sample, t.sourceKeyUnique)) {
-      const settled = await blocksFirst(sides, t, body, o.concurrency, meter, diff);
+      const settled = await blocksFirst(sides, t, body, o.concurrency, meter, diff, (done, total) =>
+        onProgress?.({ phase: 'keys', done, total }),
+      );
       rowsCompared += settled.sourceRows;
       // The head (already fingerprinted) and the pieces the bitmaps left go the usual way.
       sampled = new Map(head ? [[0, sampled.get(0)!] as const] : []);
