@@ -3,6 +3,7 @@ import { quoteQualified } from '../../lib/sql/quote.js';
 import { BLOCK_ROUND_KEYS, fetchTargetBlocksCounted, missingFromBlocks } from './blocks.js';
 import { mapLimit } from './concurrency.js';
 import { addDiff, emptyDiff, type SegmentDiff } from './diff.js';
+import { provenSourceRun, type Leaf } from './integer-leaves.js';
 import {
   sameFingerprint,
   segmentPredicate,
@@ -45,7 +46,8 @@ export function blocksFirstBody(
   low: bigint | undefined,
   minKeys: number,
 ): { after: bigint; upTo: bigint } | undefined {
-  if (!t.integerOnly || !t.sourceKeyUnique || range.upTo === null) return undefined;
+  // sourceKeyUnique holds only for a single integer key (table.ts).
+  if (!t.sourceKeyUnique || range.upTo === null) return undefined;
   const after = range.after !== null ? BigInt(range.after) : low;
   if (after === undefined) return undefined;
   const upTo = BigInt(range.upTo);
@@ -60,22 +62,18 @@ export function sampleIndexes(segments: number): number[] {
   return out;
 }
 
+/** A segment with both sides' row counts, as the leaf diff sees it (integer-leaves.ts `Leaf`). */
+function asLeaf(seg: Segment, sourceRows: number, targetRows: number): Leaf {
+  return { seg, rows: Math.max(sourceRows, targetRows), sourceRows, targetRows };
+}
+
 /**
- * True when at least half of the sampled segments differ and the source holds every key of each of those once (as
- * many rows as keys in a bounded segment): the range is worth its block bitmaps at once.
+ * True when at least half of the sampled segments differ and the source holds every key of each of those once
+ * (integer-leaves.ts `provenSourceRun`): the range is worth its block bitmaps at once.
  */
-export function looksDense(
-  sample: readonly { seg: Segment; s: Fingerprint; g: Fingerprint }[],
-  sourceKeyUnique: boolean,
-): boolean {
-  if (!sourceKeyUnique || sample.length === 0) return false;
-  const proven = sample.filter(
-    (x) =>
-      !sameFingerprint(x.s, x.g) &&
-      x.seg.after !== null &&
-      x.seg.upTo !== null &&
-      BigInt(x.s.n) === BigInt(x.seg.upTo) - BigInt(x.seg.after),
-  );
+export function looksDense(t: GapTable, sample: readonly { seg: Segment; s: Fingerprint; g: Fingerprint }[]): boolean {
+  if (sample.length === 0) return false;
+  const proven = sample.filter((x) => !sameFingerprint(x.s, x.g) && provenSourceRun(t, asLeaf(x.seg, x.s.n, x.g.n)));
   return proven.length * 2 >= sample.length;
 }
 
@@ -131,12 +129,10 @@ export async function blocksFirst(
       fetchTargetBlocksCounted(sides.target, t, [seg], meter),
     ]);
     meter.segmentsQueried++;
-    const after = BigInt(seg.after!);
-    const upTo = BigInt(seg.upTo!);
-    const missing =
-      BigInt(n!) === upTo - after
-        ? missingFromBlocks({ after, upTo }, counted.rows[0]!, counted.blocks[0]!)
-        : undefined;
+    const bounds = { after: BigInt(seg.after!), upTo: BigInt(seg.upTo!) };
+    const missing = provenSourceRun(t, asLeaf(seg, n!, counted.rows[0]!))
+      ? missingFromBlocks(bounds, counted.rows[0]!, counted.blocks[0]!)
+      : undefined;
     if (!missing) {
       left.push(seg);
       return;

@@ -121,7 +121,15 @@ export async function compareRange(
       ? Number(BigInt(range.upTo) - (range.after === null ? (low ?? 0n) : BigInt(range.after)))
       : Number.POSITIVE_INFINITY;
   const first = Math.max(1, Math.min(o.initialSegments, Math.ceil(span / Math.max(1, o.leafRows / 4))));
-  let queue = await split(range, first, Math.max(o.leafRows, 1));
+  // A large single-integer-key range may go block bitmaps first (blocks-first.ts). Keys at or below `low` (a range
+  // without a lower bound) lie outside the bitmaps' body: a segment of their own, the first, fingerprinted with the
+  // sample.
+  const body = blocksFirstBody(t, range, low, o.blocksFirstMinKeys);
+  const head: Segment | undefined =
+    body && range.after === null ? { after: null, upTo: body.after.toString() } : undefined;
+  let queue = head
+    ? [head, ...(await split({ after: head.upTo, upTo: range.upTo }, first, o.leafRows))]
+    : await split(range, first, Math.max(o.leafRows, 1));
   // Rows each queued segment is expected to hold (unknown on the first level).
   let rowsPerSegment: number | undefined;
   // Fingerprints of some segments: batches spread over `statements` per side (the connection budget), both sides at
@@ -148,26 +156,19 @@ export async function compareRange(
     return perBatch.flat();
   };
 
-  // A sample of the first level first, where a dense range could go block bitmaps first (blocks-first.ts).
+  // A sample of the first level first, where the range may go block bitmaps first.
   let sampled = new Map<number, [Fingerprint, Fingerprint]>();
-  const body = blocksFirstBody(t, range, low, o.blocksFirstMinKeys);
-  // Keys at or below `low` (a range without a lower bound) lie outside the bitmaps' body: a segment of their own,
-  // the first, fingerprinted with the sample.
-  const head: Segment | undefined =
-    body && range.after === null ? { after: null, upTo: body.after.toString() } : undefined;
-  if (body && head) queue = [head, ...(await split({ after: head.upTo, upTo: range.upTo }, first, o.leafRows))];
-  const picks = body ? [...(head ? [0] : []), ...sampleIndexes(queue.length)] : [];
-  if (body && picks.length > (head ? 1 : 0)) {
+  const samples = body ? sampleIndexes(queue.length) : [];
+  if (body && samples.length > 0) {
+    const picks = [...(head ? [0] : []), ...samples];
     // One statement a side: the connections already open, no wait for new ones before the first level goes on.
     const fps = await fingerprintAll(
       picks.map((i) => queue[i]!),
       1,
     );
     sampled = new Map(picks.map((i, k) => [i, fps[k]!]));
-    const sample = picks
-      .filter((i) => queue[i] !== head)
-      .map((i) => ({ seg: queue[i]!, s: sampled.get(i)![0], g: sampled.get(i)![1] }));
-    if (looksDense(sample, t.sourceKeyUnique)) {
+    const sample = samples.map((i) => ({ seg: queue[i]!, s: sampled.get(i)![0], g: sampled.get(i)![1] }));
+    if (looksDense(t, sample)) {
       const settled = await blocksFirst(sides, t, body, o.concurrency, meter, diff, (done, total) =>
         onProgress?.({ phase: 'keys', done, total }),
       );
@@ -236,7 +237,7 @@ export function batchCap(
 export function leafRounds(t: GapTable, leaves: readonly Leaf[], o: CompareOptions): Leaf[][] {
   const proven: Leaf[] = [];
   const rest: Leaf[] = [];
-  for (const l of leaves) (t.integerOnly && provenSourceRun(t, l) ? proven : rest).push(l);
+  for (const l of leaves) (provenSourceRun(t, l) ? proven : rest).push(l);
   const provenRows = proven.reduce((a, l) => a + l.rows, 0);
   const blockRound = Math.ceil(provenRows / Math.max(o.concurrency, Math.ceil(provenRows / BLOCK_ROUND_KEYS)));
   return [
@@ -244,8 +245,6 @@ export function leafRounds(t: GapTable, leaves: readonly Leaf[], o: CompareOptio
     ...fillRounds(rest, t.integerOnly ? o.fetchRowsPerRound * 10 : o.fetchRowsPerRound),
   ];
 }
-
-export { BLOCK_ROUND_KEYS };
 
 function fillRounds(leaves: readonly Leaf[], perRound: number): Leaf[][] {
   const rounds: Leaf[][] = [];

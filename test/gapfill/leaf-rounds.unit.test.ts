@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_ROUND_KEYS, DEFAULT_COMPARE, leafRounds } from '../../jobs/gapfill/compare.js';
+import { BLOCK_ROUND_KEYS } from '../../jobs/gapfill/blocks.js';
+import { DEFAULT_COMPARE, leafRounds } from '../../jobs/gapfill/compare.js';
 import { contiguousRanges, type Leaf } from '../../jobs/gapfill/integer-leaves.js';
 import type { GapTable } from '../../jobs/gapfill/table.js';
 
