@@ -64,8 +64,11 @@ async function keyBefore(source: SqlClient, t: GapTable, at: Date, meter: Meter)
 }
 
 /**
+ * The day's key range, in two rounds of source statements at once (the second with the target's probe): the bounds
+ * and the coverage rows first, then the range's low end, the overlap probes and the rows just past the range.
  * @param start the day's start (UTC)
  * @param end the day's end, or the settle cutoff when that is earlier
+ * @throws NotMonotonicError when the day's rows do not form one key range (the caller compares by the day column)
  */
 export async function dayKeyRange(
   source: SqlClient,
@@ -75,30 +78,65 @@ export async function dayKeyRange(
   end: Date,
   meter: Meter,
 ): Promise<DayRange> {
-  const warnings: string[] = [];
-  const after = await keyBefore(source, t, start, meter);
-  const upTo = await keyBefore(source, t, end, meter);
-  const k = quoteIdent(t.key[0]!.name);
   const dayName = dayColumn(t).name;
-  const day = quoteIdent(dayName);
+  const [after, upTo, first] = await Promise.all([
+    keyBefore(source, t, start, meter),
+    keyBefore(source, t, end, meter),
+    coverageRows(source, t, start, end, meter),
+  ]);
   const empty = upTo === null || upTo === after;
-  let low: bigint | undefined;
-  if (t.integerLead && after === null && upTo !== null) {
-    const r = await source.query<{ k: unknown }>(
-      `SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)} WHERE ${k} <= CAST($1 AS BIGINT)`,
-      [upTo],
-    );
-    meter.queries++;
-    low = BigInt(asText(r.rows[0]!.k)) - 1n;
-  }
   // Coverage: the day's rows must have keys inside the range — its first 1,000 rows and rows at 31
   // evenly spaced times. A day row outside would never be compared: refuse.
+  const outside = first.find((r) => !inRange(r.k, after, upTo, t.integerLead));
+  if (outside) {
+    throw new NotMonotonicError(
+      `keys are not monotonic with ${dayName}: key ${outside.k} (${dayName} ${outside.d}) lies outside the day's key range ` +
+        `(${after ?? '-∞'}, ${upTo ?? '+∞'}] and would not be compared; gap-filling needs keys that grow with the day column`,
+    );
+  }
+  if (empty || upTo === null) return { range: { after, upTo }, low: undefined, empty, warnings: [] };
+  const [low, bad, warnings] = await Promise.all([
+    t.integerLead && after === null ? lowEnd(source, t, upTo, meter) : undefined,
+    t.integerLead ? overlapOutside(source, t, after ?? first[0]?.k ?? upTo, upTo, start, end, meter) : undefined,
+    edgeWarnings(source, target, t, upTo, end, meter),
+  ]);
+  if (bad) {
+    // Rows of other days inside the range would be compared under two days: compare by the day column instead.
+    throw new NotMonotonicError(
+      `keys are not monotonic with ${dayName}: the row at key ${bad.k} has ${dayName} ${bad.d}, outside the day, yet lies in ` +
+        `the day's key range (${after ?? '-∞'}, ${upTo}]`,
+    );
+  }
+  return { range: { after, upTo }, low, empty, warnings };
+}
+
+/** A value below the day's least key (a range without a lower bound): one less than the source's least key. */
+async function lowEnd(source: SqlClient, t: GapTable, upTo: string, meter: Meter): Promise<bigint> {
+  const k = quoteIdent(t.key[0]!.name);
+  const r = await source.query<{ k: unknown }>(
+    `SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)} WHERE ${k} <= CAST($1 AS BIGINT)`,
+    [upTo],
+  );
+  meter.queries++;
+  return BigInt(asText(r.rows[0]!.k)) - 1n;
+}
+
+/** The day's first 1,000 rows and its rows at 31 evenly spaced times (keys and days as text). */
+async function coverageRows(
+  source: SqlClient,
+  t: GapTable,
+  start: Date,
+  end: Date,
+  meter: Meter,
+): Promise<{ k: string; d: string }[]> {
+  const k = quoteIdent(t.key[0]!.name);
+  const day = quoteIdent(dayColumn(t).name);
   const span = end.getTime() - start.getTime();
   const times = Array.from(
     { length: 31 },
     (_v, i) => `${utcText(new Date(start.getTime() + (span * (i + 1)) / 32))}+00`,
   );
-  const first = await source.query<{ k: unknown; d: unknown }>(
+  const r = await source.query<{ k: unknown; d: unknown }>(
     `(SELECT CAST(${k} AS TEXT) AS k, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${day} >= CAST($1 AS TIMESTAMPTZ) AND ` +
       `${day} < CAST($2 AS TIMESTAMPTZ) ORDER BY ${day} LIMIT 1000)
      UNION ALL
@@ -108,71 +146,85 @@ export async function dayKeyRange(
     [`${utcText(start)}+00`, `${utcText(end)}+00`, times],
   );
   meter.queries++;
-  const outside = first.rows.find((r) => !inRange(asText(r.k), after, upTo, t.integerLead));
-  if (outside) {
-    throw new NotMonotonicError(
-      `keys are not monotonic with ${dayName}: key ${asText(outside.k)} (${dayName} ${asText(outside.d)}) lies outside the day's key range ` +
-        `(${after ?? '-∞'}, ${upTo ?? '+∞'}] and would not be compared; gap-filling needs keys that grow with the day column`,
-    );
-  }
-  // Overlap: rows at evenly spaced keys of the range should belong to the day (within a few minutes
-  // at the edges, where commit order and clocks disagree a little). Rows of other days in the range
-  // would be compared under two days: refuse the range (the caller compares by the day column).
-  if (!empty && upTo !== null && t.integerLead) {
-    const from = after === null ? BigInt(asText(first.rows[0]?.k ?? upTo)) : BigInt(after);
-    const to = BigInt(upTo);
-    const probes = Array.from({ length: 31 }, (_v, i) => (from + ((to - from) * BigInt(i + 1)) / 32n).toString());
-    const slack = 5 * 60;
-    const r = await source.query<{ k: unknown; d: unknown; ok: unknown }>(
-      `SELECT CAST(p.k AS TEXT) AS k, CAST(x.d AS TEXT) AS d, x.d >= CAST($2 AS TIMESTAMPTZ) - INTERVAL '${slack} seconds' AND x.d < CAST($3 AS ` +
-        `TIMESTAMPTZ) + INTERVAL '${slack} seconds' AS ok
-         FROM unnest(CAST($1 AS BIGINT[])) AS p(k)
-         CROSS JOIN LATERAL (SELECT ${day} AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} >= p.k ORDER BY ${k} LIMIT 1) x`,
-      [probes, `${utcText(start)}+00`, `${utcText(end)}+00`],
-    );
-    meter.queries++;
-    const bad = r.rows.find((x) => !(x.ok === true || x.ok === 't'));
-    if (bad) {
-      // Rows of other days inside the range would be compared under two days: compare by the day column instead.
-      throw new NotMonotonicError(
-        `keys are not monotonic with ${dayName}: the row at key ${asText(bad.k)} has ${dayName} ${asText(bad.d)}, outside the day, yet lies in ` +
-          `the day's key range (${after ?? '-∞'}, ${upTo}]`,
-      );
-    }
-  }
-  if (!empty && upTo !== null) {
-    // Source: the first row after the range must not be earlier than the range's end.
-    const next = await source.query<{ early: unknown; d: unknown }>(
+  return r.rows.map((x) => ({ k: asText(x.k), d: asText(x.d) }));
+}
+
+/**
+ * Overlap: rows at 31 evenly spaced keys of `(from, upTo]` should belong to the day (within five minutes at the
+ * edges, where commit order and clocks disagree a little). The first that does not, or undefined.
+ */
+async function overlapOutside(
+  source: SqlClient,
+  t: GapTable,
+  fromKey: string,
+  upTo: string,
+  start: Date,
+  end: Date,
+  meter: Meter,
+): Promise<{ k: string; d: string } | undefined> {
+  const k = quoteIdent(t.key[0]!.name);
+  const day = quoteIdent(dayColumn(t).name);
+  const from = BigInt(fromKey);
+  const to = BigInt(upTo);
+  const probes = Array.from({ length: 31 }, (_v, i) => (from + ((to - from) * BigInt(i + 1)) / 32n).toString());
+  const slack = 5 * 60;
+  const r = await source.query<{ k: unknown; d: unknown; ok: unknown }>(
+    `SELECT CAST(p.k AS TEXT) AS k, CAST(x.d AS TEXT) AS d, x.d >= CAST($2 AS TIMESTAMPTZ) - INTERVAL '${slack} seconds' AND x.d < CAST($3 AS ` +
+      `TIMESTAMPTZ) + INTERVAL '${slack} seconds' AS ok
+       FROM unnest(CAST($1 AS BIGINT[])) AS p(k)
+       CROSS JOIN LATERAL (SELECT ${day} AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} >= p.k ORDER BY ${k} LIMIT 1) x`,
+    [probes, `${utcText(start)}+00`, `${utcText(end)}+00`],
+  );
+  meter.queries++;
+  const bad = r.rows.find((x) => !(x.ok === true || x.ok === 't'));
+  return bad && { k: asText(bad.k), d: asText(bad.d) };
+}
+
+/**
+ * Warnings about the rows just past the range: on the source, the first row after it must not be earlier than the
+ * range's end; on the target, the row after it should carry a day outside the range. Both sides at once.
+ */
+async function edgeWarnings(
+  source: SqlClient,
+  target: SqlClient,
+  t: GapTable,
+  upTo: string,
+  end: Date,
+  meter: Meter,
+): Promise<string[]> {
+  const k = quoteIdent(t.key[0]!.name);
+  const dayName = dayColumn(t).name;
+  const day = quoteIdent(dayName);
+  const [next, probe] = await Promise.all([
+    source.query<{ early: unknown; d: unknown }>(
       `SELECT ${day} < CAST($2 AS TIMESTAMPTZ) AS early, CAST(${day} AS TEXT) AS d FROM ${quoteQualified(t.config.source)} WHERE ${k} > CAST($1 AS ` +
         `${t.key[0]!.source.declared}) ORDER BY ${k} LIMIT 1`,
       [upTo, `${utcText(end)}+00`],
+    ),
+    target.query<{ d: unknown }>(
+      `SELECT CAST(${day} AS VARCHAR(40)) AS d FROM ${quoteQualified(t.config.target)} WHERE ${k} > CAST($1 AS ${t.key[0]!.target.declared}) ` +
+        `ORDER BY ${k} LIMIT 1`,
+      [upTo],
+    ),
+  ]);
+  meter.queries += 2;
+  const warnings: string[] = [];
+  const row = next.rows[0];
+  if (row && (row.early === true || row.early === 't')) {
+    warnings.push(
+      `keys are not monotonic with ${dayName} on the source: the key after ${upTo} has ${dayName} ${asText(row.d)}, before the range's end; ` +
+        `rows out of order are compared under the day their key falls in`,
     );
-    meter.queries++;
-    const row = next.rows[0];
-    if (row && (row.early === true || row.early === 't')) {
-      warnings.push(
-        `keys are not monotonic with ${dayName} on the source: the key after ${upTo} has ${dayName} ${asText(row.d)}, before the range's end; ` +
-          `rows out of order are compared under the day their key falls in`,
-      );
-    }
-    // Target: the rows just outside the range should carry days outside it.
-    const params = after === null ? [upTo] : [upTo, after];
-    const cast = `CAST($1 AS ${t.key[0]!.target.declared})`;
-    const probe = await target.query<{ d: unknown }>(
-      `SELECT CAST(${day} AS VARCHAR(40)) AS d FROM ${quoteQualified(t.config.target)} WHERE ${k} > ${cast} ORDER BY ${k} LIMIT 1`,
-      params.slice(0, 1),
-    );
-    meter.queries++;
-    const d = probe.rows[0]?.d;
-    if (
-      d !== undefined &&
-      d !== null &&
-      new Date(`${asText(d).replace(' ', 'T').replace(/\+00$/, '')}Z`).getTime() < end.getTime() - 1000
-    ) {
-      warnings.push(
-        `on the target, the row after key ${upTo} has ${dayName} ${asText(d)}, before the range's end: keys and days disagree there`,
-      );
-    }
   }
-  return { range: { after, upTo }, low, empty, warnings };
+  const d = probe.rows[0]?.d;
+  if (
+    d !== undefined &&
+    d !== null &&
+    new Date(`${asText(d).replace(' ', 'T').replace(/\+00$/, '')}Z`).getTime() < end.getTime() - 1000
+  ) {
+    warnings.push(
+      `on the target, the row after key ${upTo} has ${dayName} ${asText(d)}, before the range's end: keys and days disagree there`,
+    );
+  }
+  return warnings;
 }

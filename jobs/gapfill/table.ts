@@ -85,6 +85,13 @@ export async function describeGapTable(
   // Both catalogs at once (each side's first statement also opens its connection), and the row hash's probe, which
   // only texts need (awaited below), so that it costs no round of its own.
   const rowHash = chooseRowHash(source, target);
+  // Whether the source enforces the key's uniqueness matters only for a single key without a version column: asked
+  // alongside the catalogs when the config allows it (its answer is used only once the key is known to be an integer).
+  const unique =
+    config.primaryKey.length === 1 && !config.versionColumn
+      ? sourceKeyUnique(source, config.source, config.primaryKey[0]!)
+      : undefined;
+  unique?.catch(() => undefined);
   const [srcCols, tgtCols] = await Promise.all([
     describeSourceTable(source, config.source),
     describeTargetTable(target, config.target),
@@ -124,7 +131,7 @@ export async function describeGapTable(
     day: day && { name: day.name, declared: day.source.declared, targetDeclared: day.target.declared },
     integerLead,
     integerOnly,
-    sourceKeyUnique: integerOnly && (await sourceKeyUnique(source, config.source, key[0]!.name)),
+    sourceKeyUnique: integerOnly && unique !== undefined && (await unique),
     // Texts are hashed in every comparison of any other key.
     hash: integerOnly ? undefined : await rowHash,
   };
