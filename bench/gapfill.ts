@@ -4,8 +4,13 @@ import type { WorkerOptions } from './gapfill-worker.js';
 
 /**
  * Gap-filling at scale, each method in its own process (peak memory is its own):
- * the gapfill job's comparison (median of 3 runs when a run takes under 10 s), the floor (count(*) of the compared rows on both sides at once,
- * median of 3) and dump-and-diff (every key streamed from both sides in key order and merged).
+ * the gapfill job's comparison, the floor (count(*) of the compared rows on both sides at once) and dump-and-diff
+ * (every key streamed from both sides in key order and merged).
+ *
+ * Each measured run is paired with a floor run just before it, and its "× floor" is the ratio within the pair — the
+ * median of 3 pairs when a run takes under 10 s — so that the machine's drift between runs (seconds apart, often
+ * ±5% on a shared machine) cancels out of the ratio instead of landing in it. The floor's row is the median of every
+ * floor run of the scenario.
  *
  * - `integer`: `events(id bigint, created_at timestamptz, payload text)`, 10,000,000 rows a side on
  *   one UTC day (the target has an index on id standing in for Redshift's sort key); identical,
@@ -56,12 +61,26 @@ function run(method: string, server: ServerInfo, env: Environment, o: WorkerOpti
   return JSON.parse(out.trim().split('\n').at(-1)!) as WorkerResult;
 }
 
-/** The median of 3 runs, as the floor is measured, when a run takes under 10 s (the machine's noise is larger than
- * the differences measured); one run otherwise. */
-function medianRun(once: () => WorkerResult): WorkerResult {
-  const first = once();
-  if (first.ms >= 10_000) return first;
-  return [first, once(), once()].sort((a, b) => a.ms - b.ms)[1]!;
+/** A measured run and its ratio to the floor run just before it. */
+interface Paired {
+  run: WorkerResult;
+  xFloor: number;
+}
+
+/**
+ * Runs `once` after a floor run, three pairs when a run takes under 10 s (the machine's noise is larger than the
+ * differences measured), one otherwise; returns the pair with the median ratio, and adds each floor run to `floors`.
+ */
+function pairedRuns(floor: () => WorkerResult, once: () => WorkerResult, floors: WorkerResult[]): Paired {
+  const pair = (): Paired => {
+    const f = floor();
+    floors.push(f);
+    const run = once();
+    return { run, xFloor: run.ms / f.ms };
+  };
+  const first = pair();
+  if (first.run.ms >= 10_000) return first;
+  return [first, pair(), pair()].sort((a, b) => a.xFloor - b.xFloor)[1]!;
 }
 
 export type GapfillBench = 'integer' | 'uuid' | '50m';
@@ -151,21 +170,23 @@ export async function benchGapfill(
         `DELETE FROM public.${s.table} WHERE id IN (SELECT ${s.key[1]('g')} FROM (${missing}) m(g))`,
       );
     await targetAdmin.query(`VACUUM public.${s.table}`);
-    const floors = [1, 2, 3].map(() => run('count', env.server, env, base)).sort((a, b) => a.ms - b.ms);
-    const floor = floors[1]!;
-    const measured: [string, WorkerResult][] = [['count(*) floor', floor]];
+    const floors: WorkerResult[] = [];
+    const floor = () => run('count', env.server, env, base);
+    const measured: [string, Paired][] = [];
     for (const ms of latencies)
       measured.push([
         ms ? `gapfill, target +${ms} ms/statement` : 'gapfill',
-        medianRun(() => run('gapfill', env.server, env, { ...base, targetLatencyMs: ms })),
+        pairedRuns(floor, () => run('gapfill', env.server, env, { ...base, targetLatencyMs: ms }), floors),
       ]);
-    if (s.dump) measured.push(['dump-and-diff', run('dump', env.server, env, base)]);
-    for (const [method, r] of measured) {
+    if (s.dump) measured.push(['dump-and-diff', pairedRuns(floor, () => run('dump', env.server, env, base), floors)]);
+    const medianFloor = [...floors].sort((a, b) => a.ms - b.ms)[Math.floor(floors.length / 2)]!;
+    measured.unshift(['count(*) floor', { run: medianFloor, xFloor: 1 }]);
+    for (const [method, { run: r, xFloor }] of measured) {
       rows.push({
         scenario: name,
         method,
         seconds: Number((r.ms / 1000).toFixed(2)),
-        xFloor: Number((r.ms / floor.ms).toFixed(2)),
+        xFloor: Number(xFloor.toFixed(2)),
         missingFound: r.missing ?? '-',
         targetStatements: r.statements?.target ?? '-',
         targetRounds: r.rounds?.target ?? '-',
@@ -173,7 +194,11 @@ export async function benchGapfill(
         bytesTransferredMB: Number((r.bytes / 1024 / 1024).toFixed(1)),
       });
     }
-    log(measured.map(([m, r]) => `${name}: ${m} ${(r.ms / 1000).toFixed(2)} s`).join('\n'));
+    log(
+      measured
+        .map(([m, p]) => `${name}: ${m} ${(p.run.ms / 1000).toFixed(2)} s, ${p.xFloor.toFixed(2)}× floor`)
+        .join('\n'),
+    );
     if (missing) await targetAdmin.query(`INSERT INTO public.${s.table} ${rowsSql(s, 1, `WHERE g IN (${missing})`)}`);
   };
   const spread = (k: number) => Math.floor(s.rows / k);
