@@ -8,7 +8,7 @@ import type { WorkerOptions } from './gapfill-worker.js';
  * (every key streamed from both sides in key order and merged).
  *
  * Each measured run is paired with a floor run just before it, and its "× floor" is the ratio within the pair — the
- * median of 3 pairs when a run takes under 10 s — so that the machine's drift between runs (seconds apart, often
+ * median of 5 pairs when a run takes under 10 s — so that the machine's drift between runs (seconds apart, often
  * ±5% on a shared machine) cancels out of the ratio instead of landing in it. The floor's row is the median of every
  * floor run of the scenario.
  *
@@ -68,7 +68,7 @@ interface Paired {
 }
 
 /**
- * Runs `once` after a floor run, three pairs when a run takes under 10 s (the machine's noise is larger than the
+ * Runs `once` after a floor run, five pairs when a run takes under 10 s (the machine's noise is larger than the
  * differences measured), one otherwise; returns the pair with the median ratio, and adds each floor run to `floors`.
  */
 function pairedRuns(floor: () => WorkerResult, once: () => WorkerResult, floors: WorkerResult[]): Paired {
@@ -80,7 +80,7 @@ function pairedRuns(floor: () => WorkerResult, once: () => WorkerResult, floors:
   };
   const first = pair();
   if (first.run.ms >= 10_000) return first;
-  return [first, pair(), pair()].sort((a, b) => a.xFloor - b.xFloor)[1]!;
+  return [first, pair(), pair(), pair(), pair()].sort((a, b) => a.xFloor - b.xFloor)[2]!;
 }
 
 export type GapfillBench = 'integer' | 'uuid' | '50m';
