@@ -98,6 +98,35 @@ function fingerprintSource(t: GapTable, side: Side, from: string, seg: Segment):
   };
 }
 
+/**
+ * On the source (PostgreSQL), the bounded segments of a single integer key as one LATERAL subquery over arrays of
+ * their bounds: planned once and re-scanned per segment, where a UNION ALL branch per segment is planned and started
+ * on its own (about 100 µs a segment: 7% of a 512-segment pass over 10,000,000 rows on one backend). Redshift has
+ * no arrays (docs/aws-facts.md §11.12), so the target keeps one branch per segment. The hash takes its short form only when
+ * every segment of the subquery allows it (both forms give the same value: dialect.ts `SMALL_KEY`).
+ */
+function lateralFingerprints(
+  t: GapTable,
+  table: string,
+  segs: readonly Segment[],
+  params: SqlParam[],
+): { sql: string; rest: number[] } | undefined {
+  const bounded = segs.flatMap((seg, i) => (seg.after !== null && seg.upTo !== null ? [i] : []));
+  if (bounded.length < 2) return undefined;
+  const small = bounded.every((i) => keysWithin(segs[i]!, SMALL_KEY));
+  const k = quoteIdent(t.key[0]!.name);
+  params.push(
+    bounded,
+    bounded.map((i) => segs[i]!.after),
+    bounded.map((i) => segs[i]!.upTo),
+  );
+  const n = params.length;
+  const sql =
+    `SELECT b.s, x.n, x.f0 FROM unnest(CAST($${n - 2} AS INTEGER[]), CAST($${n - 1} AS BIGINT[]), CAST($${n} AS BIGINT[])) AS b(s, lo, hi) ` +
+    `CROSS JOIN LATERAL (SELECT count(*) AS n, ${sumText(intHash(k, small), 'source')} AS f0 FROM ${table} WHERE ${k} > b.lo AND ${k} <= b.hi) x`;
+  return { sql, rest: segs.flatMap((seg, i) => (seg.after !== null && seg.upTo !== null ? [] : [i])) };
+}
+
 /** Fingerprints of `segs` on one side in one statement. */
 export async function fingerprints(
   client: SqlClient,
@@ -108,12 +137,15 @@ export async function fingerprints(
 ): Promise<Fingerprint[]> {
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
   const params: SqlParam[] = [];
-  let width = 0;
-  const parts = segs.map((seg, i) => {
+  let width = t.integerOnly ? 1 : 0;
+  const lateral = side === 'source' && t.integerOnly ? lateralFingerprints(t, table, segs, params) : undefined;
+  const parts = (lateral?.rest ?? segs.map((_seg, i) => i)).map((i) => {
+    const seg = segs[i]!;
     const f = fingerprintSource(t, side, `${table} WHERE ${segmentPredicate(t, seg, side, params)}`, seg);
     width = f.cols.length;
     return `SELECT ${i} AS s, count(*) AS n, ${f.cols.map((c, j) => `${c} AS f${j}`).join(', ')} FROM ${f.from}`;
   });
+  if (lateral) parts.unshift(lateral.sql);
   const cols = Array.from({ length: width }, (_x, j) => `f${j}`);
   const r = await client.query<Record<string, unknown>>(parts.join(' UNION ALL '), params);
   meter.queries++;

@@ -5,6 +5,7 @@ import type { SqlClient } from '../../lib/sql/client.js';
 import { COMPANION_USER } from '../../sim/embedded.js';
 import { parsedEnvConfig } from '../helpers/config.js';
 import { useEnvironment } from '../helpers/env.js';
+import { recording } from '../helpers/recording.js';
 import { withTarget, type TargetKind } from '../helpers/sim.js';
 
 /**
@@ -48,23 +49,6 @@ beforeAll(async () => {
   await sourceAdmin.query(`DELETE FROM public.bf_gappy WHERE id % 100 = 50`);
   await targetAdmin.query(`DELETE FROM public.bf_gappy WHERE id % 100 = 50 OR id % 10 = 7`);
 });
-
-/** The target client, with the text of every statement it is sent. */
-function recording(c: SqlClient): { client: SqlClient; sent: string[] } {
-  const sent: string[] = [];
-  const client = new Proxy(c, {
-    get(target, prop, receiver) {
-      if (prop === 'query')
-        return (sql: string, params?: unknown[]) => {
-          sent.push(sql);
-          return target.query(sql, params as never);
-        };
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
-  return { client, sent };
-}
 
 async function table(name: string, target: SqlClient): Promise<GapTable> {
   const tables = [{ source: `public.${name}`, primaryKey: ['id'], dayColumn: 'd' }];
