@@ -101,9 +101,10 @@ function fingerprintSource(t: GapTable, side: Side, from: string, seg: Segment):
 /**
  * On the source (PostgreSQL), the bounded segments of a single integer key as one LATERAL subquery over arrays of
  * their bounds: planned once and re-scanned per segment, where a UNION ALL branch per segment is planned and started
- * on its own (about 100 µs a segment: 7% of a 512-segment pass over 10,000,000 rows on one backend). Redshift has
- * no arrays (docs/aws-facts.md §11.12), so the target keeps one branch per segment. The hash takes its short form only when
- * every segment of the subquery allows it (both forms give the same value: dialect.ts `SMALL_KEY`).
+ * on its own (about 100 µs a segment: 7% of a 512-segment pass over 10,000,000 rows on one backend). Redshift has no
+ * arrays (docs/aws-facts.md §11.12), so the target keeps one branch per segment. The hash takes its short form only
+ * when every segment of the subquery allows it (both forms give the same value: dialect.ts `SMALL_KEY`). Segments
+ * with an open end stay branches of their own (`rest`), as their predicate has one bound.
  */
 function lateralFingerprints(
   t: GapTable,
@@ -111,10 +112,12 @@ function lateralFingerprints(
   segs: readonly Segment[],
   params: SqlParam[],
 ): { sql: string; rest: number[] } | undefined {
-  const bounded = segs.flatMap((seg, i) => (seg.after !== null && seg.upTo !== null ? [i] : []));
+  const bounded: number[] = [];
+  const rest: number[] = [];
+  for (const [i, seg] of segs.entries()) (seg.after !== null && seg.upTo !== null ? bounded : rest).push(i);
   if (bounded.length < 2) return undefined;
   const small = bounded.every((i) => keysWithin(segs[i]!, SMALL_KEY));
-  const k = quoteIdent(t.key[0]!.name);
+  const k = `fp_rows.${quoteIdent(t.key[0]!.name)}`;
   params.push(
     bounded,
     bounded.map((i) => segs[i]!.after),
@@ -122,9 +125,10 @@ function lateralFingerprints(
   );
   const n = params.length;
   const sql =
-    `SELECT b.s, x.n, x.f0 FROM unnest(CAST($${n - 2} AS INTEGER[]), CAST($${n - 1} AS BIGINT[]), CAST($${n} AS BIGINT[])) AS b(s, lo, hi) ` +
-    `CROSS JOIN LATERAL (SELECT count(*) AS n, ${sumText(intHash(k, small), 'source')} AS f0 FROM ${table} WHERE ${k} > b.lo AND ${k} <= b.hi) x`;
-  return { sql, rest: segs.flatMap((seg, i) => (seg.after !== null && seg.upTo !== null ? [] : [i])) };
+    `SELECT fp_bounds.s, fp_seg.n, fp_seg.f0 FROM unnest(CAST($${n - 2} AS INTEGER[]), CAST($${n - 1} AS BIGINT[]), ` +
+    `CAST($${n} AS BIGINT[])) AS fp_bounds(s, lo, hi) CROSS JOIN LATERAL (SELECT count(*) AS n, ` +
+    `${sumText(intHash(k, small), 'source')} AS f0 FROM ${table} AS fp_rows WHERE ${k} > fp_bounds.lo AND ${k} <= fp_bounds.hi) fp_seg`;
+  return { sql, rest };
 }
 
 /** Fingerprints of `segs` on one side in one statement. */
@@ -137,6 +141,7 @@ export async function fingerprints(
 ): Promise<Fingerprint[]> {
   const table = quoteQualified(side === 'source' ? t.config.source : t.config.target);
   const params: SqlParam[] = [];
+  // A single integer key has one summed column (fingerprintSource), also when every segment goes through LATERAL.
   let width = t.integerOnly ? 1 : 0;
   const lateral = side === 'source' && t.integerOnly ? lateralFingerprints(t, table, segs, params) : undefined;
   const parts = (lateral?.rest ?? segs.map((_seg, i) => i)).map((i) => {
