@@ -94,6 +94,8 @@ interface Sides {
 /**
  * @param low for an integer leading key, a key value at or below the range's first row (used to
  *   split a range without a lower bound)
+ * @param checked settles when the range is known to be the right one (key-range.ts `checkDayKeyRange`): only the
+ *   first level's sample, a read, runs before it; a rejection is thrown from here
  */
 export async function compareRange(
   sides: Sides,
@@ -102,6 +104,7 @@ export async function compareRange(
   low: bigint | undefined,
   o: CompareOptions = DEFAULT_COMPARE,
   onProgress?: (p: Progress) => void | Promise<void>,
+  checked?: Promise<unknown>,
 ): Promise<CompareResult> {
   const meter: Meter = { queries: 0, bytesRead: 0, segmentsQueried: 0 };
   const diff = emptyDiff();
@@ -167,6 +170,7 @@ export async function compareRange(
       1,
     );
     sampled = new Map(picks.map((i, k) => [i, fps[k]!]));
+    await checked;
     const sample = samples.map((i) => ({ seg: queue[i]!, s: sampled.get(i)![0], g: sampled.get(i)![1] }));
     if (looksDense(t, sample)) {
       const settled = await blocksFirst(sides, t, body, o.concurrency, meter, diff, (done, total) =>
@@ -178,6 +182,7 @@ export async function compareRange(
       queue = [...(head ? [head] : []), ...settled.left];
     }
   }
+  await checked;
   for (;;) {
     const todo = queue.filter((_seg, i) => !sampled.has(i));
     const fetched = await fingerprintAll(todo);

@@ -26,14 +26,19 @@ import type { GapTable } from './table.js';
  * it, else warnings.
  */
 
-export interface DayRange {
+/**
+ * The day's key range before its second round of checks ({@link checkDayKeyRange}), which may run beside the
+ * comparison's first statements (mode.ts).
+ */
+export interface DayBounds {
   /** `(after, upTo]` on the leading key. */
   range: Segment;
   /** For an integer key with no lower bound: a value at or below the day's first key. */
   low: bigint | undefined;
   /** The source has no row that day. */
   empty: boolean;
-  warnings: string[];
+  /** The key of the day's first row (text), if any: where the overlap probes start without a lower bound. */
+  firstKey: string | undefined;
 }
 
 function inRange(key: string, after: string | null, upTo: string | null, integer: boolean): boolean {
@@ -64,29 +69,27 @@ async function keyBefore(source: SqlClient, t: GapTable, at: Date, meter: Meter)
 }
 
 /**
- * The day's key range, in two rounds of source statements at once (the second with the target's probe): the bounds
- * and the coverage rows first, then the range's low end, the overlap probes and the rows just past the range.
- * @param start the day's start (UTC)
- * @param end the day's end, or the settle cutoff when that is earlier
- * @throws NotMonotonicError when the day's rows do not form one key range (the caller compares by the day column)
+ * The first round, one source statement each at once: the two bounds, the coverage rows and, for an integer leading
+ * key, the table's least key (the range's low end when it has no lower bound: the least key at or below the range's
+ * end, since the range's end is a key of the table).
+ * @throws NotMonotonicError when one of the day's first 1,000 rows, or of its rows at 31 evenly spaced times, lies
+ *   outside the range: it would never be compared
  */
-export async function dayKeyRange(
+export async function dayKeyBounds(
   source: SqlClient,
-  target: SqlClient,
   t: GapTable,
   start: Date,
   end: Date,
   meter: Meter,
-): Promise<DayRange> {
+): Promise<DayBounds> {
   const dayName = dayColumn(t).name;
-  const [after, upTo, first] = await Promise.all([
+  const [after, upTo, first, least] = await Promise.all([
     keyBefore(source, t, start, meter),
     keyBefore(source, t, end, meter),
     coverageRows(source, t, start, end, meter),
+    t.integerLead ? leastKey(source, t, meter) : undefined,
   ]);
   const empty = upTo === null || upTo === after;
-  // Coverage: the day's rows must have keys inside the range — its first 1,000 rows and rows at 31
-  // evenly spaced times. A day row outside would never be compared: refuse.
   const outside = first.find((r) => !inRange(r.k, after, upTo, t.integerLead));
   if (outside) {
     throw new NotMonotonicError(
@@ -94,10 +97,30 @@ export async function dayKeyRange(
         `(${after ?? '-∞'}, ${upTo ?? '+∞'}] and would not be compared; gap-filling needs keys that grow with the day column`,
     );
   }
-  if (empty || upTo === null) return { range: { after, upTo }, low: undefined, empty, warnings: [] };
-  const [low, bad, warnings] = await Promise.all([
-    t.integerLead && after === null ? lowEnd(source, t, upTo, meter) : undefined,
-    t.integerLead ? overlapOutside(source, t, after ?? first[0]?.k ?? upTo, upTo, start, end, meter) : undefined,
+  const low = !empty && after === null && least !== undefined ? least - 1n : undefined;
+  return { range: { after, upTo }, low, empty, firstKey: first[0]?.k };
+}
+
+/**
+ * The second round, at once: the overlap probes on the source and the rows just past the range on both sides. Only
+ * reads, so a comparison of the range may start beside it and be discarded if it refuses (mode.ts).
+ * @returns warnings about the rows past the range
+ * @throws NotMonotonicError when a row at one of 31 evenly spaced keys of the range carries another day
+ */
+export async function checkDayKeyRange(
+  source: SqlClient,
+  target: SqlClient,
+  t: GapTable,
+  bounds: DayBounds,
+  start: Date,
+  end: Date,
+  meter: Meter,
+): Promise<string[]> {
+  const { after, upTo } = bounds.range;
+  if (bounds.empty || upTo === null) return [];
+  const dayName = dayColumn(t).name;
+  const [bad, warnings] = await Promise.all([
+    t.integerLead ? overlapOutside(source, t, after ?? bounds.firstKey ?? upTo, upTo, start, end, meter) : undefined,
     edgeWarnings(source, target, t, upTo, end, meter),
   ]);
   if (bad) {
@@ -107,18 +130,18 @@ export async function dayKeyRange(
         `the day's key range (${after ?? '-∞'}, ${upTo}]`,
     );
   }
-  return { range: { after, upTo }, low, empty, warnings };
+  return warnings;
 }
 
-/** A value below the day's least key (a range without a lower bound): one less than the source's least key. */
-async function lowEnd(source: SqlClient, t: GapTable, upTo: string, meter: Meter): Promise<bigint> {
+/** The table's least leading key on the source, or undefined for an empty table. */
+async function leastKey(source: SqlClient, t: GapTable, meter: Meter): Promise<bigint | undefined> {
   const k = quoteIdent(t.key[0]!.name);
   const r = await source.query<{ k: unknown }>(
-    `SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)} WHERE ${k} <= CAST($1 AS BIGINT)`,
-    [upTo],
+    `SELECT CAST(min(${k}) AS TEXT) AS k FROM ${quoteQualified(t.config.source)}`,
   );
   meter.queries++;
-  return BigInt(asText(r.rows[0]!.k)) - 1n;
+  const v = r.rows[0]?.k;
+  return v === undefined || v === null ? undefined : BigInt(asText(v));
 }
 
 /** The day's first 1,000 rows and its rows at 31 evenly spaced times (keys and days as text). */

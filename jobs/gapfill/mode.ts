@@ -3,7 +3,7 @@ import type { SqlClient } from '../../lib/sql/client.js';
 import { quoteIdent, quoteQualified } from '../../lib/sql/quote.js';
 import { compareBuckets } from './compare-buckets.js';
 import { compareRange, type CompareOptions, type CompareResult, type Progress } from './compare.js';
-import { dayKeyRange, NotMonotonicError } from './key-range.js';
+import { checkDayKeyRange, dayKeyBounds, NotMonotonicError } from './key-range.js';
 import type { Meter } from './segments.js';
 import { withRowHash, type GapTable } from './table.js';
 
@@ -63,14 +63,18 @@ export async function compareDay(
   };
   if (!t.integerLead) return byDay(NOT_INTEGER(t));
   try {
-    const range = await dayKeyRange(sides.source, sides.target, t, from, until, meter);
-    const compared = await compareRange(sides, t, range.range, range.low, o, onProgress);
+    const bounds = await dayKeyBounds(sides.source, t, from, until, meter);
+    // The range's second round of checks runs beside the first level's sample (compareRange waits for it before
+    // anything else); a refusal is thrown from compareRange, and handled here if compareRange fails first.
+    const checked = checkDayKeyRange(sides.source, sides.target, t, bounds, from, until, meter);
+    checked.catch(() => undefined);
+    const compared = await compareRange(sides, t, bounds.range, bounds.low, o, onProgress, checked);
     addMeter(meter, compared.meter);
     return {
       mode: 'key-range',
       reason: `keys grow with ${t.day!.name}: the day's rows form one key range (checked at its edges and at 31 times of the day)`,
       compared,
-      warnings: range.warnings,
+      warnings: await checked,
     };
   } catch (err) {
     if (!(err instanceof NotMonotonicError)) throw err;
