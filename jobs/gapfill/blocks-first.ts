@@ -77,21 +77,17 @@ export function looksDense(t: GapTable, sample: readonly { seg: Segment; s: Fing
   return proven.length * 2 >= sample.length;
 }
 
-/** `count(*)` of each segment on the source, one statement. */
-async function sourceCounts(client: SqlClient, t: GapTable, segs: readonly Segment[], meter: Meter): Promise<number[]> {
+/** `count(*)` of a segment on the source. */
+async function sourceCount(client: SqlClient, t: GapTable, seg: Segment, meter: Meter): Promise<number> {
   const params: SqlParam[] = [];
-  const table = quoteQualified(t.config.source);
-  const sql = segs
-    .map(
-      (seg, i) => `SELECT ${i} AS s, count(*) AS n FROM ${table} WHERE ${segmentPredicate(t, seg, 'source', params)}`,
-    )
-    .join(' UNION ALL ');
-  const r = await client.query<{ s: unknown; n: unknown }>(sql, params);
+  const pred = segmentPredicate(t, seg, 'source', params);
+  const r = await client.query<{ n: unknown }>(
+    `SELECT count(*) AS n FROM ${quoteQualified(t.config.source)} WHERE ${pred}`,
+    params,
+  );
   meter.queries++;
-  const out = segs.map(() => 0);
-  for (const row of r.rows) out[Number(row.s)] = Number(row.n);
-  meter.bytesRead += 16 * segs.length;
-  return out;
+  meter.bytesRead += 8;
+  return Number(r.rows[0]?.n ?? 0);
 }
 
 /**
@@ -124,20 +120,20 @@ export async function blocksFirst(
   return { left, sourceRows };
 
   async function settle(seg: Segment): Promise<void> {
-    const [[n], counted] = await Promise.all([
-      sourceCounts(sides.source, t, [seg], meter),
+    const [n, counted] = await Promise.all([
+      sourceCount(sides.source, t, seg, meter),
       fetchTargetBlocksCounted(sides.target, t, [seg], meter),
     ]);
     meter.segmentsQueried++;
     const bounds = { after: BigInt(seg.after!), upTo: BigInt(seg.upTo!) };
-    const missing = provenSourceRun(t, asLeaf(seg, n!, counted.rows[0]!))
+    const missing = provenSourceRun(t, asLeaf(seg, n, counted.rows[0]!))
       ? missingFromBlocks(bounds, counted.rows[0]!, counted.blocks[0]!)
       : undefined;
     if (!missing) {
       left.push(seg);
       return;
     }
-    sourceRows += n!;
+    sourceRows += n;
     if (missing.length > 0) addDiff(into, { ...emptyDiff(), missing: missing.map((k) => [k]) });
   }
 }

@@ -159,10 +159,10 @@ export async function compareRange(
     return perBatch.flat();
   };
 
-  // A sample of the first level first, where the range may go block bitmaps first.
+  // A sample of the first level first, where the range may go block bitmaps first: the one read before `checked`.
   let sampled = new Map<number, [Fingerprint, Fingerprint]>();
   const samples = body ? sampleIndexes(queue.length) : [];
-  if (body && samples.length > 0) {
+  if (samples.length > 0) {
     const picks = [...(head ? [0] : []), ...samples];
     // One statement a side: the connections already open, no wait for new ones before the first level goes on.
     const fps = await fingerprintAll(
@@ -170,7 +170,9 @@ export async function compareRange(
       1,
     );
     sampled = new Map(picks.map((i, k) => [i, fps[k]!]));
-    await checked;
+  }
+  await checked;
+  if (body && samples.length > 0) {
     const sample = samples.map((i) => ({ seg: queue[i]!, s: sampled.get(i)![0], g: sampled.get(i)![1] }));
     if (looksDense(t, sample)) {
       const settled = await blocksFirst(sides, t, body, o.concurrency, meter, diff, (done, total) =>
@@ -182,7 +184,6 @@ export async function compareRange(
       queue = [...(head ? [head] : []), ...settled.left];
     }
   }
-  await checked;
   for (;;) {
     const todo = queue.filter((_seg, i) => !sampled.has(i));
     const fetched = await fingerprintAll(todo);

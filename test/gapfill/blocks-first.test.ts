@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareRange, DEFAULT_COMPARE, type CompareOptions } from '../../jobs/gapfill/compare.js';
-import { describeGapTable, type GapTable } from '../../jobs/gapfill/table.js';
+import type { GapTable } from '../../jobs/gapfill/table.js';
 import type { SqlClient } from '../../lib/sql/client.js';
 import { COMPANION_USER } from '../../sim/embedded.js';
-import { parsedEnvConfig } from '../helpers/config.js';
+import { gapTable } from '../helpers/gap-table.js';
 import { useEnvironment } from '../helpers/env.js';
 import { recording } from '../helpers/recording.js';
 import { withTarget, type TargetKind } from '../helpers/sim.js';
@@ -16,7 +16,6 @@ import { withTarget, type TargetKind } from '../helpers/sim.js';
  * ranges here are small and the threshold lowered to match (CompareOptions `blocksFirstMinKeys`).
  */
 const env = useEnvironment('gapfill_blocks_first');
-const ARN = 'arn:aws:dms:us-east-1:123456789012:task:BLOCKSFIRST';
 const KEYS = 40_000;
 const OPTIONS: CompareOptions = {
   ...DEFAULT_COMPARE,
@@ -50,12 +49,7 @@ beforeAll(async () => {
   await targetAdmin.query(`DELETE FROM public.bf_gappy WHERE id % 100 = 50 OR id % 10 = 7`);
 });
 
-async function table(name: string, target: SqlClient): Promise<GapTable> {
-  const tables = [{ source: `public.${name}`, primaryKey: ['id'], dayColumn: 'd' }];
-  const config = parsedEnvConfig(env(), { tasks: [{ name: 'bf', arn: ARN, replicationInstance: 'ri', tables }] });
-  const task = config.tasks[0]!;
-  return describeGapTable(env().source, target, task, task.tables[0]!, false);
-}
+const table = (name: string, target: SqlClient): Promise<GapTable> => gapTable(env(), name, { target, needDay: false });
 
 const keys = (pred: (k: number) => boolean) =>
   Array.from({ length: KEYS }, (_x, i) => i + 1)

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SMALL_KEY } from '../../jobs/gapfill/dialect.js';
 import { fingerprints, sameFingerprint, type Meter, type Segment } from '../../jobs/gapfill/segments.js';
-import { describeGapTable, type GapTable } from '../../jobs/gapfill/table.js';
+import type { GapTable } from '../../jobs/gapfill/table.js';
 import { COMPANION_USER } from '../../sim/embedded.js';
-import { parsedEnvConfig } from '../helpers/config.js';
+import { gapTable } from '../helpers/gap-table.js';
 import { useEnvironment } from '../helpers/env.js';
 import { recording } from '../helpers/recording.js';
 
@@ -14,7 +14,6 @@ import { recording } from '../helpers/recording.js';
  * SMALL_KEY (the hash's long form) and ±2^62 included — and a lost row must change its own segment only.
  */
 const env = useEnvironment('gapfill_fingerprints');
-const ARN = 'arn:aws:dms:us-east-1:123456789012:task:FINGERPRINTS';
 const S = SMALL_KEY;
 const EDGE_KEYS = [-(2n ** 62n), -S - 5n, -S, -3n, 0n, S, S + 7n, 2n ** 62n];
 const SEGMENTS: Segment[] = [
@@ -40,9 +39,7 @@ beforeAll(async () => {
   }
   await sourceAdmin.query(`GRANT SELECT ON public.fp_keys TO ${COMPANION_USER}`);
   await targetAdmin.query(`GRANT SELECT ON public.fp_keys TO ${COMPANION_USER}`);
-  const tables = [{ source: 'public.fp_keys', primaryKey: ['id'], dayColumn: 'd' }];
-  const config = parsedEnvConfig(env(), { tasks: [{ name: 'fp', arn: ARN, replicationInstance: 'ri', tables }] });
-  t = await describeGapTable(env().source, env().target, config.tasks[0]!, config.tasks[0]!.tables[0]!, false);
+  t = await gapTable(env(), 'fp_keys', { needDay: false });
 });
 
 const meter = (): Meter => ({ queries: 0, bytesRead: 0, segmentsQueried: 0 });

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_COMPARE, type CompareOptions } from '../../jobs/gapfill/compare.js';
 import { compareDay } from '../../jobs/gapfill/mode.js';
-import { describeGapTable, type GapTable } from '../../jobs/gapfill/table.js';
+import type { GapTable } from '../../jobs/gapfill/table.js';
 import type { Meter } from '../../jobs/gapfill/segments.js';
 import { COMPANION_USER } from '../../sim/embedded.js';
-import { parsedEnvConfig } from '../helpers/config.js';
+import { gapTable } from '../helpers/gap-table.js';
 import { useEnvironment } from '../helpers/env.js';
 import { recording } from '../helpers/recording.js';
 
@@ -16,7 +16,6 @@ import { recording } from '../helpers/recording.js';
  * is compared.
  */
 const env = useEnvironment('gapfill_key_range_checks');
-const ARN = 'arn:aws:dms:us-east-1:123456789012:task:KEYRANGECHECKS';
 const DAY = new Date('2026-05-03T00:00:00Z');
 const NEXT = new Date('2026-05-04T00:00:00Z');
 /** Sample on ranges this small (the default waits for 1,000,000 keys). */
@@ -45,11 +44,7 @@ beforeAll(async () => {
     await targetAdmin.query(`DELETE FROM public.${name} WHERE id IN (2500, 15000, 19999)`);
 });
 
-async function table(name: string): Promise<GapTable> {
-  const tables = [{ source: `public.${name}`, primaryKey: ['id'], dayColumn: 'd' }];
-  const config = parsedEnvConfig(env(), { tasks: [{ name: 'kr', arn: ARN, replicationInstance: 'ri', tables }] });
-  return describeGapTable(env().source, env().target, config.tasks[0]!, config.tasks[0]!.tables[0]!);
-}
+const table = (name: string): Promise<GapTable> => gapTable(env(), name);
 
 const meter = (): Meter => ({ queries: 0, bytesRead: 0, segmentsQueried: 0 });
 
